@@ -1,0 +1,111 @@
+# ancong: one non-recursive Makefile so that `make -j` sees the whole graph.
+#
+#   make              build bin/ancong
+#   make run          the main job: install packages, build, start, process samples, watch
+#   make test         the whole test suite (ends with "N passed, N failed")
+#   make test-unit | test-integration | test-browser | test-chaos | test-asan
+#   make bench        benchmarks (throughput vs bare tesseract, accuracy, signing, search)
+#   make fuzz         libFuzzer targets (clang), FUZZ_SECONDS each
+#   make deps         install the Debian packages ancong needs (root)
+#
+# Knobs: SANITIZE=address,undefined  DEVELOPER=1 (-Werror, default on)  O=build dir
+
+CC       ?= cc
+O        ?= build
+DEVELOPER ?= 1
+PKGS     := tesseract lept poppler-glib cairo vips libpq openssl libmicrohttpd \
+            libsodium libarchive libutf8proc zbar libqrencode
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wno-missing-field-initializers -Wno-format-truncation \
+            -fno-strict-aliasing -MMD -MP -I. $(PKG_CFLAGS) $(if $(filter 1,$(DEVELOPER)),-Werror)
+LDLIBS   += $(PKG_LIBS) -ldl -lm -lpthread
+ifdef SANITIZE
+CFLAGS   += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS  += -fsanitize=$(SANITIZE)
+endif
+
+LIB_DIRS := common ocr pipeline workers watchfolders signing web store backfill cases
+LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
+CMD_SRCS := $(wildcard cmd/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
+CMD_OBJS := $(CMD_SRCS:%.c=$(O)/%.o)
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(O)/tools/%)
+
+.PHONY: all run test test-unit test-integration test-browser test-chaos test-asan \
+        bench fuzz deps clean check-deps
+
+BIN := $(if $(SANITIZE),$(O)/bin/ancong,bin/ancong)
+
+all: $(BIN)
+
+$(BIN): $(CMD_OBJS) $(O)/libancong.a
+	@mkdir -p $(@D)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS) -o $@ $(CMD_OBJS) $(O)/libancong.a $(LDLIBS)
+
+$(O)/libancong.a: $(LIB_OBJS)
+	@mkdir -p $(@D)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(O)/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
+
+$(O)/tests/%: tests/unit/%.c tests/unit/t.h $(O)/libancong.a
+	@mkdir -p $(@D)
+	@echo "  LINK    $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libancong.a $(LDLIBS)
+
+$(O)/tools/%: tests/tools/%.c $(O)/libancong.a
+	@mkdir -p $(@D)
+	@echo "  LINK    $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libancong.a $(LDLIBS)
+
+tests-build: $(BIN) $(UNIT_BINS) $(TOOL_BINS)
+.PHONY: tests-build
+
+# The main job (README's first command).
+run:
+	@./scripts/run.sh
+
+deps:
+	@./scripts/deps.sh
+
+test: tests-build
+	@./tests/run.sh all
+
+test-unit: tests-build
+	@./tests/run.sh unit
+
+test-integration: tests-build
+	@./tests/run.sh integration
+
+test-browser: tests-build
+	@./tests/run.sh browser
+
+test-chaos: tests-build
+	@./tests/run.sh chaos
+
+test-asan:
+	$(MAKE) O=build-asan SANITIZE=address,undefined CFLAGS="-O1 -g" tests-build
+	ANCONG_BUILD=build-asan ./tests/run.sh asan
+
+bench: tests-build
+	@./bench/run.sh
+
+fuzz:
+	@./tests/fuzz/run.sh
+
+clean:
+	rm -rf $(O) build-asan build-fuzz bin
+
+-include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d)

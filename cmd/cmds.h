@@ -1,0 +1,10 @@
+/*
+ * cmd/cmds.h: prototypes of the commands listed in cmd/commands.inc.
+ * One line per command; keep both files in the same order.
+ */
+#ifndef ANCONG_CMDS_H
+#define ANCONG_CMDS_H
+
+#include "common/cfg.h"
+
+#endif

@@ -1,0 +1,93 @@
+/*
+ * common/cfg.h: every setting described once, in cfg.c's table.
+ *
+ * Sources, later wins: built-in defaults, $ANCONG_HOME/ancong.conf (or the
+ * file named by --config / ANCONG_CONFIG), then the environment
+ * (ANCONG_HOME, ANCONG_DATABASE_URL, ANCONG_WORKERS, ANCONG_LOG_LEVEL).
+ * Each value is checked against its bounds; errors say "FILE:LINE: ...".
+ * `ancong config check` validates a file, `ancong config show` prints the
+ * effective values, and `--help` texts list settings from the same table.
+ */
+#ifndef ANCONG_CFG_H
+#define ANCONG_CFG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "common/err.h"
+
+struct cfg {
+    char home[512];           /* ANCONG_HOME, absolute */
+    char config_file[512];    /* the file that was read, or "" */
+    char database_url[1024];  /* "" = embedded cluster under home */
+    int  workers;             /* 0 = one per core */
+    char log_level[16];
+
+    /* ocr */
+    char ocr_lang[64];
+    char ocr_tessdata[512];   /* "" = Tesseract's default */
+    int  ocr_max_pages;
+    long ocr_max_pixels;      /* per page, after rendering */
+    long ocr_max_mb;          /* bytes per input file, MiB */
+    int  ocr_render_dpi;      /* PDF pages without text are rendered at this */
+    int  ocr_default_dpi;     /* assumed when an image says nothing */
+    int  ocr_child_mem_mb;    /* address-space limit of the parsing child */
+    int  ocr_child_cpu_s;
+    int  ocr_child_wall_s;
+    bool ocr_searchable_pdf;
+
+    /* review */
+    double review_threshold;  /* fields below it send the document to review */
+
+    /* watch folders and jobs */
+    int  watch_rescan_s;
+    int  watch_stable_s;
+    int  job_max_attempts;
+    int  job_lease_s;
+    int  job_backoff_s;
+
+    /* web */
+    char web_listen[128];
+
+    /* signing */
+    char sign_module[512];
+    char sign_key[512];
+    char sign_pin_file[512];
+    char sign_tsa_url[512];
+    char sign_chain[512];
+    bool sign_allow_bb;       /* TSA unreachable: fall back to B-B */
+    char sign_name[256];      /* visible stamp: agency / officer name */
+
+    /* backfill */
+    int  backfill_max_ratio;  /* archive expansion ratio limit */
+    long backfill_max_total_mb;
+};
+
+enum cfg_type { CFG_INT, CFG_LONG, CFG_DOUBLE, CFG_BOOL, CFG_STR };
+
+struct cfg_opt {
+    const char *name;
+    enum cfg_type type;
+    size_t offset;
+    size_t size;              /* for CFG_STR: buffer size */
+    const char *def;
+    double min, max;
+    bool reloadable;          /* may change on SIGHUP */
+    const char *help;
+};
+
+extern const struct cfg_opt cfg_opts[];
+extern const int cfg_nopts;
+
+/* Defaults, then the file (if any), then the environment.  config_path may
+ * be NULL.  0 ok, -1 error (e says FILE:LINE). */
+int  cfg_load(struct cfg *c, const char *config_path, struct err *e);
+/* Set one option by name from a string (used by the loader and by options
+ * such as --workers).  0 ok, -1 error. */
+int  cfg_set(struct cfg *c, const char *name, const char *value, struct err *e);
+void cfg_print(const struct cfg *c, FILE *f);
+/* Number of workers to start: c->workers or the number of online cores. */
+int  cfg_nworkers(const struct cfg *c);
+/* Path under home: cfg_path(c, buf, n, "inbox") -> "<home>/inbox". */
+const char *cfg_path(const struct cfg *c, char *buf, size_t n, const char *sub);
+
+#endif
