@@ -1,0 +1,110 @@
+/*
+ * store/store.h: PostgreSQL (the queue and the source of truth) and the
+ * content-addressed blob store.  Shared by watchfolders/, workers/, web/,
+ * backfill/ and cases/; knows nothing of OCR or HTTP.
+ *
+ * Every function returns 0 on success (1 where noted) and -1 with e set.
+ * Every query that takes outside input uses parameters ($1...), never
+ * string-built SQL.
+ */
+#ifndef ANCONG_STORE_H
+#define ANCONG_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <libpq-fe.h>
+
+#include "common/cfg.h"
+#include "common/err.h"
+
+/* ---- embedded cluster (store/pgcluster.c) ------------------------------
+ * Without database_url, the cluster lives in $ANCONG_HOME/pg, listens only on
+ * a Unix socket in $ANCONG_HOME/run, and runs as an unprivileged user (the
+ * "postgres" system user when we are root, PostgreSQL refuses root). */
+int  pgc_start(const struct cfg *c, struct err *e);        /* no-op if running */
+int  pgc_stop(const struct cfg *c, struct err *e);
+int  pgc_running(const struct cfg *c);                     /* 1 yes, 0 no */
+/* libpq conninfo for this installation (database_url or the embedded one). */
+void pgc_conninfo(const struct cfg *c, char *buf, size_t n);
+
+/* ---- connection and migrations (store/db.c, store/migrate.c) ---------- */
+struct store;
+/* Connect (starting the embedded cluster on demand).  Caller closes. */
+int  store_open(const struct cfg *c, struct store **out, struct err *e);
+void store_close(struct store **s);
+PGconn *store_conn(struct store *s);
+const struct cfg *store_cfg(struct store *s);
+/* Reconnect if the connection dropped (PostgreSQL restarted).  0 ok. */
+int  store_check(struct store *s, struct err *e);
+/* Apply pending schema/NNNN_*.sql migrations (embedded in the binary), each in
+ * its own transaction under an advisory lock; refuse if an applied file's
+ * checksum changed.  *applied = how many were applied now. */
+int  mig_apply(struct store *s, int *applied, struct err *e);
+
+/* ---- blob store (store/blob.c) -----------------------------------------
+ * $ANCONG_HOME/blobs/<kind>/<aa>/<bb>/<sha256>: written to a temp name,
+ * fsynced, renamed; never changed afterwards.  kind: "originals", "pdf"
+ * (searchable PDFs), "signed". */
+int  blob_put_file(const struct cfg *c, const char *kind, const char *src,
+                   const char *sha256, struct err *e);
+int  blob_put_buf(const struct cfg *c, const char *kind, const void *p, size_t n,
+                  char sha256_out[65], struct err *e);
+void blob_path(const struct cfg *c, const char *kind, const char *sha256, char *buf, size_t n);
+bool blob_exists(const struct cfg *c, const char *kind, const char *sha256);
+
+/* ---- intake (store/ingest.c) -------------------------------------------
+ * Store the original in the blob store, then in ONE transaction: the
+ * documents row (unique sha256), a drops row (every drop is recorded, also
+ * a duplicate one), and a jobs row for a new document.  Only after this
+ * returns 0 may the caller remove the inbox copy. */
+enum ingest_source { INGEST_LIVE = 0, INGEST_BACKFILL = 1 };
+struct ingest_req {
+    const char *path;          /* the file to take */
+    const char *name;          /* file name as dropped (NFC'd by the callee) */
+    const char *station;       /* inbox station, or NULL */
+    const char *unit_code;     /* owning unit, or NULL = station's unit */
+    const char *case_code;     /* from a backfill manifest, or NULL */
+    const char *doc_type_hint; /* from a backfill manifest, or NULL */
+    enum ingest_source source;
+    int priority;              /* lower runs first: live 0, backfill 100 */
+};
+struct ingest_res {
+    long long document_id;
+    bool duplicate;            /* the same bytes were already a document */
+    char sha256[65];
+};
+int  store_ingest(struct store *s, const struct ingest_req *r, struct ingest_res *out,
+                  struct err *e);
+
+/* ---- job queue (store/jobs.c) -------------------------------------------
+ * Claimed with SELECT ... FOR UPDATE SKIP LOCKED ordered by priority, then
+ * age; a claim sets a lease that heartbeats extend; a job whose lease ran
+ * out is claimable again (its worker died).  Failures retry with
+ * exponential backoff; after job.max_attempts the job is parked and the
+ * document marked failed with the last reason. */
+struct job {
+    long long id;
+    long long document_id;
+    char kind[24];             /* "ocr", "sign", ... */
+    char sha256[65];
+    char name[512];            /* file name as dropped */
+    char station[128];
+    int attempts;              /* including this one */
+};
+/* 1 claimed, 0 nothing ready, -1 error.  worker: a label for the log/table. */
+int  job_claim(struct store *s, const char *kind, const char *worker, struct job *j,
+               struct err *e);
+int  job_heartbeat(struct store *s, const struct job *j, struct err *e);
+/* Result JSON (CONTRACT.md form) saved in one transaction with pages,
+ * fields, search text, case link and status; the job is done. */
+int  job_complete(struct store *s, const struct job *j, const char *result_json,
+                  const char *searchable_pdf_sha256, struct err *e);
+/* The attempt failed.  retryable: try again later (until max attempts);
+ * otherwise the document is failed at once with why. */
+int  job_fail(struct store *s, const struct job *j, const char *why, bool retryable,
+              struct err *e);
+/* Wake sleeping workers (NOTIFY ancong_jobs) / wait for a wake-up. */
+int  job_notify(struct store *s);
+int  job_wait(struct store *s, int timeout_ms);
+
+#endif
