@@ -74,4 +74,21 @@ void ocr_doc_release(struct ocr_doc *d);
 /* Rebuild page->text and line texts from words (after corrections). */
 void ocr_page_rebuild_text(struct ocr_page *p);
 
+/*
+ * A plain-text form of an OCR'd document, to cache OCR results and to give
+ * pipeline tests real OCR output without running Tesseract.  Tab-separated:
+ *   #ancong-ocr 1
+ *   doc   KIND NPAGES
+ *   page  NUMBER WIDTH HEIGHT DPI DPI_SOURCE ROTATION SKEW CONF SOURCE BLANK
+ *   line  X0 Y0 X1 Y1 CONF BLOCK            (its words follow)
+ *   word  X0 Y0 X1 Y1 CONF TEXT
+ * SOURCE is "ocr" or "text_layer".  Texts never hold tabs or newlines.
+ * A page with lines but no words (e.g. made from plain text) is allowed:
+ * "line ... BLOCK TEXT" then carries the text as a 7th column.
+ */
+#include <stdio.h>
+int ocr_doc_save(const struct ocr_doc *d, FILE *f);       /* 0 ok, -1 write error */
+/* Parse; on success *d is filled (release with ocr_doc_release).  0 ok, -1 bad input. */
+int ocr_doc_load(FILE *f, struct ocr_doc *d);
+
 #endif
