@@ -7,4 +7,6 @@
 
 #include "common/cfg.h"
 
+int cmd_watch(int argc, char **argv, struct cfg *cfg);
+
 #endif
