@@ -66,6 +66,7 @@ struct watcher {
 
     long long n_taken, n_dup, n_empty, n_errors;
     size_t n_waiting;         /* ready but held by a pause */
+    size_t n_refused;         /* symlinks, FIFOs... sitting in the inbox */
     bool deep_noted;
 };
 
@@ -119,18 +120,23 @@ static int open_for_writing(int fd)
 
 static void write_status(struct watcher *w, int64_t now)
 {
-    char since[32], upd[32], reason[700];
+    char since[32], upd[32], reason[sizeof w->reason];
     struct sbuf b = SBUF_INIT;
     struct err e;
 
     iso_now(since, sizeof since, w->since);
     iso_now(upd, sizeof upd, time(NULL));
-    log_q(w->reason, reason, sizeof reason);
+    /* One line per key, the value to the end of the line (no quoting). */
+    snprintf(reason, sizeof reason, "%s", w->reason);
+    for (char *r = reason; *r; r++)
+        if (*r == '\n' || *r == '\r')
+            *r = ' ';
     sbuf_printf(&b, "state=%s\nreason=%s\nsince=%s\nupdated=%s\npid=%d\ninotify=%s\n"
-                "pending=%zu\nwaiting=%zu\ntaken=%lld\nduplicates=%lld\nfailed_empty=%lld\n"
-                "errors=%lld\n",
-                pause_names[w->pause], w->reason[0] ? reason : "", since, upd, (int)getpid(),
-                w->ifd >= 0 ? "on" : "off", watch_tab_count(w->tab), w->n_waiting,
+                "pending=%zu\nwaiting=%zu\nrefused=%zu\ntaken=%lld\nduplicates=%lld\n"
+                "failed_empty=%lld\nerrors=%lld\n",
+                pause_names[w->pause], reason, since, upd, (int)getpid(),
+                w->ifd >= 0 ? "on" : "off", watch_tab_count(w->tab) - w->n_refused, w->n_waiting,
+                w->n_refused,
                 w->n_taken, w->n_dup, w->n_empty, w->n_errors);
     err_init(&e);
     if (fs_write_atomic(w->status, b.s, b.len, 0644, &e) < 0) {
@@ -551,8 +557,14 @@ static enum take_rc take(struct watcher *w, struct watch_file *f, bool empty, in
         file_error(w, f, why, now);
         return TAKE_LATER;
     }
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        f->refused = !S_ISREG(st.st_mode);
+    if (fstat(fd, &st) < 0) {
+        snprintf(why, sizeof why, "could not examine \"%s\": %s", f->path, strerror(errno));
+        file_error(w, f, why, now);
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        f->refused = true;     /* the next rescan logs it */
+        f->noted = false;
         goto out;
     }
     if (watch_file_observe(f, &st, now))
@@ -640,6 +652,7 @@ out:
 
 struct ready_scan {
     int64_t now, stable_ms, empty_ms, next_due;
+    size_t refused;
     char **paths;
     bool *empty;
     size_t n, cap;
@@ -651,6 +664,7 @@ static bool collect_ready(struct watch_file *f, void *arg)
     int64_t due;
     enum watch_verdict v = watch_file_judge(f, r->now, r->stable_ms, r->empty_ms, &due);
 
+    r->refused += f->refused;
     if (v == WATCH_WAIT) {
         if (due && due < r->next_due)
             r->next_due = due;
@@ -670,9 +684,12 @@ static bool collect_ready(struct watch_file *f, void *arg)
 static int64_t take_ready(struct watcher *w, int64_t now)
 {
     struct ready_scan r = {now, (int64_t)w->c->watch_stable_s * 1000,
-                           (int64_t)w->c->watch_empty_s * 1000, INT64_MAX, NULL, NULL, 0, 0};
+                           (int64_t)w->c->watch_empty_s * 1000, INT64_MAX, 0, NULL, NULL, 0, 0};
 
     watch_tab_each(w->tab, collect_ready, &r);
+    if (r.refused != w->n_refused)
+        w->status_dirty = true;
+    w->n_refused = r.refused;
     w->n_waiting = 0;
     for (size_t i = 0; i < r.n; i++) {
         struct watch_file *f = watch_tab_get(w->tab, r.paths[i], NULL, false, now);
