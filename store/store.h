@@ -75,11 +75,6 @@ struct ingest_res {
 };
 int  store_ingest(struct store *s, const struct ingest_req *r, struct ingest_res *out,
                   struct err *e);
-/* Mark a document failed with why (a reason a clerk can act on) and settle
- * its pending jobs, so no worker takes it: e.g. a file that was still empty
- * when the watcher took it.  0 ok, -1 error. */
-int  store_fail_document(struct store *s, long long document_id, const char *why,
-                         struct err *e);
 
 /* ---- job queue (store/jobs.c) -------------------------------------------
  * Claimed with SELECT ... FOR UPDATE SKIP LOCKED ordered by priority, then

@@ -531,7 +531,7 @@ static bool unchanged(const struct stat *a, const struct stat *b)
 
 static enum take_rc take(struct watcher *w, struct watch_file *f, bool empty, int64_t now)
 {
-    char q[PATH_MAX + 8], qs[300], qn[1100], procpath[64], why[900];
+    char q[PATH_MAX + 8], qs[300], qn[1100], why[900];
     struct ingest_req req = {0};
     struct ingest_res res = {0};
     struct stat st, st2;
@@ -584,10 +584,10 @@ static enum take_rc take(struct watcher *w, struct watch_file *f, bool empty, in
     }
 
     name = clean_name(fs_base(f->path));
-    /* The store reads the file through our descriptor's /proc link: the very
-     * file we checked, even if the name is replaced meanwhile. */
-    snprintf(procpath, sizeof procpath, "/proc/self/fd/%d", fd);
-    req.path = procpath;
+    /* The store opens the path again (O_NOFOLLOW, regular files only).  If
+     * the name was replaced in between, the inode check below keeps the new
+     * file in the inbox for another look. */
+    req.path = f->path;
     req.name = name;
     req.station = f->station;
     req.source = INGEST_LIVE;
@@ -601,22 +601,19 @@ static enum take_rc take(struct watcher *w, struct watch_file *f, bool empty, in
             rc = TAKE_PAUSED;
         } else if (e.kind == ERR_IO && !room_for(w, (int64_t)st.st_size, now)) {
             rc = TAKE_PAUSED;
+        } else if (e.kind == ERR_IO && (strstr(e.msg, strerror(ENOSPC)) || strstr(e.msg, strerror(EDQUOT)))) {
+            /* Out of space although statvfs shows room (quota, inodes): wait
+             * until 64 MiB more than now are free. */
+            w->need_bytes = free_bytes(w) + ((int64_t)64 << 20);
+            set_pause(w, PAUSE_DISK, why, now);
+            rc = TAKE_PAUSED;
         } else {
             file_error(w, f, why, now);
         }
         goto out;
     }
-    if (empty) {
-        snprintf(why, sizeof why, "the file \"%s\" is empty (0 bytes): the scanner wrote nothing "
-                 "into it within %d s. Scan the document again.", name, w->c->watch_empty_s);
-        if (store_fail_document(w->db, res.document_id, why, &e) < 0) {
-            err_text(&e, why, sizeof why);
-            set_pause(w, PAUSE_DB, why, now);
-            rc = TAKE_PAUSED;
-            goto out;
-        }
-        w->n_empty++;
-    }
+    if (empty)
+        w->n_empty++;          /* store_ingest recorded it failed: "the file is empty" */
     w->n_taken++;
     if (res.duplicate)
         w->n_dup++;
