@@ -16,7 +16,7 @@ w_start() {
     W_PID=$!
     at_exit "kill $W_PID; wait $W_PID"
     # Started when the status file names this pid.
-    wait_for 30 grep -qx "pid=$W_PID" "$ANCONG_HOME/run/watch.status" ||
+    wait_for 30 grep -qsx "pid=$W_PID" "$ANCONG_HOME/run/watch.status" ||
         { not_ok "watcher starts" "$(tail -5 "$W_LOG")"; return 1; }
 }
 
