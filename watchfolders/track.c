@@ -138,6 +138,7 @@ bool watch_file_observe(struct watch_file *f, const struct stat *st, int64_t now
         f->fails = 0;
         f->retry_ms = 0;
         f->noted = false;
+        f->busy_ms = 0;
         return true;
     }
     return false;

@@ -41,6 +41,7 @@ struct watch_file {
     bool noted;               /* a warning about it was logged already */
     bool refused;             /* not a regular file (symlink, FIFO, device...): never taken */
     bool taken;               /* stored, but could not be removed from the inbox */
+    int64_t busy_ms;          /* since when a writer holds it open, unchanged (0 = not) */
     struct watch_file *next;  /* hash chain */
 };
 

@@ -12,6 +12,7 @@
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +30,8 @@
 /* Backoff cap for one file that keeps failing, and for reconnects. */
 #define WATCH_FILE_RETRY_CAP_MS (10 * 60 * 1000)
 #define WATCH_PROBE_CAP_MS 10000
+/* A file held open, unchanged, this long gets one warning in the log. */
+#define WATCH_BUSY_WARN_MS (10 * 60 * 1000)
 
 enum pause { PAUSE_NONE = 0, PAUSE_DB, PAUSE_DISK };
 static const char *const pause_names[] = {"ok", "db_down", "disk_full"};
@@ -105,10 +108,29 @@ static bool path_join(char *out, size_t n, const char *dir, const char *name)
  * lease cannot be taken while anyone has the file open for writing (fcntl(2),
  * F_SETLEASE), so trying one and dropping it at once answers without
  * disturbing the writer.  1 yes, 0 no, -1 cannot tell (not the owner and no
- * CAP_LEASE, or a file system without leases, e.g. many network shares).
+ * CAP_LEASE, or a file system without leases).  Network file systems are not
+ * asked: their writers are on other machines, and an NFSv4 client refuses
+ * leases with EAGAIN whenever it holds no delegation, which would look like
+ * a writer forever.
  */
 static int open_for_writing(int fd)
 {
+    static const unsigned long remote[] = {
+        0x6969,        /* NFS */
+        0x517B,        /* SMB */
+        0xFF534D42,    /* CIFS */
+        0xFE534D42,    /* SMB2 */
+        0x65735546,    /* FUSE (sshfs, ...) */
+        0x00C36400,    /* Ceph */
+        0x01021997,    /* 9p */
+        0x47504653,    /* GPFS */
+    };
+    struct statfs sf;
+
+    if (fstatfs(fd, &sf) == 0)
+        for (size_t i = 0; i < sizeof remote / sizeof remote[0]; i++)
+            if ((unsigned long)sf.f_type == remote[i])
+                return -1;
     if (fcntl(fd, F_SETLEASE, F_RDLCK) == 0) {
         fcntl(fd, F_SETLEASE, F_UNLCK);
         return 0;
@@ -570,10 +592,21 @@ static enum take_rc take(struct watcher *w, struct watch_file *f, bool empty, in
     if (watch_file_observe(f, &st, now))
         goto out;              /* it changed since the last look: not stable yet */
     if (open_for_writing(fd) == 1) {
-        f->changed_ms = now;   /* a local writer still has it open: wait */
+        /* A local writer still has it open: look again after another window. */
+        f->changed_ms = now;
+        if (!f->busy_ms)
+            f->busy_ms = now;
+        if (now - f->busy_ms > WATCH_BUSY_WARN_MS && !f->noted) {
+            log_warn("stage=intake station=%s file=%s msg=\"held open for writing for %lld min with "
+                     "no change; not taken while a program keeps it open\" hint=\"Close the scanning "
+                     "program, or find the holder with: fuser -v FILE\"", log_q(f->station, qs, sizeof qs),
+                     log_q(f->path, q, sizeof q), (long long)((now - f->busy_ms) / 60000));
+            f->noted = true;
+        }
         log_debug("stage=intake file=%s msg=\"still open for writing\"", log_q(f->path, q, sizeof q));
         goto out;
     }
+    f->busy_ms = 0;
     if (!room_for(w, (int64_t)st.st_size, now)) {
         rc = TAKE_PAUSED;
         goto out;
