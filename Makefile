@@ -73,14 +73,21 @@ $(O)/tools/%: tests/tools/%.c $(O)/libancong.a
 tests-build: $(BIN) $(UNIT_BINS) $(TOOL_BINS)
 .PHONY: tests-build
 
-# The main job (README's first command).
+# The main job (README's first command): packages, build, database, samples, watch.
+# Package installation runs first and the build in a sub-make, because
+# pkg-config flags are read when a Makefile is parsed.
 run:
+	@./scripts/deps.sh
+	@$(MAKE) --no-print-directory -j$$(nproc) all
 	@./scripts/run.sh
 
 deps:
-	@./scripts/deps.sh
+	@./scripts/deps.sh --test
 
-test: tests-build
+# README's second command; .ci/run calls exactly this.
+test:
+	@./scripts/deps.sh --test
+	@$(MAKE) --no-print-directory -j$$(nproc) tests-build
 	@./tests/run.sh all
 
 test-unit: tests-build
@@ -96,10 +103,13 @@ test-chaos: tests-build
 	@./tests/run.sh chaos
 
 test-asan:
-	$(MAKE) O=build-asan SANITIZE=address,undefined CFLAGS="-O1 -g" tests-build
-	ANCONG_BUILD=build-asan ./tests/run.sh asan
+	@./scripts/deps.sh --test
+	@$(MAKE) --no-print-directory -j$$(nproc) O=build-asan SANITIZE=address,undefined CFLAGS="-O1 -g" tests-build
+	@ANCONG_BUILD=build-asan ./tests/run.sh asan
 
-bench: tests-build
+bench:
+	@./scripts/deps.sh --test
+	@$(MAKE) --no-print-directory -j$$(nproc) tests-build
 	@./bench/run.sh
 
 fuzz:
