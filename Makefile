@@ -37,6 +37,9 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(O)/tools/%)
+# Fuzz targets, replayed over their regression inputs in `make test` (gcc build).
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_REPLAY := $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/fuzz/%)
 
 .PHONY: all run test test-unit test-integration test-browser test-chaos test-asan \
         bench fuzz deps clean check-deps
@@ -70,7 +73,7 @@ $(O)/tools/%: tests/tools/%.c $(O)/libancong.a
 	@echo "  LINK    $@"
 	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libancong.a $(LDLIBS)
 
-tests-build: $(BIN) $(UNIT_BINS) $(TOOL_BINS)
+tests-build: $(BIN) $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_REPLAY)
 .PHONY: tests-build
 
 # The main job (README's first command): packages, build, database, samples, watch.
@@ -114,6 +117,17 @@ bench:
 
 fuzz:
 	@./tests/fuzz/run.sh
+
+$(O)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(O)/libancong.a
+	@mkdir -p $(@D)
+	@echo "  LINK    $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(O)/libancong.a $(LDLIBS)
+
+print-ldlibs:
+	@echo $(LDLIBS)
+print-cflags:
+	@echo $(filter-out -Werror -MMD -MP,$(CFLAGS))
+.PHONY: print-ldlibs print-cflags
 
 clean:
 	rm -rf $(O) build-asan build-fuzz bin
