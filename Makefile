@@ -18,12 +18,14 @@ PKGS     := tesseract lept poppler-glib cairo vips libpq openssl libmicrohttpd \
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
+# CFLAGS is the user's (optimisation, extra flags); ALL_CFLAGS adds what the project needs,
+# so `make CFLAGS=-O0` keeps the include paths and warnings.
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wno-missing-field-initializers -Wno-format-truncation \
+ALL_CFLAGS := $(CFLAGS) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wno-missing-field-initializers $(if $(findstring clang,$(CC)),,-Wno-format-truncation) \
             -fno-strict-aliasing -MMD -MP -I. $(PKG_CFLAGS) $(if $(filter 1,$(DEVELOPER)),-Werror)
 LDLIBS   += $(PKG_LIBS) -ldl -lm -lpthread
 ifdef SANITIZE
-CFLAGS   += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS  += -fsanitize=$(SANITIZE)
 endif
 
@@ -61,17 +63,17 @@ $(O)/libancong.a: $(LIB_OBJS)
 $(O)/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) -c -o $@ $<
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(O)/tests/%: tests/unit/%.c tests/unit/t.h $(O)/libancong.a
 	@mkdir -p $(@D)
 	@echo "  LINK    $@"
-	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libancong.a $(LDLIBS)
+	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libancong.a $(LDLIBS)
 
 $(O)/tools/%: tests/tools/%.c $(O)/libancong.a
 	@mkdir -p $(@D)
 	@echo "  LINK    $@"
-	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libancong.a $(LDLIBS)
+	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libancong.a $(LDLIBS)
 
 tests-build: $(BIN) $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_REPLAY)
 .PHONY: tests-build
@@ -121,12 +123,12 @@ fuzz:
 $(O)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(O)/libancong.a
 	@mkdir -p $(@D)
 	@echo "  LINK    $@"
-	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(O)/libancong.a $(LDLIBS)
+	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(O)/libancong.a $(LDLIBS)
 
 print-ldlibs:
 	@echo $(LDLIBS)
 print-cflags:
-	@echo $(filter-out -Werror -MMD -MP,$(CFLAGS))
+	@echo $(filter-out -Werror -MMD -MP,$(ALL_CFLAGS))
 .PHONY: print-ldlibs print-cflags
 
 clean:

@@ -29,7 +29,7 @@ for t in "${targets[@]}"; do
         >build-fuzz/"$t".log 2>&1; then
     echo "fuzz: $t FOUND A CRASH (log: build-fuzz/$t.log)"
   fi
-  for c in build-fuzz/crash/"$t"/*; do [ -f "$c" ] && cp "$c" tests/fuzz/regress/"$t"/; done
+  for c in build-fuzz/crash/"$t"/*; do if [ -f "$c" ]; then cp "$c" tests/fuzz/regress/"$t"/; fi; done
   runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' build-fuzz/"$t".log | tail -1 | awk '{print $2}')
   echo "fuzz: $t ran $(( $(date +%s) - start ))s, ${runs:-?} executions, $(ls build-fuzz/crash/"$t" | wc -l) crashes"
 done
