@@ -30,6 +30,6 @@ for t in "${targets[@]}"; do
     echo "fuzz: $t FOUND A CRASH (log: build-fuzz/$t.log)"
   fi
   for c in build-fuzz/crash/"$t"/*; do if [ -f "$c" ]; then cp "$c" tests/fuzz/regress/"$t"/; fi; done
-  runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' build-fuzz/"$t".log | tail -1 | awk '{print $2}')
+  runs=$(grep -o 'Done [0-9]* runs' build-fuzz/"$t".log | tail -1 | awk '{print $2}' || true)
   echo "fuzz: $t ran $(( $(date +%s) - start ))s, ${runs:-?} executions, $(ls build-fuzz/crash/"$t" | wc -l) crashes"
 done
