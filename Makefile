@@ -78,7 +78,7 @@ $(O)/gen/schema_sql.c: $(SCHEMA_SQL) $(O)/gen/schema.list scripts/embed-sql.sh
 
 $(O)/gen/schema_sql.o: $(O)/gen/schema_sql.c
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) -c -o $@ $<
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(O)/tests/%: tests/unit/%.c tests/unit/t.h $(O)/libancong.a
 	@mkdir -p $(@D)
