@@ -10,4 +10,6 @@
 int cmd_db(int argc, char **argv, struct cfg *cfg);
 int cmd_migrate(int argc, char **argv, struct cfg *cfg);
 
+int cmd_status(int argc, char **argv, struct cfg *cfg);
+
 #endif
