@@ -7,4 +7,7 @@
 
 #include "common/cfg.h"
 
+int cmd_user(int argc, char **argv, struct cfg *cfg);
+int cmd_web(int argc, char **argv, struct cfg *cfg);
+
 #endif
