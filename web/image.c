@@ -43,12 +43,15 @@ static int render(const char *src, int page, int rotation, int width, const char
         return -1;
     VipsImage *t = NULL, *rot = NULL, *flat = NULL, *srgb = NULL;
     int rc = -1;
-    char opt[64];
-    snprintf(opt, sizeof opt, "page=%d", page - 1);
+    char name[1200];
+    if (paged) snprintf(name, sizeof name, "%s[page=%d]", src, page - 1);
+    else snprintf(name, sizeof name, "%s", src);
     /* a turned page: its width on screen is the stored height */
     int tw = rotation == 90 || rotation == 270 ? width * 2 : width;
-    if (vips_thumbnail(src, &t, tw, "height", 10000, "size", VIPS_SIZE_DOWN,
-                       "option_string", paged ? opt : "", NULL))
+    /* PDF pages are vectors: render them at the size asked; never enlarge a raster */
+    bool vector = strstr(loader, "Pdf") != NULL;
+    if (vips_thumbnail(name, &t, tw, "height", 10000,
+                       "size", vector ? VIPS_SIZE_BOTH : VIPS_SIZE_DOWN, NULL))
         goto out;
     VipsAngle a = rotation == 90 ? VIPS_ANGLE_D270 : rotation == 180 ? VIPS_ANGLE_D180
                 : rotation == 270 ? VIPS_ANGLE_D90 : VIPS_ANGLE_D0;

@@ -97,7 +97,7 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
                   "       x0, y0, x1, y1, reviewed "
                   "  FROM web_field WHERE document_id = $1::bigint", 1, pa + 1);
     revs = q(r, "SELECT v.field, coalesce(v.old_value, ''), coalesce(v.new_value, ''), "
-                "       coalesce(u.full_name, u.username, '?'), to_char(v.at, 'DD/MM/YYYY HH24:MI:SS') "
+                "       coalesce(u.full_name, u.login, '?'), to_char(v.at, 'DD/MM/YYYY HH24:MI:SS') "
                 "  FROM web_revision v LEFT JOIN users u ON u.id = v.user_id "
                 " WHERE v.document_id = $1::bigint ORDER BY v.at DESC, v.id DESC LIMIT 100", 1, pa + 1);
     if (!pages || !fields || !revs)
@@ -289,7 +289,7 @@ static bool check_state(struct web_req *r, struct web_resp *p, const struct doc_
     }
     if (!client_version || strcmp(client_version, h->version) != 0) {
         const char *pa[1] = {h->id};
-        PGresult *who = q(r, "SELECT coalesce(u.full_name, u.username), to_char(a.at, 'HH24:MI:SS DD/MM/YYYY') "
+        PGresult *who = q(r, "SELECT coalesce(u.full_name, u.login), to_char(a.at, 'HH24:MI:SS DD/MM/YYYY') "
                              "  FROM audit_log a JOIN users u ON u.id = a.user_id "
                              " WHERE a.document_id = $1::bigint ORDER BY a.at DESC, a.id DESC LIMIT 1", 1, pa);
         char msg[600];
@@ -311,7 +311,7 @@ static bool check_state(struct web_req *r, struct web_resp *p, const struct doc_
 static int bump_version(struct web_req *r, const struct doc_head *h, const char *extra_set)
 {
     char sql[300];
-    snprintf(sql, sizeof sql, "UPDATE web_doc_rw SET version = version + 1%s WHERE id = $1::bigint",
+    snprintf(sql, sizeof sql, "UPDATE web_doc_rw SET version = version + 1, updated_at = now()%s WHERE id = $1::bigint",
              extra_set ? extra_set : "");
     const char *pa[1] = {h->id};
     PGresult *res = q(r, sql, 1, pa);
@@ -325,8 +325,11 @@ static int add_revision(struct web_req *r, const char *doc, const char *field, c
     char uid[32];
     snprintf(uid, sizeof uid, "%lld", r->user.id);
     const char *pa[5] = {doc, field, old, new_, uid};
-    PGresult *res = q(r, "INSERT INTO web_revision (document_id, field, old_value, new_value, user_id) "
-                         "VALUES ($1::bigint, $2, $3, $4, $5::bigint)", 5, pa);
+    PGresult *res = q(r, "INSERT INTO field_revisions (field_id, document_id, name, old_value, new_value, "
+                         "                             old_confidence, user_id, reason) "
+                         "SELECT (SELECT id FROM fields WHERE document_id = $1::bigint AND name = $2), $1::bigint, $2, $3, $4, "
+                         "       (SELECT confidence FROM fields WHERE document_id = $1::bigint AND name = $2), "
+                         "       $5::int, 'review'", 5, pa);
     PQclear(res);
     return res ? 0 : -1;
 }
@@ -364,7 +367,7 @@ static void api_field(struct web_req *r, struct web_resp *p, long long id, const
     char *nv = utf8_nfc(value);
     str_squash(nv);
     const char *pa[2] = {h->id, name};
-    PGresult *old = q(r, "SELECT value FROM web_field WHERE document_id = $1::bigint AND name = $2 FOR UPDATE", 2, pa);
+    PGresult *old = q(r, "SELECT value FROM fields WHERE document_id = $1::bigint AND name = $2 FOR UPDATE", 2, pa);
     if (!old) goto dberr;
     bool exists = PQntuples(old) == 1;
     const char *ov = exists && !PQgetisnull(old, 0, 0) ? PQgetvalue(old, 0, 0) : "";
@@ -373,10 +376,13 @@ static void api_field(struct web_req *r, struct web_resp *p, long long id, const
     snprintf(uid, sizeof uid, "%lld", r->user.id);
     const char *pu[4] = {h->id, name, nv, uid};
     PGresult *res = exists
-        ? q(r, "UPDATE web_field SET value = $3, reviewed = true, reviewed_by = $4::bigint, reviewed_at = now() "
+        ? q(r, "UPDATE fields SET value = $3, reviewed_by = $4::int, reviewed_at = now(), "
+               "       source = CASE WHEN value IS DISTINCT FROM $3 THEN 'reviewer' ELSE source END, "
+               "       updated_by = CASE WHEN value IS DISTINCT FROM $3 THEN $4::int ELSE updated_by END, "
+               "       updated_at = CASE WHEN value IS DISTINCT FROM $3 THEN now() ELSE updated_at END "
                " WHERE document_id = $1::bigint AND name = $2", 4, pu)
-        : q(r, "INSERT INTO web_field (document_id, name, value, confidence, reviewed, reviewed_by, reviewed_at) "
-               "VALUES ($1::bigint, $2, $3, 1.0, true, $4::bigint, now())", 4, pu);
+        : q(r, "INSERT INTO fields (document_id, name, value, confidence, source, updated_by, reviewed_by, reviewed_at) "
+               "VALUES ($1::bigint, $2, $3, 1.0, 'reviewer', $4::int, $4::int, now())", 4, pu);
     if (!res) { PQclear(old); goto dberr; }
     PQclear(res);
     if (bump_version(r, h, NULL) < 0 ||
@@ -429,8 +435,8 @@ static void api_approve(struct web_req *r, struct web_resp *p, long long id, con
     char uid[32];
     snprintf(uid, sizeof uid, "%lld", r->user.id);
     const char *pa[2] = {h->id, uid};
-    PGresult *a = q(r, "UPDATE web_field SET reviewed = true, reviewed_by = $2::bigint, reviewed_at = now() "
-                       " WHERE document_id = $1::bigint AND NOT reviewed", 2, pa);
+    PGresult *a = q(r, "UPDATE fields SET reviewed_by = $2::int, reviewed_at = now() "
+                       " WHERE document_id = $1::bigint AND reviewed_at IS NULL", 2, pa);
     PGresult *b = a ? q(r, "SELECT web_queue_sign($1::bigint)", 1, pa) : NULL;
     int ok = a && b && bump_version(r, h, ", status = 'approved'") == 0 &&
              audit_change(r, "document.approve", id, NULL, NULL, NULL, h->version) == 0;

@@ -95,10 +95,10 @@ int web_user_add(struct store *s, const char *username, const char *full_name,
     char h[crypto_pwhash_STRBYTES];
     if (hash_pw(password, h, e) < 0)
         return -1;
-    const char *pa[5] = {username, full_name && *full_name ? full_name : NULL, role, h, unit_code};
+    const char *pa[5] = {username, full_name && *full_name ? full_name : username, role, h, unit_code};
     int rows = 0;
-    if (exec1(s, "INSERT INTO users (username, full_name, role, password_hash, unit_id) "
-                 "SELECT $1, $2, $3, $4, id FROM units WHERE code = $5",
+    if (exec1(s, "INSERT INTO users (login, full_name, role, password_hash, unit_id) "
+                 "SELECT $1, $2, $3::user_role, $4, id FROM units WHERE code = $5",
               5, pa, &rows, e) < 0)
         return -1;
     if (rows != 1) {
@@ -112,7 +112,7 @@ int web_user_add(struct store *s, const char *username, const char *full_name,
 static int end_sessions(struct store *s, const char *username, struct err *e)
 {
     const char *pa[1] = {username};
-    return exec1(s, "DELETE FROM web_sessions WHERE user_id = (SELECT id FROM users WHERE username = $1)",
+    return exec1(s, "DELETE FROM web_sessions WHERE user_id = (SELECT id FROM users WHERE login = $1)",
                  1, pa, NULL, e);
 }
 
@@ -125,7 +125,7 @@ int web_user_passwd(struct store *s, const char *username, const char *password,
         return -1;
     const char *pa[2] = {username, h};
     int rows = 0;
-    if (exec1(s, "UPDATE users SET password_hash = $2 WHERE username = $1", 2, pa, &rows, e) < 0)
+    if (exec1(s, "UPDATE users SET password_hash = $2 WHERE login = $1", 2, pa, &rows, e) < 0)
         return -1;
     if (rows != 1) {
         err_set(e, ERR_USAGE, "no user \"%s\"", username);
@@ -138,8 +138,12 @@ int web_user_disable(struct store *s, const char *username, struct err *e)
 {
     const char *pa[1] = {username};
     int rows = 0;
-    if (exec1(s, "UPDATE users SET disabled = true WHERE username = $1", 1, pa, &rows, e) < 0)
+    if (exec1(s, "UPDATE users SET active = false WHERE login = $1", 1, pa, &rows, e) < 0)
         return -1;
+    if (rows == 1)
+        exec1(s, "INSERT INTO audit_log (actor, user_id, unit_id, action, details) "
+                 "SELECT 'system:cli', id, unit_id, 'user.disable', jsonb_build_object('login', login) "
+                 "  FROM users WHERE login = $1", 1, pa, NULL, e);
     if (rows != 1) {
         err_set(e, ERR_USAGE, "no user \"%s\"", username);
         return -1;

@@ -8,7 +8,7 @@
  *   queue.c    the review queue page
  *   review.c   the review screen and its JSON API
  *   image.c    page images rendered with libvips (cached on disk)
- *   static     web/static/* embedded at build time (build/gen/web_static.c)
+ *   static     files of web/static/ embedded at build time (build/gen/web_static.c)
  */
 #ifndef ANCONG_WEB_INT_H
 #define ANCONG_WEB_INT_H

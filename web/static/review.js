@@ -40,7 +40,9 @@
     return chain;
   }
 
-  function needsLook(f) { return !f.reviewed && (f.confidence < doc.threshold || !f.value); }
+  /* A field needs a look when it was read with low confidence and nobody has
+   * checked it yet (a field the document does not print stays empty). */
+  function needsLook(f) { return !f.reviewed && !!f.value && f.confidence < doc.threshold; }
 
   function renderMeta() {
     var m = $('doc-meta');
@@ -90,7 +92,7 @@
       inp.dataset.orig = f.value;
       inp.addEventListener('focus', function () { select(i); inp.select(); });
       inp.addEventListener('keydown', function (ev) { onFieldKey(ev, i, inp); });
-      inp.addEventListener('change', function () { if (doc.editable) save(i, inp, false); });
+      inp.addEventListener('change', function () { if (doc.editable && inp.value !== inp.dataset.orig) save(i, inp, false); });
       row.appendChild(lab);
       row.appendChild(inp);
       form.appendChild(row);
@@ -118,13 +120,23 @@
     });
   }
 
+  /* Pages are numbered as in the file (a part of a split bundle starts
+   * where its range starts); pageNo is such a number. */
+  function pageIndex(n) {
+    for (var i = 0; i < doc.pages.length; i++) if (doc.pages[i].number === n) return i;
+    return -1;
+  }
+  function stepPage(d) {
+    var i = pageIndex(pageNo) + d;
+    if (i >= 0 && i < doc.pages.length) showPage(doc.pages[i].number);
+  }
   function showPage(n) {
-    var max = Math.max(doc.pages.length, 1);
-    pageNo = Math.min(Math.max(n, 1), max);
+    if (pageIndex(n) < 0) n = doc.pages.length ? doc.pages[0].number : 1;
+    pageNo = n;
     var img = $('page-img');
     var src = '/documents/' + doc.id + '/pages/' + pageNo + '.jpg?w=1600';
     if (img.getAttribute('src') !== src) img.setAttribute('src', src);
-    $('page-label').textContent = 'Trang ' + pageNo + '/' + max;
+    $('page-label').textContent = 'Trang ' + (pageIndex(pageNo) + 1) + '/' + Math.max(doc.pages.length, 1);
     var pres = document.querySelectorAll('#ocr .ocr-text');
     for (var i = 0; i < pres.length; i++) pres[i].hidden = pres[i].dataset.page !== String(pageNo);
     drawBox();
@@ -139,7 +151,7 @@
 
   function drawBox() {
     var box = $('field-box'), f = doc.fields[cur];
-    var pg = doc.pages[pageNo - 1];
+    var pg = doc.pages[pageIndex(pageNo)];
     if (!f || !f.bbox || f.page !== pageNo || !pg || !pg.width || !pg.height) { box.hidden = true; return; }
     box.style.left = (100 * f.bbox[0] / pg.width) + '%';
     box.style.top = (100 * f.bbox[1] / pg.height) + '%';
@@ -163,18 +175,28 @@
     return $('approve');
   }
 
+  /* A saved change comes back as the whole document.  When the same fields
+   * are listed, update the rows in place (the user may be typing in the next
+   * field already); when the list changed (a new type), rebuild it. */
   function applyDoc(d) {
-    /* keep what the user is typing in other fields */
-    var dirty = {};
-    var inputs = document.querySelectorAll('#fields input, #fields textarea');
-    for (var k = 0; k < inputs.length; k++)
-      if (inputs[k].value !== inputs[k].dataset.orig) dirty[inputs[k].name] = inputs[k].value;
+    var same = d.fields.length === doc.fields.length &&
+      d.fields.every(function (f, i) { return f.name === doc.fields[i].name; });
+    var local = {};
+    doc.fields.forEach(function (f) { if (f.reviewed) local[f.name] = true; });
     doc = d;
     renderMeta();
-    var active = document.activeElement && document.activeElement.name;
-    renderFields(active || null);
-    Object.keys(dirty).forEach(function (n) { var el = $('fld-' + n); if (el) el.value = dirty[n]; });
     renderRevisions();
+    if (!same) { renderFields(null); drawBox(); return; }
+    var rows = document.querySelectorAll('#fields .field');
+    doc.fields.forEach(function (f, i) {
+      var row = rows[i], inp = $('fld-' + f.name);
+      if (local[f.name] && !f.reviewed) f.reviewed = true;   /* a save still on its way */
+      row.className = 'field' + (needsLook(f) ? ' low' : '') + (f.reviewed ? ' reviewed' : '') + (i === cur ? ' current' : '');
+      row.querySelector('.conf').textContent = f.reviewed ? '✓ đã xem' : (f.value ? Math.round(f.confidence * 100) + '%' : 'trống');
+      if (inp.value === inp.dataset.orig && inp.value !== f.value) inp.value = f.value;
+      inp.dataset.orig = f.value;
+      inp.readOnly = !doc.editable;
+    });
     drawBox();
   }
 
@@ -184,21 +206,26 @@
     throw e;
   }
 
+  /* Save field i (a correction, or an acceptance when unchanged).  With
+   * advance, the focus moves on at once to the next field that needs a look,
+   * while the save runs; saves run one after another. */
   function save(i, inp, advance) {
-    var name = doc.fields[i].name, value = inp.value;
+    var f = doc.fields[i], name = f.name, value = inp.value;
+    var unchanged = f.value === value && f.reviewed;
+    inp.dataset.orig = value;            /* the blur that follows is not a second change */
+    if (advance) {
+      f.reviewed = true;
+      var t = nextTarget(i);
+      if (t) t.focus();
+    }
+    if (unchanged) return chain;
     return enqueue(function () {
-      var f = doc.fields.find(function (x) { return x.name === name; });
-      if (f && f.value === value && f.reviewed) return Promise.resolve();
+      if (document.body.classList.contains('conflict')) return Promise.resolve();
       return post('fields', { name: name, value: value }).then(function (j) {
-        var keep = document.activeElement;
-        inp.dataset.orig = value;
         applyDoc(j.document);
-        flash('Đã lưu: ' + (f ? f.label : name), 'ok');
-        if (keep && keep.id && $(keep.id) && !advance) $(keep.id).focus();
-      }, fail);
-    }).then(function () {
-      if (advance) { var t = nextTarget(doc.fields.findIndex(function (x) { return x.name === name; })); if (t) t.focus(); }
-    }, function () {});
+        flash('Đã lưu: ' + f.label, 'ok');
+      }, function (e) { f.reviewed = false; fail(e); });
+    }).catch(function () {});
   }
 
   function approve() {
@@ -230,15 +257,15 @@
   document.addEventListener('keydown', function (ev) {
     if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); approve(); }
     else if (ev.key === 'ArrowRight' && ev.ctrlKey) { ev.preventDefault(); location.assign('/review/next?after=' + doc.id); }
-    else if (ev.altKey && ev.key === 'ArrowDown') { ev.preventDefault(); showPage(pageNo + 1); }
-    else if (ev.altKey && ev.key === 'ArrowUp') { ev.preventDefault(); showPage(pageNo - 1); }
+    else if (ev.altKey && ev.key === 'ArrowDown') { ev.preventDefault(); stepPage(1); }
+    else if (ev.altKey && ev.key === 'ArrowUp') { ev.preventDefault(); stepPage(-1); }
     else if (ev.ctrlKey && (ev.key === '=' || ev.key === '+')) { ev.preventDefault(); setZoom(zoom * 1.25); }
     else if (ev.ctrlKey && ev.key === '-') { ev.preventDefault(); setZoom(zoom / 1.25); }
   });
   $('approve').addEventListener('click', approve);
   $('skip').addEventListener('click', function () { location.assign('/review/next?after=' + doc.id); });
-  $('prev-page').addEventListener('click', function () { showPage(pageNo - 1); });
-  $('next-page').addEventListener('click', function () { showPage(pageNo + 1); });
+  $('prev-page').addEventListener('click', function () { stepPage(-1); });
+  $('next-page').addEventListener('click', function () { stepPage(1); });
   $('zoom-in').addEventListener('click', function () { setZoom(zoom * 1.25); });
   $('zoom-out').addEventListener('click', function () { setZoom(zoom / 1.25); });
   $('doc-type').addEventListener('change', function () {
@@ -254,7 +281,7 @@
 
   renderMeta();
   renderRevisions();
-  showPage(1);
+  showPage(doc.pages.length ? doc.pages[0].number : 1);
   setZoom(1);
   renderFields(null);
   window.ancongBusy = function () { return busy; };
