@@ -12,4 +12,6 @@ int cmd_migrate(int argc, char **argv, struct cfg *cfg);
 int cmd_user(int argc, char **argv, struct cfg *cfg);
 int cmd_web(int argc, char **argv, struct cfg *cfg);
 
+int cmd_status(int argc, char **argv, struct cfg *cfg);
+
 #endif
