@@ -99,7 +99,7 @@ $(O)/gen/web_static.c: $(WEB_STATIC) scripts/embed-static.sh
 	@./scripts/embed-static.sh $@ $(WEB_STATIC)
 $(O)/gen/web_static.o: $(O)/gen/web_static.c web/web_int.h
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) -c -o $@ $<
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 tests-build: $(BIN) $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_REPLAY)
 .PHONY: tests-build
