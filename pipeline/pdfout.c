@@ -236,7 +236,12 @@ static void glyphless_font(struct sbuf *font)
     be16(&t[0], 0xFFFF); be16(&t[0], 0);                /* endCode, pad */
     be16(&t[0], 0xFFFF); be16(&t[0], 1); be16(&t[0], 0); /* start, delta, rangeOffset */
 
-    /* glyf: empty (both glyphs have no outline) */
+    /* glyf: glyph 0 (.notdef) has no data; glyph 1 is a simple glyph with
+     * zero contours (header + instruction length): present but invisible.
+     * Some readers reject a zero-length glyf table, hence glyph 1's bytes. */
+    be16(&t[1], 0);                              /* numberOfContours */
+    be16(&t[1], 0); be16(&t[1], 0); be16(&t[1], 0); be16(&t[1], 0);   /* bbox */
+    be16(&t[1], 0);                              /* instructionLength */
 
     /* head */
     struct sbuf *h = &t[2];
@@ -262,8 +267,8 @@ static void glyphless_font(struct sbuf *font)
     /* hmtx */
     for (int i = 0; i < 2; i++) { be16(&t[4], CID_WIDTH); be16(&t[4], 0); }
 
-    /* loca (short): three zero offsets, every glyph empty */
-    for (int i = 0; i < 3; i++) be16(&t[5], 0);
+    /* loca (short, offsets / 2): glyph 0 = [0,0), glyph 1 = [0,12) */
+    be16(&t[5], 0); be16(&t[5], 0); be16(&t[5], 6);
 
     /* maxp 1.0 */
     be32(&t[6], 0x00010000); be16(&t[6], 2);
