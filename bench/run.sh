@@ -117,29 +117,30 @@ bench_pipeline() {
     fi
 
     # bare tesseract on the same pages, rendered the way ancong sees them
-    local dpi f name ext i n
+    local dpi
     dpi=$("$BIN" config show 2>/dev/null | sed -n 's/^ocr.render_dpi *= *\([0-9]*\).*/\1/p')
     dpi=${dpi:-300}
-    for f in "${SCANNED[@]}"; do
-        name=$f; ext=${f##*.}; ext=${ext,,}
+    # rendering is not timed; it runs $JOBS at a time to keep the bench short
+    export W CORPUS dpi
+    printf '%s\n' "${SCANNED[@]}" | xargs -d '\n' -P "$JOBS" -I{} bash -c '
+        f=$1; ext=${f##*.}; ext=${ext,,}
         case "$ext" in
         pdf)
-            n=$(pdfinfo "$CORPUS/$f" 2>/dev/null | awk '/^Pages:/{print $2}')
+            n=$(pdfinfo "$CORPUS/$f" 2>/dev/null | awk "/^Pages:/{print \$2}")
             for ((i = 1; i <= ${n:-0}; i++)); do
                 pdftoppm -r "$dpi" -gray -png -f $i -l $i -singlefile "$CORPUS/$f" \
-                    "$W/img/$(printf '%s.p%03d' "$name" $i)" 2>>"$W/render.log"
+                    "$W/img/$(printf "%s.p%03d" "$f" $i)"
             done ;;
         tif|tiff)
-            rm -f "$W/split/"*
-            tiffsplit "$CORPUS/$f" "$W/split/x." 2>>"$W/render.log"
+            d=$W/split/$f; mkdir -p "$d"
+            tiffsplit "$CORPUS/$f" "$d/x."
             i=0
-            for p in $(ls "$W/split/" | sort); do
-                i=$((i + 1)); mv "$W/split/$p" "$W/img/$(printf '%s.p%03d.tif' "$name" $i)"
+            for p in $(ls "$d" | sort); do
+                i=$((i + 1)); mv "$d/$p" "$W/img/$(printf "%s.p%03d.tif" "$f" $i)"
             done ;;
         *)
-            ln -s "$CORPUS/$f" "$W/img/$(printf '%s.p001.%s' "$name" "$ext")" ;;
-        esac
-    done
+            ln -s "$CORPUS/$f" "$W/img/$(printf "%s.p001.%s" "$f" "$ext")" ;;
+        esac' _ {} 2>>"$W/render.log"
     local nimg l1; nimg=$(ls "$W/img" | wc -l); l1=$(load)
     st=$(ls "$W/img" | sed "s|^|$W/img/|" | $PY "$TOP/bench/runstat.py" "$W/tesseract" \
          xargs -d '\n' -P "$JOBS" -I{} sh -c \
