@@ -34,6 +34,7 @@ LIB_DIRS := common ocr pipeline workers watchfolders signing web store backfill 
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 CMD_SRCS := $(wildcard cmd/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
+LIB_OBJS += $(O)/gen/web_static.o
 CMD_OBJS := $(CMD_SRCS:%.c=$(O)/%.o)
 # schema/NNNN_*.sql embedded into the binary (store/migrate.c); schema.list
 # changes when a file is added or removed, so the generated file follows.
@@ -89,6 +90,16 @@ $(O)/tools/%: tests/tools/%.c $(O)/libancong.a
 	@mkdir -p $(@D)
 	@echo "  LINK    $@"
 	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libancong.a $(LDLIBS)
+
+# web/static/* embedded into the binary (no files to ship beside it, no CDN).
+WEB_STATIC := $(sort $(wildcard web/static/*))
+$(O)/gen/web_static.c: $(WEB_STATIC) scripts/embed-static.sh
+	@mkdir -p $(@D)
+	@echo "  EMBED   $@"
+	@./scripts/embed-static.sh $@ $(WEB_STATIC)
+$(O)/gen/web_static.o: $(O)/gen/web_static.c web/web_int.h
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 tests-build: $(BIN) $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_REPLAY)
 .PHONY: tests-build

@@ -49,6 +49,9 @@ struct cfg {
 
     /* web */
     char web_listen[128];
+    int  web_session_idle_min;   /* a session unused this long ends */
+    int  web_login_max_failures; /* failed logins per user name before throttling */
+    int  web_login_window_min;   /* ... within this many minutes */
 
     /* signing */
     char sign_module[512];
