@@ -7,4 +7,7 @@
 
 #include "common/cfg.h"
 
+int cmd_sign(int argc, char **argv, struct cfg *cfg);
+int cmd_verify(int argc, char **argv, struct cfg *cfg);
+
 #endif
