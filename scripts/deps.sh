@@ -15,7 +15,8 @@ RUNTIME=(
   libmicrohttpd-dev libsodium-dev libarchive-dev libutf8proc-dev
   libzbar-dev libqrencode-dev
   softhsm2 opensc
-  fonts-liberation fonts-liberation2 fonts-dejavu-core
+  fonts-liberation fonts-dejavu-core
+  fonts-liberation2
   python3 procps
 )
 TESTING=(
