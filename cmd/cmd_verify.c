@@ -93,7 +93,7 @@ int cmd_verify(int argc, char **argv, struct cfg *cfg)
                                                         : "not checked (no --ca)");
             printf("  changed after signing: %s%s%s\n", c[k].changed_after ? "yes: " : "no",
                    c[k].changed_after ? c[k].changes : "",
-                   !c[k].changed_after && !c[k].covers_whole && c[k].valid ? " (later revisions add signatures only)" : "");
+                   !c[k].changed_after && !c[k].covers_whole && c[k].valid ? " (later revisions add signatures or DSS data only)" : "");
             if (c[k].problem[0])
                 printf("  problem: %s\n", c[k].problem);
         }

@@ -187,8 +187,12 @@ static int changes_after(struct sig_pdf *fin, size_t end, char *out, size_t outn
         snprintf(out, outn, "the signed revision cannot be read (%s)", e.msg);
         return 1;
     }
+    /* the document information dictionary (/Info: producer, dates) is metadata that
+     * signing tools update; it is not shown on any page */
+    const struct sig_obj *info = sig_obj_get(old.trailer, "Info");
+    int info_num = info && info->t == SO_REF ? (int)info->i : -1;
     for (int num = 1; num < old.nx; num++) {
-        if (old.x[num].type == 0)
+        if (old.x[num].type == 0 || num == info_num)
             continue;
         if (num < fin->nx && fin->x[num].type == old.x[num].type && fin->x[num].off == old.x[num].off &&
             fin->x[num].gen == old.x[num].gen)
