@@ -14,6 +14,8 @@
 const struct cfg_opt cfg_opts[] = {
  /* name                 type        field                      default      min  max       reload help */
  {"database_url",       CFG_STR,    F(database_url),           "",          0, 0,          false, "libpq connection string; empty = embedded cluster under ANCONG_HOME"},
+ {"db.pg_bindir",       CFG_STR,    F(db_pg_bindir),           "",          0, 0,          false, "folder with initdb/pg_ctl of the embedded cluster; empty = found automatically"},
+ {"intake.unit",        CFG_STR,    F(intake_unit),            "vkstc",     0, 0,          true,  "unit code a new scanning station belongs to until an admin assigns it"},
  {"workers",            CFG_INT,    F(workers),                "0",         0, 256,        false, "worker processes; 0 = one per core"},
  {"log.level",          CFG_STR,    F(log_level),              "info",      0, 0,          true,  "debug, info, warn or error"},
  {"ocr.lang",           CFG_STR,    F(ocr_lang),               "vie",       0, 0,          false, "Tesseract language(s)"},
@@ -34,6 +36,9 @@ const struct cfg_opt cfg_opts[] = {
  {"job.lease_s",        CFG_INT,    F(job_lease_s),            "60",        5, 86400,      true,  "seconds a claimed job stays leased without a heartbeat"},
  {"job.backoff_s",      CFG_INT,    F(job_backoff_s),          "5",         0, 86400,      true,  "base retry delay, doubled per attempt"},
  {"web.listen",         CFG_STR,    F(web_listen),             "127.0.0.1:8080", 0, 0,     false, "address:port of the web app"},
+ {"web.session_idle_min", CFG_INT,  F(web_session_idle_min),   "60",        5, 1440,       true,  "minutes an unused web session stays valid"},
+ {"web.login_max_failures", CFG_INT, F(web_login_max_failures), "5",        1, 100,        true,  "failed logins per user name (x4 per address) before logins are refused"},
+ {"web.login_window_min", CFG_INT,  F(web_login_window_min),   "15",        1, 1440,       true,  "minutes over which failed logins are counted (and the lockout lasts)"},
  {"sign.module",        CFG_STR,    F(sign_module),            "",          0, 0,          false, "PKCS#11 module (.so)"},
  {"sign.key",           CFG_STR,    F(sign_key),               "",          0, 0,          false, "RFC 7512 pkcs11: URI of the signing key"},
  {"sign.pin_file",      CFG_STR,    F(sign_pin_file),          "",          0, 0,          false, "file holding the token PIN (mode 0600)"},
