@@ -19,6 +19,8 @@ struct cfg {
     char home[512];           /* ANCONG_HOME, absolute */
     char config_file[512];    /* the file that was read, or "" */
     char database_url[1024];  /* "" = embedded cluster under home */
+    char db_pg_bindir[512];   /* PostgreSQL server programs; "" = found automatically */
+    char intake_unit[64];     /* unit code of stations created on first drop */
     int  workers;             /* 0 = one per core */
     char log_level[16];
 
@@ -41,12 +43,18 @@ struct cfg {
     /* watch folders and jobs */
     int  watch_rescan_s;
     int  watch_stable_s;
+    int  watch_empty_s;       /* an empty file must stay empty this long before it fails */
+    bool watch_inotify;       /* false: rescans only (network shares) */
+    long watch_min_free_mb;   /* pause intake below this much free space */
     int  job_max_attempts;
     int  job_lease_s;
     int  job_backoff_s;
 
     /* web */
     char web_listen[128];
+    int  web_session_idle_min;   /* a session unused this long ends */
+    int  web_login_max_failures; /* failed logins per user name before throttling */
+    int  web_login_window_min;   /* ... within this many minutes */
 
     /* signing */
     char sign_module[512];
