@@ -14,5 +14,6 @@ int cmd_user(int argc, char **argv, struct cfg *cfg);
 int cmd_web(int argc, char **argv, struct cfg *cfg);
 
 int cmd_status(int argc, char **argv, struct cfg *cfg);
+int cmd_watch(int argc, char **argv, struct cfg *cfg);
 
 #endif
