@@ -15,5 +15,7 @@ int cmd_web(int argc, char **argv, struct cfg *cfg);
 
 int cmd_status(int argc, char **argv, struct cfg *cfg);
 int cmd_watch(int argc, char **argv, struct cfg *cfg);
+int cmd_sign(int argc, char **argv, struct cfg *cfg);
+int cmd_verify(int argc, char **argv, struct cfg *cfg);
 
 #endif
