@@ -15,4 +15,7 @@ int cmd_web(int argc, char **argv, struct cfg *cfg);
 
 int cmd_status(int argc, char **argv, struct cfg *cfg);
 
+int cmd_search(int argc, char **argv, struct cfg *cfg);
+int cmd_report(int argc, char **argv, struct cfg *cfg);
+
 #endif

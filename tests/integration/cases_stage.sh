@@ -82,4 +82,46 @@ is "$(sql "SELECT overdue FROM case_overview WHERE code = '02/2026/DSCI'")" t "a
 sql "INSERT INTO holidays VALUES ('2026-03-04', 'off', 'test')" >/dev/null
 sql "SELECT ancong_case_refresh(id) FROM cases WHERE code = '02/2026/DSCI'" >/dev/null
 is "$(sql "SELECT next_due_on FROM cases WHERE code = '02/2026/DSCI'")" 2026-03-06 "a new holiday moves a working-day deadline"
+
+# ---- search --------------------------------------------------------------------
+out=$("$ANCONG_BIN" search quyet dinh khoi kien --json)
+echo "$out" | python3 -c '
+import json, sys
+hits = json.load(sys.stdin)
+assert any(h["doc_type"] == "quyet_dinh_khoi_kien" and "Quyết định khởi kiện" in h["snippet"] for h in hits), hits
+for h in hits:
+    assert set(h) == {"sha256", "file", "doc_type", "case", "page", "snippet"}, h
+' && ok "search without diacritics finds \"Quyết định khởi kiện\", JSON shape as in CONTRACT.md" \
+  || not_ok "diacritic-insensitive search" "$out"
+is "$("$ANCONG_BIN" search "KIẾN NGHỊ số 11/KN-VKS-DS" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)) >= 1)')" True \
+   "search with diacritics and a document number"
+# Move one document to another province: a unit's search must not see it.
+sql "UPDATE documents SET unit_id = (SELECT id FROM units WHERE code = 'dak_lak') WHERE name = 'd7.pdf'" >/dev/null
+hn=$("$ANCONG_BIN" search quyet dinh khoi kien --unit dak_lak --json | python3 -c 'import json,sys; print(sorted({h["file"] for h in json.load(sys.stdin)}))')
+is "$hn" "['d7.pdf']" "search filtered by unit sees only that unit's documents"
+other=$("$ANCONG_BIN" search quyet dinh khoi kien --unit da_nang --json)
+is "$other" "[]" "another province sees nothing"
+inj=$("$ANCONG_BIN" search "'; DROP TABLE documents; --" --json)
+is "$inj" "[]" "an injection attempt through search is just text"
+is "$(sql "SELECT count(*) > 0 FROM documents")" t "documents table intact after the injection attempt"
+
+# ---- report --------------------------------------------------------------------
+"$ANCONG_BIN" report --from 2026-01-01 --to 2026-12-31 --csv "$W/report.csv" > "$W/report.txt" \
+  && ok "report runs" || not_ok "report runs"
+csv_sum() { python3 - "$W/report.csv" "$1" "${2:-}" <<'PY'
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["section"] == sys.argv[2]
+        and (not sys.argv[3] or r["subkey"] == sys.argv[3])]
+print(sum(int(r["value"]) for r in rows))
+PY
+}
+is "$(csv_sum documents_by_type kien_nghi)" "$(sql "SELECT count(*) FROM documents WHERE doc_type = 'kien_nghi'")" \
+   "report: documents of a type equal a direct SQL count"
+is "$(csv_sum cases_by_stage)" "$(sql "SELECT count(*) FROM cases WHERE opened_on BETWEEN '2026-01-01' AND '2026-12-31'")" \
+   "report: cases by stage add up to the cases opened in the period"
+is "$(csv_sum overdue)" "$(sql "SELECT count(*) FROM case_overview WHERE overdue")" "report: overdue cases equal SQL"
+is "$(csv_sum documents_by_month)" "$(sql "SELECT count(*) FROM documents d WHERE ancong_doc_date(d.id) BETWEEN '2026-01-01' AND '2026-12-31'")" \
+   "report: documents by month add up to the documents dated in the period"
+cli_total=$(awk '/^Documents by unit and type/{f=1} f && /^  total/{print $2; exit}' "$W/report.txt")
+is "$cli_total" "$(csv_sum documents_by_type)" "the printed total equals the CSV"
 t_finish
