@@ -25,6 +25,7 @@ CFLAGS   ?= -O2 -g
 ALL_CFLAGS := $(CFLAGS) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wno-missing-field-initializers $(if $(findstring clang,$(CC)),,-Wno-format-truncation) \
             -fno-strict-aliasing -MMD -MP -I. $(PKG_CFLAGS) $(if $(filter 1,$(DEVELOPER)),-Werror)
 LDLIBS   += $(PKG_LIBS) -ldl -lm -lpthread
+LDLIBS   += -lz
 ifdef SANITIZE
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS  += -fsanitize=$(SANITIZE)
