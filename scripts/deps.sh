@@ -16,6 +16,7 @@ RUNTIME=(
   libzbar-dev libqrencode-dev
   softhsm2 opensc
   fonts-liberation fonts-dejavu-core
+  fonts-liberation2
   python3 procps
 )
 TESTING=(
@@ -24,6 +25,7 @@ TESTING=(
   chromium nodejs npm
   clang libclang-rt-14-dev
   zip unzip xz-utils bzip2 file
+  libtiff-tools pango1.0-tools
 )
 
 want=("${RUNTIME[@]}")
