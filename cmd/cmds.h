@@ -12,4 +12,6 @@ int cmd_migrate(int argc, char **argv, struct cfg *cfg);
 
 int cmd_status(int argc, char **argv, struct cfg *cfg);
 
+int cmd_backfill(int argc, char **argv, struct cfg *cfg);
+
 #endif
