@@ -9,6 +9,7 @@
 
 int cmd_db(int argc, char **argv, struct cfg *cfg);
 int cmd_migrate(int argc, char **argv, struct cfg *cfg);
+int cmd_export(int argc, char **argv, struct cfg *cfg);
 
 int cmd_status(int argc, char **argv, struct cfg *cfg);
 
