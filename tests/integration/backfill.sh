@@ -58,18 +58,24 @@ python3 - "$W" <<'PY'
 import os, sys, zlib, struct
 w = sys.argv[1]
 os.makedirs(f'{w}/big', exist_ok=True)
-for i in range(400):
+for i in range(2000):
     raw = os.urandom(64)
     open(f'{w}/big/p{i:04d}.png', 'wb').write(b'\x89PNG\r\n\x1a\n' + raw)
 PY
 "$ANCONG_BIN" backfill "$W/big" >/dev/null 2>&1 &
 pid=$!
-wait_for 30 test "$(sql "SELECT count(*) FROM drops d JOIN documents x ON x.id = d.document_id WHERE x.name LIKE 'p0%'")" -gt 20
+for _ in $(seq 600); do
+  c=$(sql "SELECT count(*) FROM documents WHERE name LIKE 'p%.png'")
+  [ "$c" -gt 20 ] && break
+  sleep 0.05
+done
 kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
-mid=$(sql "SELECT count(*) FROM documents WHERE name LIKE 'p0%'")
+mid=$(sql "SELECT count(*) FROM documents WHERE name LIKE 'p%.png'")
+[ "$mid" -gt 0 ] && [ "$mid" -lt 2000 ] && ok "the loader was killed mid-way ($mid of 2000 loaded)" \
+  || not_ok "the loader was killed mid-way" "$mid of 2000 were loaded when it was killed"
 "$ANCONG_BIN" backfill "$W/big" >/dev/null 2>&1
-final=$(sql "SELECT count(*) FROM documents WHERE name LIKE 'p0%'")
-is "$final" 400 "after kill -9 (at $mid loaded) and a rerun, all 400 files are loaded once"
+final=$(sql "SELECT count(*) FROM documents WHERE name LIKE 'p%.png'")
+is "$final" 2000 "after kill -9 and a rerun, all 2000 files are loaded once"
 dups=$(sql "SELECT count(*) - count(DISTINCT sha256) FROM documents WHERE parent_id IS NULL")
 is "$dups" 0 "no duplicate documents"
 orphans=$(sql "SELECT count(*) FROM documents d WHERE parent_id IS NULL AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.document_id = d.id)")
