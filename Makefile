@@ -15,6 +15,8 @@ O        ?= build
 DEVELOPER ?= 1
 PKGS     := tesseract lept poppler-glib cairo vips libpq openssl libmicrohttpd \
             libsodium libarchive libutf8proc zbar libqrencode
+PKGS     += libtiff-4
+PKGS     += pangocairo
 PKGS     += zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -25,6 +27,7 @@ CFLAGS   ?= -O2 -g
 ALL_CFLAGS := $(CFLAGS) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wno-missing-field-initializers $(if $(findstring clang,$(CC)),,-Wno-format-truncation) \
             -fno-strict-aliasing -MMD -MP -I. $(PKG_CFLAGS) $(if $(filter 1,$(DEVELOPER)),-Werror)
 LDLIBS   += $(PKG_LIBS) -ldl -lm -lpthread
+LDLIBS   += -lz
 ifdef SANITIZE
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS  += -fsanitize=$(SANITIZE)

@@ -14,5 +14,11 @@ int cmd_user(int argc, char **argv, struct cfg *cfg);
 int cmd_web(int argc, char **argv, struct cfg *cfg);
 
 int cmd_status(int argc, char **argv, struct cfg *cfg);
+int cmd_watch(int argc, char **argv, struct cfg *cfg);
+int cmd_sign(int argc, char **argv, struct cfg *cfg);
+int cmd_verify(int argc, char **argv, struct cfg *cfg);
+
+int cmd_search(int argc, char **argv, struct cfg *cfg);
+int cmd_report(int argc, char **argv, struct cfg *cfg);
 
 #endif
