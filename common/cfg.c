@@ -49,6 +49,11 @@ const struct cfg_opt cfg_opts[] = {
  {"sign.chain",         CFG_STR,    F(sign_chain),             "",          0, 0,          true,  "PEM file with the signer's CA chain"},
  {"sign.allow_bb",      CFG_BOOL,   F(sign_allow_bb),          "false",     0, 1,          true,  "sign at B-B when the TSA cannot be reached"},
  {"sign.name",          CFG_STR,    F(sign_name),              "",          0, 0,          true,  "agency name shown in the visible stamp"},
+ {"sign.unit",          CFG_STR,    F(sign_unit),              "",          0, 0,          true,  "unit line of the visible stamp"},
+ {"sign.copy_type",     CFG_STR,    F(sign_copy_type),         "Bản sao điện tử", 0, 0,   true,  "first line of the visible stamp (copy type)"},
+ {"sign.stamp",         CFG_BOOL,   F(sign_stamp),             "false",     0, 1,          true,  "add the visible stamp (top right of page 1) to every signature"},
+ {"sign.crl",           CFG_STR,    F(sign_crl),               "",          0, 0,          true,  "CRL files (DER or PEM, comma-separated) put with the chain in a DSS: level B-LT"},
+ {"sign.tsa_timeout_s", CFG_INT,    F(sign_tsa_timeout_s),     "15",        1, 300,        true,  "seconds to wait for the time-stamping authority"},
  {"backfill.max_ratio", CFG_INT,    F(backfill_max_ratio),     "200",       1, 100000,     true,  "refuse archive entries expanding more than this ratio"},
  {"backfill.max_total_mb", CFG_LONG, F(backfill_max_total_mb), "20480",     1, 10000000,   true,  "refuse archives expanding beyond this many MiB"},
 };
