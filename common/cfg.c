@@ -34,6 +34,7 @@ const struct cfg_opt cfg_opts[] = {
  {"watch.stable_s",     CFG_INT,    F(watch_stable_s),         "2",         0, 3600,       true,  "seconds a file's size must stay unchanged before it is taken"},
  {"watch.empty_s",      CFG_INT,    F(watch_empty_s),          "30",        0, 86400,      true,  "seconds an empty file must stay empty before it is taken (and fails)"},
  {"watch.inotify",      CFG_BOOL,   F(watch_inotify),          "true",      0, 1,          false, "use inotify events; false = periodic rescans only (network shares)"},
+ {"watch.trust_rename", CFG_BOOL,   F(watch_trust_rename),     "true",      0, 1,          true,  "a file renamed into the inbox is complete: take it without waiting watch.stable_s"},
  {"watch.min_free_mb",  CFG_LONG,   F(watch_min_free_mb),      "64",        0, 10000000,   true,  "pause intake while the blob store has less free space than this (MiB)"},
  {"job.max_attempts",   CFG_INT,    F(job_max_attempts),       "3",         1, 100,        true,  "attempts before a job is parked"},
  {"job.lease_s",        CFG_INT,    F(job_lease_s),            "60",        5, 86400,      true,  "seconds a claimed job stays leased without a heartbeat"},

@@ -46,6 +46,7 @@ struct cfg {
     int  watch_empty_s;       /* an empty file must stay empty this long before it fails */
     bool watch_inotify;       /* false: rescans only (network shares) */
     long watch_min_free_mb;   /* pause intake below this much free space */
+    bool watch_trust_rename;  /* a file renamed into place needs no stability window */
     int  job_max_attempts;
     int  job_lease_s;
     int  job_backoff_s;
