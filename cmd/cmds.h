@@ -7,4 +7,6 @@
 
 #include "common/cfg.h"
 
+int cmd_process(int argc, char **argv, struct cfg *cfg);
+
 #endif
