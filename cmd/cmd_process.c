@@ -190,8 +190,10 @@ static void show_progress(const struct progress *p, int final)
 static void record(struct progress *p, struct task *tasks, const struct report *r)
 {
     p->done++;
-    p->pages += r->pages;
-    p->ms += r->ms;
+    if (strcmp(r->status, "indexed") == 0 || strcmp(r->status, "needs_review") == 0) {
+        p->pages += r->pages;
+        p->ms += r->ms;
+    }
     if (strcmp(r->status, "indexed") == 0) {
         p->indexed++;
     } else if (strcmp(r->status, "needs_review") == 0) {
@@ -455,7 +457,7 @@ out_prog:
     {
         double secs = (double)(fs_now_ms() - prog.t0) / 1000.0;
         fprintf(stderr, "ancong: %d of %d files processed in %.1f s: %d indexed, %d needs_review, "
-                "%d failed; %d pages, %.2f s of OCR per page\n",
+                "%d failed; %d pages, %.2f s per page\n",
                 prog.done, ntasks, secs, prog.indexed, prog.review, prog.failed, prog.pages,
                 prog.pages ? (double)prog.ms / 1000.0 / prog.pages : 0.0);
         for (int i = 0; i < ntasks; i++)
