@@ -15,6 +15,7 @@ O        ?= build
 DEVELOPER ?= 1
 PKGS     := tesseract lept poppler-glib cairo vips libpq openssl libmicrohttpd \
             libsodium libarchive libutf8proc zbar libqrencode
+PKGS     += zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -32,6 +33,11 @@ LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 CMD_SRCS := $(wildcard cmd/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
 CMD_OBJS := $(CMD_SRCS:%.c=$(O)/%.o)
+# schema/NNNN_*.sql embedded into the binary (store/migrate.c); schema.list
+# changes when a file is added or removed, so the generated file follows.
+SCHEMA_SQL := $(sort $(wildcard schema/*.sql))
+LIB_OBJS += $(O)/gen/schema_sql.o
+$(shell mkdir -p $(O)/gen; echo '$(SCHEMA_SQL)' | cmp -s - $(O)/gen/schema.list || echo '$(SCHEMA_SQL)' > $(O)/gen/schema.list)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
@@ -57,6 +63,15 @@ $(O)/libancong.a: $(LIB_OBJS)
 
 $(O)/%.o: %.c
 	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
+
+$(O)/gen/schema_sql.c: $(SCHEMA_SQL) $(O)/gen/schema.list scripts/embed-sql.sh
+	@mkdir -p $(@D)
+	@echo "  GEN     $@"
+	@./scripts/embed-sql.sh $(SCHEMA_SQL) > $@.tmp && mv $@.tmp $@
+
+$(O)/gen/schema_sql.o: $(O)/gen/schema_sql.c
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c -o $@ $<
 

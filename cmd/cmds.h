@@ -7,6 +7,8 @@
 
 #include "common/cfg.h"
 
+int cmd_db(int argc, char **argv, struct cfg *cfg);
+int cmd_migrate(int argc, char **argv, struct cfg *cfg);
 int cmd_process(int argc, char **argv, struct cfg *cfg);
 
 #endif

@@ -14,6 +14,8 @@
 const struct cfg_opt cfg_opts[] = {
  /* name                 type        field                      default      min  max       reload help */
  {"database_url",       CFG_STR,    F(database_url),           "",          0, 0,          false, "libpq connection string; empty = embedded cluster under ANCONG_HOME"},
+ {"db.pg_bindir",       CFG_STR,    F(db_pg_bindir),           "",          0, 0,          false, "folder with initdb/pg_ctl of the embedded cluster; empty = found automatically"},
+ {"intake.unit",        CFG_STR,    F(intake_unit),            "vkstc",     0, 0,          true,  "unit code a new scanning station belongs to until an admin assigns it"},
  {"workers",            CFG_INT,    F(workers),                "0",         0, 256,        false, "worker processes; 0 = one per core"},
  {"log.level",          CFG_STR,    F(log_level),              "info",      0, 0,          true,  "debug, info, warn or error"},
  {"ocr.lang",           CFG_STR,    F(ocr_lang),               "vie",       0, 0,          false, "Tesseract language(s)"},

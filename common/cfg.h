@@ -19,6 +19,8 @@ struct cfg {
     char home[512];           /* ANCONG_HOME, absolute */
     char config_file[512];    /* the file that was read, or "" */
     char database_url[1024];  /* "" = embedded cluster under home */
+    char db_pg_bindir[512];   /* PostgreSQL server programs; "" = found automatically */
+    char intake_unit[64];     /* unit code of stations created on first drop */
     int  workers;             /* 0 = one per core */
     char log_level[16];
 

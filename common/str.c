@@ -74,6 +74,7 @@ void sbuf_grow(struct sbuf *b, size_t extra)
         cap *= 2;
     b->s = xrealloc(b->s, cap);
     b->cap = cap;
+    b->s[b->len] = '\0';          /* a fresh buffer is a valid empty string */
 }
 
 void sbuf_add(struct sbuf *b, const void *p, size_t n)

@@ -1,0 +1,1185 @@
+/*
+ * pipeline/extract.c: the fields of FIELDS.md from a document's segments.
+ *
+ * Every pattern works on folded keys (no diacritics, lower case), so OCR
+ * that loses a tone mark or reads "Ð" for "Đ" still matches; values are cut
+ * from the original text at the same code point offsets, then normalised
+ * (NFC, ISO dates, province ids, known institutional words restored).
+ *
+ * Confidence of a field = strength of the evidence that located it (a
+ * clean "Số:" line in the header, a place-and-date line, a signature block
+ * ...) times a factor from the OCR confidence of the words it came from;
+ * see README.md for how the review threshold was chosen on these numbers.
+ */
+#include "pipeline/pipe_int.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/str.h"
+
+/* ---- flat text: all segments joined, for patterns that cross lines ---- */
+
+struct flat {
+    char *f;               /* folded, segments joined by ' ' */
+    int n;
+    int *seg;              /* segment of each byte (-1 on joins) */
+    int *cp;               /* code point in that segment */
+};
+
+static void flat_build(const struct ptext *t, int sa, int sb, struct flat *fl)
+{
+    int n = 0;
+    for (int i = sa; i < sb; i++)
+        n += t->segs[i].ncp + 1;
+    fl->f = xmalloc((size_t)n + 1);
+    fl->seg = xmalloc((size_t)(n + 1) * sizeof(int));
+    fl->cp = xmalloc((size_t)(n + 1) * sizeof(int));
+    int o = 0;
+    for (int i = sa; i < sb; i++) {
+        const struct pseg *s = &t->segs[i];
+        for (int k = 0; k < s->ncp; k++) {
+            fl->f[o] = s->fold[k];
+            fl->seg[o] = i;
+            fl->cp[o] = k;
+            o++;
+        }
+        fl->f[o] = ' ';
+        fl->seg[o] = -1;
+        fl->cp[o] = 0;
+        o++;
+    }
+    fl->f[o] = '\0';
+    fl->seg[o] = -1;
+    fl->n = o;
+}
+
+static void flat_release(struct flat *fl)
+{
+    free(fl->f);
+    free(fl->seg);
+    free(fl->cp);
+    memset(fl, 0, sizeof *fl);
+}
+
+/* Original text of flat bytes [a, b), segments joined with one space. */
+static char *flat_sub(const struct ptext *t, const struct flat *fl, int a, int b)
+{
+    struct sbuf out = SBUF_INIT;
+    int i = a;
+    while (i < b) {
+        if (fl->seg[i] < 0) { i++; continue; }
+        int s = fl->seg[i], c0 = fl->cp[i], c1 = c0;
+        while (i < b && fl->seg[i] == s) { c1 = fl->cp[i] + 1; i++; }
+        char *part = seg_sub(&t->segs[s], c0, c1);
+        if (out.len && part[0]) sbuf_putc(&out, ' ');
+        sbuf_puts(&out, part);
+        free(part);
+    }
+    char *r = sbuf_detach(&out);
+    str_squash(r);
+    return r;
+}
+
+struct loc {
+    int page;
+    struct ocr_box box;
+    double ocr;            /* mean OCR confidence of the words */
+};
+
+static void box_add(struct ocr_box *a, const struct ocr_box *b, bool *any)
+{
+    if (!*any) { *a = *b; *any = true; return; }
+    if (b->x0 < a->x0) a->x0 = b->x0;
+    if (b->y0 < a->y0) a->y0 = b->y0;
+    if (b->x1 > a->x1) a->x1 = b->x1;
+    if (b->y1 > a->y1) a->y1 = b->y1;
+}
+
+static void flat_loc(const struct ptext *t, const struct flat *fl, int a, int b, struct loc *L)
+{
+    bool any = false;
+    double cs = 0;
+    int n = 0;
+    memset(L, 0, sizeof *L);
+    L->ocr = 0.5;
+    int i = a;
+    while (i < b) {
+        if (fl->seg[i] < 0) { i++; continue; }
+        int s = fl->seg[i], c0 = fl->cp[i], c1 = c0;
+        while (i < b && fl->seg[i] == s) { c1 = fl->cp[i] + 1; i++; }
+        const struct pseg *sg = &t->segs[s];
+        if (!L->page) L->page = sg->page;
+        if (sg->page != L->page) continue;
+        struct ocr_box bx;
+        double c;
+        seg_span_box(t, sg, c0, c1, &bx, &c);
+        box_add(&L->box, &bx, &any);
+        cs += c;
+        n++;
+    }
+    if (n) L->ocr = cs / n;
+}
+
+static void seg_loc(const struct ptext *t, int s, int a, int b, struct loc *L)
+{
+    const struct pseg *sg = &t->segs[s];
+    L->page = sg->page;
+    seg_span_box(t, sg, a, b, &L->box, &L->ocr);
+}
+
+/* Final confidence from evidence strength and OCR word confidence. */
+static double mix(double evidence, double ocr)
+{
+    if (ocr < 0) ocr = 0;
+    if (ocr > 1) ocr = 1;
+    return evidence * (0.55 + 0.45 * ocr);
+}
+
+static void put(struct doc_result *r, enum field_id f, const char *v, double evidence,
+                const struct loc *L)
+{
+    if (!v || !*v)
+        return;
+    doc_field_set(r, f, v, mix(evidence, L->ocr), L->page, &L->box);
+}
+
+/* ---- small text helpers ---------------------------------------------- */
+
+static char *upper_dup(const char *s)
+{
+    char *u = utf8_upper(s);
+    str_squash(u);
+    return u;
+}
+
+/* Replace U+00D0 (Ð, OCR's Icelandic eth) by U+0110 (Đ), and ð by đ. */
+static char *fix_eth(const char *s)
+{
+    struct sbuf b = SBUF_INIT;
+    for (const char *p = s; *p;) {
+        int cp = utf8_next(&p);
+        if (cp < 0) continue;
+        if (cp == 0x00D0) cp = 0x0110;
+        else if (cp == 0x00F0) cp = 0x0111;
+        utf8_put(&b, cp);
+    }
+    return sbuf_detach(&b);
+}
+
+static void strip_trailing(char *s, const char *chars)
+{
+    size_t n = strlen(s);
+    while (n > 0 && (strchr(chars, s[n - 1]) || s[n - 1] == ' '))
+        s[--n] = '\0';
+}
+
+/*
+ * Known institutional vocabulary: OCR that drops or swaps a tone mark on
+ * these words is restored from the folded key.  Only whole phrases are
+ * replaced, and the printed case (upper, capitalised, lower) is kept.
+ */
+static const struct { const char *fold, *canon; } phrases[] = {
+    {"vien kiem sat nhan dan", "viện kiểm sát nhân dân"},
+    {"toa an nhan dan", "tòa án nhân dân"},
+    {"uy ban nhan dan", "ủy ban nhân dân"},
+    {"hoi dong nhan dan", "hội đồng nhân dân"},
+    {"khu vuc", "khu vực"},
+    {"thanh pho", "thành phố"},
+    {"ho chi minh", "hồ chí minh"},
+    {"ha noi", "hà nội"},
+    {"da nang", "đà nẵng"},
+    {"can tho", "cần thơ"},
+    {"quang ninh", "quảng ninh"},
+    {"dak lak", "đắk lắk"},
+    {"so y te", "sở y tế"},
+    {"so tai chinh", "sở tài chính"},
+    {"so nong nghiep va moi truong", "sở nông nghiệp và môi trường"},
+    {"tai nguyen va moi truong", "tài nguyên và môi trường"},
+    {"so cong thuong", "sở công thương"},
+    {"so van hoa", "sở văn hóa"},
+    {"vien truong", "viện trưởng"},
+    {"pho vien truong", "phó viện trưởng"},
+    {"kiem sat vien", "kiểm sát viên"},
+    {"nguoi lap bien ban", "người lập biên bản"},
+    {"nguoi tiep nhan", "người tiếp nhận"},
+    {"tham phan", "thẩm phán"},
+    {"pho chu tich", "phó chủ tịch"},
+    {"chu tich", "chủ tịch"},
+    {"pho giam doc", "phó giám đốc"},
+    {"giam doc", "giám đốc"},
+    {"nguoi lam don", "người làm đơn"},
+    {"ban thuong truc", "ban thường trực"},
+    {"trung tam", "trung tâm"},
+    {"quan trac", "quan trắc"},
+};
+
+static void words_of(const char *s, char ***w, int *n)
+{
+    char *dup = xstrdup(s);
+    int cap = 8;
+    *n = 0;
+    *w = xmalloc((size_t)cap * sizeof **w);
+    for (char *tok = strtok(dup, " "); tok; tok = strtok(NULL, " ")) {
+        if (*n == cap) { cap *= 2; *w = xrealloc(*w, (size_t)cap * sizeof **w); }
+        (*w)[(*n)++] = xstrdup(tok);
+    }
+    free(dup);
+}
+
+static void free_words(char **w, int n)
+{
+    for (int i = 0; i < n; i++) free(w[i]);
+    free(w);
+}
+
+/* Apply a case pattern (from the printed word) to a canonical word. */
+static char *case_like(const char *printed, const char *canon)
+{
+    if (text_is_upper(printed))
+        return utf8_upper(canon);
+    const char *p = printed;
+    int cp = utf8_next(&p);
+    struct sbuf b1 = SBUF_INIT;
+    if (cp > 0) utf8_put(&b1, cp);
+    char *u = utf8_upper(sbuf_cstr(&b1));
+    bool cap = strcmp(u, sbuf_cstr(&b1)) == 0 && cp > 0 && isalpha((unsigned char)fold_str(sbuf_cstr(&b1))[0]);
+    free(u);
+    sbuf_release(&b1);
+    if (!cap)
+        return xstrdup(canon);
+    /* capitalise the first letter of canon */
+    const char *q = canon;
+    int c0 = utf8_next(&q);
+    struct sbuf b = SBUF_INIT, one = SBUF_INIT;
+    utf8_put(&one, c0);
+    char *U = utf8_upper(sbuf_cstr(&one));
+    sbuf_puts(&b, U);
+    sbuf_puts(&b, q);
+    free(U);
+    sbuf_release(&one);
+    return sbuf_detach(&b);
+}
+
+static char *canon_phrases(const char *s)
+{
+    char **w;
+    int n;
+    words_of(s, &w, &n);
+    char **f = xmalloc((size_t)(n + 1) * sizeof *f);
+    for (int i = 0; i < n; i++) {
+        f[i] = fold_str(w[i]);
+        /* fold keys without trailing punctuation for matching */
+        size_t k = strlen(f[i]);
+        while (k > 0 && strchr(",.;:", f[i][k - 1])) f[i][--k] = '\0';
+    }
+    for (int i = 0; i < n;) {
+        int used = 0;
+        for (size_t p = 0; p < sizeof phrases / sizeof phrases[0] && !used; p++) {
+            char **pw;
+            int pn;
+            words_of(phrases[p].fold, &pw, &pn);
+            char **cw;
+            int cn;
+            words_of(phrases[p].canon, &cw, &cn);
+            if (pn == cn && i + pn <= n) {
+                bool ok = true;
+                for (int k = 0; k < pn && ok; k++)
+                    ok = strcmp(f[i + k], pw[k]) == 0;
+                /* the last word may carry punctuation: keep it */
+                if (ok) {
+                    for (int k = 0; k < pn; k++) {
+                        const char *orig = w[i + k];
+                        size_t ol = strlen(orig);
+                        size_t pl = 0;
+                        while (pl < ol && strchr(",.;:", orig[ol - 1 - pl])) pl++;
+                        char *c = case_like(orig, cw[k]);
+                        struct sbuf nb = SBUF_INIT;
+                        sbuf_puts(&nb, c);
+                        sbuf_puts(&nb, orig + ol - pl);
+                        free(c);
+                        free(w[i + k]);
+                        w[i + k] = sbuf_detach(&nb);
+                    }
+                    used = pn;
+                }
+            }
+            free_words(pw, pn);
+            free_words(cw, cn);
+        }
+        i += used ? used : 1;
+    }
+    struct sbuf b = SBUF_INIT;
+    for (int i = 0; i < n; i++) {
+        if (i) sbuf_putc(&b, ' ');
+        sbuf_puts(&b, w[i]);
+        free(f[i]);
+    }
+    free(f);
+    free_words(w, n);
+    return sbuf_detach(&b);
+}
+
+/* ---- provinces ---------------------------------------------------------- */
+
+static const struct { const char *rx, *id; } provinces[] = {
+    {"ha *noi", "ha_noi"},
+    {"ho *chi *minh|tp\\. *hcm|tp *hcm", "ho_chi_minh"},
+    {"da *nang", "da_nang"},
+    {"can *tho", "can_tho"},
+    {"quang *ninh", "quang_ninh"},
+    {"dak *lak|dac *lac|dak *lac", "dak_lak"},
+};
+#define NPROV 6
+
+static int province_in(const char *f)
+{
+    for (int i = 0; i < NPROV; i++)
+        if (rx_search(provinces[i].rx, f, NULL, 0))
+            return i;
+    return -1;
+}
+
+static void province_count(const char *f, double w, double *votes)
+{
+    for (int i = 0; i < NPROV; i++) {
+        const char *p = f;
+        regmatch_t m[1];
+        while (*p && rx_search(provinces[i].rx, p, m, 1)) {
+            votes[i] += w;
+            p += m[0].rm_eo;
+        }
+    }
+}
+
+/* ---- the fields ----------------------------------------------------------- */
+
+struct ctx {
+    const struct ptext *t;
+    const struct cls_result *c;
+    struct doc_result *r;
+    struct flat fl;        /* whole document */
+    int p1a, p1b;          /* segments of the first page */
+    int so_seg;            /* segment of the "Số:" line, or -1 */
+    int motto_seg;         /* first motto segment, or -1 */
+    int date_seg;          /* place-and-date segment, or -1 */
+    bool header;           /* an official two-block header is printed */
+    bool private_paper;    /* ID card, receipt, invoice */
+    bool contract;
+};
+
+static bool is_motto(const char *f)
+{
+    return rx_search("cong *hoa *xa *hoi|doc *lap *- *tu *do|tu *do *- *hanh *phuc|chu *nghia *viet *nam",
+                     f, NULL, 0);
+}
+
+/* Digits as OCR misreads them inside numbers. */
+static char digit_fix(char c)
+{
+    if (c == 'O' || c == 'o') return '0';
+    if (c == 'l' || c == 'I' || c == '|') return '1';
+    return c;
+}
+
+static char *clean_number(const char *raw)
+{
+    char *e = fix_eth(raw);
+    struct sbuf b = SBUF_INIT;
+    /* drop spaces; stop at the first token that is clearly not the number */
+    const char *p = e;
+    int tokens = 0;
+    while (*p) {
+        while (*p == ' ') p++;
+        const char *q = p;
+        while (*q && *q != ' ') q++;
+        if (q == p) break;
+        /* a token with a lower-case letter ends the number (a place name) */
+        char *tok = xstrndup(p, (size_t)(q - p));
+        char *ft = fold_str(tok);
+        bool lower = false;
+        for (const char *x = tok; *x; x++)
+            if (islower((unsigned char)*x)) lower = true;
+        /* "Đ" and other non-ASCII letters: check the fold against upper */
+        char *up = utf8_upper(tok);
+        if (strcmp(up, tok) != 0) lower = true;
+        free(up);
+        bool numeric_start = tokens == 0 || ft[0] == '/' || ft[0] == '-' ||
+                             (b.len && (b.s[b.len - 1] == '/' || b.s[b.len - 1] == '-'));
+        free(ft);
+        if ((lower && !(tokens == 0)) || (!numeric_start && tokens > 0)) {
+            free(tok);
+            break;
+        }
+        sbuf_puts(&b, tok);
+        free(tok);
+        tokens++;
+        p = q;
+    }
+    free(e);
+    char *v = sbuf_detach(&b);
+    strip_trailing(v, ".,;:'\"");
+    /* leading numeric part: fix O/l misreads */
+    for (char *x = v; *x && *x != '/'; x++)
+        *x = digit_fix(*x);
+    /* type codes where OCR lost the bar of Đ */
+    struct sbuf o = SBUF_INIT;
+    char *save = NULL;
+    char *dup = xstrdup(v);
+    bool first = true;
+    for (char *part = strtok_r(dup, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
+        if (!first) sbuf_putc(&o, '/');
+        first = false;
+        char *s2 = NULL, *pd = xstrdup(part);
+        bool f2 = true;
+        for (char *sub = strtok_r(pd, "-", &s2); sub; sub = strtok_r(NULL, "-", &s2)) {
+            if (!f2) sbuf_putc(&o, '-');
+            f2 = false;
+            if (strcmp(sub, "QD") == 0) sbuf_puts(&o, "QĐ");
+            else if (strcmp(sub, "DKK") == 0) sbuf_puts(&o, "ĐKK");
+            else if (strcmp(sub, "ND") == 0) sbuf_puts(&o, "NĐ");
+            else sbuf_puts(&o, sub);
+        }
+        free(pd);
+    }
+    free(dup);
+    free(v);
+    return sbuf_detach(&o);
+}
+
+static void find_header(struct ctx *x)
+{
+    const struct ptext *t = x->t;
+    x->so_seg = x->motto_seg = -1;
+    int lim = x->p1b;
+    if (lim - x->p1a > 30) lim = x->p1a + 30;
+    for (int i = x->p1a; i < lim; i++) {
+        const char *f = t->segs[i].fold;
+        if (x->motto_seg < 0 && is_motto(f))
+            x->motto_seg = i;
+        if (x->so_seg < 0 && rx_search("(^|[^a-z])s *[o0-9] *[:;] *[0-9o]", f, NULL, 0) &&
+            !rx_search("(den|cv|quyen|vao *so|so *no)[^a-z]*s *[o0-9] *[:;]", f, NULL, 0))
+            x->so_seg = i;
+    }
+}
+
+static void ext_so(struct ctx *x)
+{
+    if (x->so_seg < 0)
+        return;
+    const struct pseg *s = &x->t->segs[x->so_seg];
+    regmatch_t m[1];
+    if (!rx_search("(^|[^a-z])s *[o0-9] *[:;] *", s->fold, m, 1))
+        return;
+    char *raw = seg_sub(s, m[0].rm_eo, s->ncp);
+    char *v = clean_number(raw);
+    free(raw);
+    /* the number itself: an optional year, a code */
+    char *fv = fold_str(v);
+    double ev = 0.5;
+    if (rx_search("^[0-9]{1,5}(/[0-9]{4})?/[a-z0-9]+(-[a-z0-9]+)*$", fv, NULL, 0))
+        ev = 0.98;
+    else if (rx_search("^[0-9]{1,6}$", fv, NULL, 0))
+        ev = 0.9;
+    free(fv);
+    struct loc L;
+    seg_loc(x->t, x->so_seg, m[0].rm_eo, s->ncp, &L);
+    put(x->r, F_SO_VAN_BAN, v, ev, &L);
+    free(v);
+}
+
+static bool valid_date(int d, int mo, int y)
+{
+    return d >= 1 && d <= 31 && mo >= 1 && mo <= 12 && y >= 1900 && y <= 2100;
+}
+
+static int num_fix(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        char c = digit_fix(s[i]);
+        if (c < '0' || c > '9') return -1;
+        v = v * 10 + (c - '0');
+    }
+    return v;
+}
+
+static void ext_date(struct ctx *x)
+{
+    const struct ptext *t = x->t;
+    /* a place-and-date line: "<place>, ngày 05 tháng 3 năm 2026" */
+    static const char *rx_place =
+        "^ *([a-z][a-z.]*( +[a-z.]+){0,5}) *[,.] *ng[a-z]{1,2}y? *([0-9ol]{1,2}) *th[a-z]{1,3}ng? *([0-9ol]{1,2}) *n[a-z]{1,2}m? *([0-9ol]{4})";
+    static const char *rx_place_num =
+        "^ *([a-z][a-z.]*( +[a-z.]+){0,5}) *, *(ngay)? *([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})";
+    static const char *rx_bare =
+        "^ *ngay *([0-9ol]{1,2}) *thang *([0-9ol]{1,2}) *nam *([0-9ol]{4}) *$";
+    int best = -1, d = 0, mo = 0, y = 0;
+    double ev = 0;
+    regmatch_t m[8];
+    int pa = x->p1a;
+    for (int i = pa; i < t->nsegs && best < 0; i++) {
+        const char *f = t->segs[i].fold;
+        if (rx_search("hom *nay|vao *hoi|ky *boi|thoi *gian *ky", f, NULL, 0))
+            continue;
+        if (rx_search(rx_place, f, m, 6)) {
+            int dd = num_fix(f + m[3].rm_so, m[3].rm_eo - m[3].rm_so);
+            int mm = num_fix(f + m[4].rm_so, m[4].rm_eo - m[4].rm_so);
+            int yy = num_fix(f + m[5].rm_so, m[5].rm_eo - m[5].rm_so);
+            if (valid_date(dd, mm, yy)) {
+                best = i; d = dd; mo = mm; y = yy; ev = 0.97;
+                struct loc L;
+                seg_loc(t, i, m[0].rm_so, m[0].rm_eo, &L);
+                char iso[16];
+                snprintf(iso, sizeof iso, "%04d-%02d-%02d", y, mo, d);
+                put(x->r, F_NGAY_BAN_HANH, iso, ev, &L);
+                x->date_seg = i;
+            }
+        } else if (rx_search(rx_place_num, f, m, 7)) {
+            int dd = atoi(f + m[4].rm_so), mm = atoi(f + m[5].rm_so), yy = atoi(f + m[6].rm_so);
+            if (valid_date(dd, mm, yy)) {
+                best = i; ev = 0.9;
+                struct loc L;
+                seg_loc(t, i, m[0].rm_so, m[0].rm_eo, &L);
+                char iso[16];
+                snprintf(iso, sizeof iso, "%04d-%02d-%02d", yy, mm, dd);
+                put(x->r, F_NGAY_BAN_HANH, iso, ev, &L);
+                x->date_seg = i;
+            }
+        }
+    }
+    if (best >= 0)
+        return;
+    /* a receipt or invoice: "Ngày 10 tháng 9 năm 2025" under the title */
+    int lim = x->p1b;
+    for (int i = x->p1a; i < lim; i++) {
+        const char *f = t->segs[i].fold;
+        if (rx_search(rx_bare, f, m, 4)) {
+            int dd = num_fix(f + m[1].rm_so, m[1].rm_eo - m[1].rm_so);
+            int mm = num_fix(f + m[2].rm_so, m[2].rm_eo - m[2].rm_so);
+            int yy = num_fix(f + m[3].rm_so, m[3].rm_eo - m[3].rm_so);
+            if (valid_date(dd, mm, yy)) {
+                struct loc L;
+                seg_loc(t, i, m[0].rm_so, m[0].rm_eo, &L);
+                char iso[16];
+                snprintf(iso, sizeof iso, "%04d-%02d-%02d", yy, mm, dd);
+                put(x->r, F_NGAY_BAN_HANH, iso, 0.85, &L);
+                return;
+            }
+        }
+    }
+}
+
+static bool body_start(const char *f)
+{
+    return rx_search("^ *(vien *kiem *sat|toa *an|uy *ban|so |trung *tam|chi *cuc|cuc |ban |hoi |"
+                     "cong *an|phong |bo |van *phong|cong *ty|benh *vien|truong )", f, NULL, 0);
+}
+
+static void ext_co_quan(struct ctx *x)
+{
+    const struct ptext *t = x->t;
+    if (x->so_seg < 0)
+        return;
+    /* left header block: segments before "Số:" on the first page that are
+     * upper case and not the motto (the right block comes after in
+     * reading order, but OCR may put it first: skip it) */
+    int idx[8], n = 0;
+    for (int i = x->p1a; i < x->so_seg && n < 8; i++) {
+        const struct pseg *s = &t->segs[i];
+        if (is_motto(s->fold) || rx_search(", *ngay", s->fold, NULL, 0))
+            continue;
+        if (!s->upper)
+            continue;
+        idx[n++] = i;
+    }
+    /* the "Số:" segment may carry header words before "Số:" when unsplit */
+    if (n == 0)
+        return;
+    int start = 0;
+    for (int k = 0; k < n; k++)
+        if (body_start(t->segs[idx[k]].fold))
+            start = k;
+    struct sbuf b = SBUF_INIT;
+    struct loc L = {0};
+    bool any = false;
+    double cs = 0;
+    for (int k = start; k < n; k++) {
+        const struct pseg *s = &t->segs[idx[k]];
+        int end = s->ncp;
+        regmatch_t m[1];
+        if (rx_search("cong *hoa", s->fold, m, 1) && m[0].rm_so > 0)
+            end = m[0].rm_so;
+        char *part = seg_sub(s, 0, end);
+        if (b.len) sbuf_putc(&b, ' ');
+        sbuf_puts(&b, part);
+        free(part);
+        struct ocr_box bx;
+        double c;
+        seg_span_box(t, s, 0, end, &bx, &c);
+        if (!L.page) L.page = s->page;
+        box_add(&L.box, &bx, &any);
+        cs += c;
+    }
+    L.ocr = cs / (n - start);
+    char *fx = fix_eth(sbuf_cstr(&b));
+    char *canon = canon_phrases(fx);
+    char *v = upper_dup(canon);
+    double ev = body_start(t->segs[idx[start]].fold) ? 0.95 : 0.6;
+    put(x->r, F_CO_QUAN_BAN_HANH, v, ev, &L);
+    free(v);
+    free(canon);
+    free(fx);
+    sbuf_release(&b);
+}
+
+/* Signature block: authority line, title line, name. */
+static const char *const signer_titles[] = {
+    /* preferred first: the procuracy officer on biên bản */
+    "nguoi lap bien ban", "nguoi tiep nhan", "kiem sat vien", "vien truong", "pho vien truong",
+    "tham phan", "chu tich", "pho chu tich", "giam doc", "pho giam doc", "nguoi lam don",
+    "chanh an", "pho chanh an", "truong phong", "pho truong phong", "chanh van phong",
+    "pho chanh van phong", "thu truong", "cuc truong", "pho cuc truong", "tong giam doc",
+    NULL,
+};
+
+static int title_rank(const char *f)
+{
+    char *k = xstrdup(f);
+    str_squash(k);
+    strip_trailing(k, ".,:;");
+    for (int i = 0; signer_titles[i]; i++)
+        if (strcmp(k, signer_titles[i]) == 0) {
+            free(k);
+            return i;
+        }
+    free(k);
+    return -1;
+}
+
+static bool looks_name(const struct pseg *s)
+{
+    /* 2..6 words, each starting with an upper-case letter, no digits */
+    char **w;
+    int n;
+    words_of(s->text, &w, &n);
+    bool ok = n >= 2 && n <= 6;
+    for (int i = 0; i < n && ok; i++) {
+        char *f = fold_str(w[i]);
+        if (!isalpha((unsigned char)f[0])) ok = false;
+        for (char *c = f; *c; c++)
+            if (isdigit((unsigned char)*c)) ok = false;
+        const char *p = w[i];
+        int cp = utf8_next(&p);
+        struct sbuf one = SBUF_INIT;
+        utf8_put(&one, cp);
+        char *u = utf8_upper(sbuf_cstr(&one));
+        if (strcmp(u, sbuf_cstr(&one)) != 0) ok = false;
+        free(u);
+        sbuf_release(&one);
+        free(f);
+    }
+    free_words(w, n);
+    return ok;
+}
+
+static void ext_signer(struct ctx *x)
+{
+    const struct ptext *t = x->t;
+    int la, lb;
+    text_page_range(t, t->last, &la, &lb);
+    /* the signature may sit on the page before a short last page */
+    int from = la;
+    if (lb - la < 3 && t->last > t->first) {
+        int pa, pb;
+        text_page_range(t, t->last - 1, &pa, &pb);
+        from = pa;
+    }
+    int best = -1, best_rank = 1000, nblocks = 0;
+    for (int i = from; i < lb; i++) {
+        const struct pseg *s = &t->segs[i];
+        int rk = title_rank(s->fold);
+        if (rk < 0 || !s->upper)
+            continue;
+        /* a name must follow within 3 segments */
+        int name = -1;
+        for (int k = i + 1; k < i + 4 && k < lb; k++) {
+            const struct pseg *n = &t->segs[k];
+            if (n->fold[0] == '(' || rx_search("^ *\\(?(ky|da ky)", n->fold, NULL, 0))
+                continue;
+            if (looks_name(n) && !n->upper)
+                name = k;
+            break;
+        }
+        if (name < 0)
+            continue;
+        nblocks++;
+        if (rk < best_rank) {
+            best_rank = rk;
+            best = i;
+        }
+    }
+    if (best < 0)
+        return;
+    /* khac: only one official signature block (not contracts, receipts) */
+    if (strcmp(x->c->type, "khac") == 0 && (x->contract || x->private_paper))
+        return;
+    const struct pseg *ts = &t->segs[best];
+    int name = -1;
+    for (int k = best + 1; k < best + 4 && k < lb; k++) {
+        const struct pseg *n = &t->segs[k];
+        if (n->fold[0] == '(' || rx_search("^ *\\(?(ky|da ky)", n->fold, NULL, 0))
+            continue;
+        name = k;
+        break;
+    }
+    struct loc L;
+    char *title = seg_sub(ts, 0, ts->ncp);
+    strip_trailing(title, ".,:;");
+    char *ct = canon_phrases(title);
+    char *tv = upper_dup(ct);
+    seg_loc(t, best, 0, ts->ncp, &L);
+    put(x->r, F_CHUC_VU_NGUOI_KY, tv, 0.95, &L);
+    free(title); free(ct); free(tv);
+    const struct pseg *ns = &t->segs[name];
+    char *nv = seg_sub(ns, 0, ns->ncp);
+    char *fx = fix_eth(nv);
+    seg_loc(t, name, 0, ns->ncp, &L);
+    put(x->r, F_NGUOI_KY, fx, 0.93, &L);
+    free(nv); free(fx);
+    /* authority line just above the title: "KT. VIỆN TRƯỞNG", "TM. ..." */
+    if (best - 1 >= from) {
+        const struct pseg *as = &t->segs[best - 1];
+        regmatch_t m[1];
+        if (as->upper && rx_search("^ *(kt|tm|tl|tuq|q)[.,] *[a-z]", as->fold, m, 1)) {
+            char *av = seg_sub(as, 0, as->ncp);
+            char *ac = canon_phrases(av);
+            char *au = upper_dup(ac);
+            /* "KT.VIỆN TRƯỞNG" -> "KT. VIỆN TRƯỞNG" */
+            struct sbuf b = SBUF_INIT;
+            const char *dot = strchr(au, '.');
+            if (dot && dot[1] != ' ') {
+                sbuf_add(&b, au, (size_t)(dot - au + 1));
+                sbuf_putc(&b, ' ');
+                sbuf_puts(&b, dot + 1);
+            } else {
+                sbuf_puts(&b, au);
+            }
+            seg_loc(t, best - 1, 0, as->ncp, &L);
+            put(x->r, F_QUYEN_HAN_KY, sbuf_cstr(&b), 0.95, &L);
+            sbuf_release(&b);
+            free(av); free(ac); free(au);
+        }
+    }
+}
+
+/* Subject: the lines under the title, or the V/v block of a letter. */
+static void ext_trich_yeu(struct ctx *x)
+{
+    const struct ptext *t = x->t;
+    int start = -1;
+    double ev = 0.9;
+    /* letters: "V/v ..." in the left header block */
+    for (int i = x->p1a; i < x->p1b && i < x->p1a + 30; i++)
+        if (rx_search("^ *v */ *v\\b", t->segs[i].fold, NULL, 0)) {
+            start = i;
+            break;
+        }
+    if (start < 0 && x->c->title_seg >= 0 && x->c->title_seg + 1 < t->nsegs) {
+        int k = x->c->title_seg + 1;
+        const char *f = t->segs[k].fold;
+        if (!rx_search("^ *(kinh *gui|can *cu|vien *truong|hom *nay|vao *hoi|ngay|toi *ten|ho *va *ten)", f, NULL, 0) &&
+            !t->segs[k].upper)
+            start = k;
+        else if (t->segs[k].upper && rx_search("^ *(ve *viec|v */ *v)", f, NULL, 0))
+            start = k;
+    }
+    if (start < 0)
+        return;
+    int col = t->segs[start].col;
+    int end = start + 1;
+    while (end < t->nsegs && end < start + 4) {
+        const struct pseg *s = &t->segs[end];
+        if (s->page != t->segs[start].page)
+            break;
+        if (is_motto(s->fold) || s->upper)
+            break;
+        const char *p = s->text;
+        int cp = utf8_next(&p);
+        struct sbuf one = SBUF_INIT;
+        utf8_put(&one, cp);
+        char *fo = fold_str(sbuf_cstr(&one));
+        char *u = utf8_upper(sbuf_cstr(&one));
+        bool is_upper_start = isalpha((unsigned char)fo[0]) && strcmp(u, sbuf_cstr(&one)) == 0;
+        free(u); free(fo);
+        sbuf_release(&one);
+        if (is_upper_start)
+            break;
+        if (col && s->col && s->col != col)
+            break;
+        if (rx_search(", *ngay *[0-9]", s->fold, NULL, 0))
+            break;
+        end++;
+    }
+    struct sbuf b = SBUF_INIT;
+    struct loc L = {0};
+    bool any = false;
+    double cs = 0;
+    for (int i = start; i < end; i++) {
+        const struct pseg *s = &t->segs[i];
+        if (b.len) sbuf_putc(&b, ' ');
+        sbuf_puts(&b, s->text);
+        struct ocr_box bx;
+        double c;
+        seg_span_box(t, s, 0, s->ncp, &bx, &c);
+        if (!L.page) L.page = s->page;
+        box_add(&L.box, &bx, &any);
+        cs += c;
+    }
+    L.ocr = cs / (end - start);
+    char *v = fix_eth(sbuf_cstr(&b));
+    str_squash(v);
+    put(x->r, F_TRICH_YEU, v, ev, &L);
+    free(v);
+    sbuf_release(&b);
+}
+
+static void ext_ma_vu_viec(struct ctx *x)
+{
+    const struct ptext *t = x->t;
+    const char *so = x->r->fields[F_SO_VAN_BAN].present ? x->r->fields[F_SO_VAN_BAN].value : "";
+    char *so_f = fold_str(so);
+    const char *F = x->fl.f;
+    regmatch_t m[2];
+    int best_a = -1, best_b = -1;
+    double best_s = 0;
+    const char *p = F;
+    while (rx_search("([0-9ol]{1,4} */ *[0-9]{4} */ *[a-z][a-z0-9]*(-[a-z0-9]+)*)", p, m, 2)) {
+        int a = (int)(p - F) + m[1].rm_so, b = (int)(p - F) + m[1].rm_eo;
+        p += m[0].rm_eo;
+        char *cand = xstrndup(F + a, (size_t)(b - a));
+        char *nospace = xstrdup(cand);
+        { char *o = nospace; for (char *c = cand; *c; c++) if (*c != ' ') *o++ = *c; *o = '\0'; }
+        double s = 0;
+        if (rx_search("/(qh[0-9]*|ttlt|nd-cp|tt-|qd|kn|bb|tb|bc|dkk|al|nq)", nospace, NULL, 0))
+            s -= 5;
+        if (rx_search("/[a-z-]*ds", nospace, NULL, 0)) s += 2;
+        if (strcmp(nospace, so_f) == 0) s -= 10;
+        int ctx0 = a - 40 < 0 ? 0 : a - 40;
+        char *before = xstrndup(F + ctx0, (size_t)(a - ctx0));
+        if (rx_search("(vu *viec|vu *an)[a-z ]*so *$", before, NULL, 0)) s += 3;
+        if (rx_search("thu *ly[a-z ]*so *$", before, NULL, 0)) s += 3;
+        if (rx_search("(nghi *quyet|thong *tu|luat|nghi *dinh|quyet *dinh|kien *nghi|thong *bao)[a-z ]*so *$", before, NULL, 0))
+            s -= 4;
+        free(before);
+        free(cand);
+        free(nospace);
+        if (s > best_s) {
+            best_s = s;
+            best_a = a;
+            best_b = b;
+        }
+    }
+    free(so_f);
+    if (best_a < 0)
+        return;
+    char *raw = flat_sub(t, &x->fl, best_a, best_b);
+    char *v = clean_number(raw);
+    struct loc L;
+    flat_loc(t, &x->fl, best_a, best_b, &L);
+    put(x->r, F_MA_VU_VIEC, v, best_s >= 4 ? 0.95 : 0.75, &L);
+    free(raw);
+    free(v);
+}
+
+/* A name cut at ", địa chỉ", ";", "(" or the end of a sentence. */
+static char *cut_party(const char *s)
+{
+    char *v = xstrdup(s);
+    char *f = fold_str(v);
+    int cut = (int)strlen(f);
+    regmatch_t m[1];
+    if (rx_search("( *[,;(]| *- *dia *chi| *dia *chi|\\.$| *\\. )", f, m, 1) && m[0].rm_so < cut)
+        cut = m[0].rm_so;
+    /* cut is a code point index: map to bytes */
+    const char *p = v;
+    for (int i = 0; i < cut && *p; i++) utf8_next(&p);
+    char *r = xstrndup(v, (size_t)(p - v));
+    free(v);
+    free(f);
+    str_squash(r);
+    strip_trailing(r, ".,;:");
+    return r;
+}
+
+static char *strip_honorific(const char *s)
+{
+    char *f = fold_str(s);
+    regmatch_t m[1];
+    char *r;
+    if (rx_search("^ *(ong|ba) +", f, m, 1)) {
+        const char *p = s;
+        for (int i = 0; i < m[0].rm_eo && *p; i++) utf8_next(&p);
+        r = xstrdup(p);
+    } else {
+        r = xstrdup(s);
+    }
+    free(f);
+    return r;
+}
+
+static void ext_parties(struct ctx *x)
+{
+    const struct ptext *t = x->t;
+    const char *F = x->fl.f;
+    regmatch_t m[2];
+    struct loc L;
+    /* plaintiff */
+    if (rx_search("nguoi *khoi *kien *: *", F, m, 1)) {
+        int a = m[0].rm_eo;
+        int b = a;
+        while (b < x->fl.n && x->fl.seg[b] >= 0) b++;  /* to the end of that segment */
+        char *raw = flat_sub(t, &x->fl, a, b);
+        char *v = cut_party(raw);
+        char *c = canon_phrases(v);
+        flat_loc(t, &x->fl, a, b, &L);
+        put(x->r, F_NGUYEN_DON, c, 0.9, &L);
+        free(raw); free(v); free(c);
+    } else if (x->r->fields[F_CO_QUAN_BAN_HANH].present) {
+        /* a decision to sue: the procuracy itself, as named in the body */
+        char *cq = fold_str(x->r->fields[F_CO_QUAN_BAN_HANH].value);
+        const char *p = F;
+        int best_a = -1, best_b = -1;
+        while (rx_search("vien *kiem *sat *nhan *dan *(khu *vuc *[0-9]+ *- *[a-z.]+( [a-z]+){0,3}|(thanh *pho|tinh|tp\\.) *[a-z]+( [a-z]+){0,2})", p, m, 1)) {
+            int a = (int)(p - F) + m[0].rm_so, b = (int)(p - F) + m[0].rm_eo;
+            p += m[0].rm_eo;
+            char *cand = xstrndup(F + a, (size_t)(b - a));
+            /* same body as the header (ignoring the "- province" suffix) */
+            char *c2 = xstrdup(cand);
+            char *dash = strstr(c2, " -");
+            if (dash) *dash = '\0';
+            bool same = strncmp(c2, cq, strlen(c2)) == 0 || strncmp(cq, c2, strlen(cq)) == 0;
+            free(c2);
+            free(cand);
+            if (same) { best_a = a; best_b = b; break; }
+        }
+        if (best_a >= 0) {
+            /* trim to the province words that belong to the name */
+            char *raw = flat_sub(t, &x->fl, best_a, best_b);
+            char *v = cut_party(raw);
+            char *c = canon_phrases(v);
+            flat_loc(t, &x->fl, best_a, best_b, &L);
+            put(x->r, F_NGUYEN_DON, c, 0.8, &L);
+            free(raw); free(v); free(c);
+        }
+        free(cq);
+    }
+    /* defendant */
+    int a = -1;
+    if (rx_search("nguoi *bi *kien *: *((ten|ho *va *ten) *: *)?", F, m, 1))
+        a = m[0].rm_eo;
+    else if (rx_search("bi *don *(la|:) *", F, m, 1))
+        a = m[0].rm_eo;
+    if (a >= 0) {
+        int b = a;
+        /* the name may continue on the next line: take up to 160 bytes */
+        while (b < x->fl.n && b < a + 160) b++;
+        char *raw = flat_sub(t, &x->fl, a, b);
+        char *v = cut_party(raw);
+        char *h = strip_honorific(v);
+        char *fx = fix_eth(h);
+        char *ffx = fold_str(fx);
+        int vlen = (int)strlen(ffx);
+        free(ffx);
+        flat_loc(t, &x->fl, a, a + vlen, &L);
+        put(x->r, F_BI_DON, fx, 0.88, &L);
+        free(raw); free(v); free(h); free(fx);
+    }
+}
+
+static void ext_doi_tuong(struct ctx *x)
+{
+    const struct ptext *t = x->t;
+    for (int i = x->p1a; i < x->p1b; i++) {
+        const struct pseg *s = &t->segs[i];
+        regmatch_t m[1];
+        if (rx_search("^ *kinh *gui *: *", s->fold, m, 1)) {
+            int a = m[0].rm_eo;
+            char *raw = seg_sub(s, a, s->ncp);
+            strip_trailing(raw, ".,;:");
+            char *c = canon_phrases(raw);
+            struct loc L;
+            seg_loc(t, i, a, s->ncp, &L);
+            put(x->r, F_DOI_TUONG_KIEN_NGHI, c, raw[0] ? 0.92 : 0, &L);
+            free(raw); free(c);
+            return;
+        }
+    }
+}
+
+static void ext_tinh(struct ctx *x)
+{
+    const struct ptext *t = x->t;
+    double votes[NPROV] = {0};
+    bool strong = false;
+    int hs = -1;
+    /* header block and the place-and-date line */
+    for (int i = x->p1a; i < x->p1b && i < x->p1a + 12; i++) {
+        const struct pseg *s = &t->segs[i];
+        if (i == x->so_seg || is_motto(s->fold))
+            continue;
+        if (s->upper && province_in(s->fold) >= 0) {
+            province_count(s->fold, 5, votes);
+            strong = true;
+            if (hs < 0) hs = i;
+        }
+    }
+    if (x->date_seg >= 0) {
+        regmatch_t m[1];
+        const char *f = t->segs[x->date_seg].fold;
+        if (rx_search("^[^,]*,", f, m, 1)) {
+            char *place = xstrndup(f, (size_t)m[0].rm_eo);
+            if (province_in(place) >= 0) {
+                province_count(place, 4, votes);
+                strong = true;
+                if (hs < 0) hs = x->date_seg;
+            }
+            free(place);
+        }
+    }
+    double body[NPROV] = {0};
+    province_count(x->fl.f, 1, body);
+    int nbody = 0, kinds = 0;
+    for (int i = 0; i < NPROV; i++) {
+        votes[i] += body[i] * 0.5;
+        nbody += (int)body[i];
+        if (body[i] > 0) kinds++;
+    }
+    int best = -1;
+    double bv = 0, total = 0;
+    for (int i = 0; i < NPROV; i++) {
+        total += votes[i];
+        if (votes[i] > bv) { bv = votes[i]; best = i; }
+    }
+    if (best < 0)
+        return;
+    bool khac = strcmp(x->c->type, "khac") == 0;
+    if (khac && !strong && (x->private_paper || kinds != 1))
+        return;
+    double ev = strong ? 0.93 : (nbody >= 2 ? 0.8 : 0.6);
+    if (bv < total * 0.7) ev *= 0.8;
+    struct loc L = {0};
+    L.ocr = 0.9;
+    if (hs >= 0) {
+        seg_loc(t, hs, 0, t->segs[hs].ncp, &L);
+        L.ocr = 0.95;  /* a vote over several mentions: OCR rarely matters */
+    } else {
+        L.page = t->first;
+    }
+    put(x->r, F_TINH, provinces[best].id, ev, &L);
+}
+
+/* Area of the matter, inferred from the facts (FIELDS.md linh_vuc). */
+static const struct { const char *rx; int area; double w; } area_kw[] = {
+    /* explicit "trong lĩnh vực ..." */
+    {"linh *vuc *di *san *van *hoa", 6, 10}, {"linh *vuc *tai *san *cong", 4, 10},
+    {"linh *vuc *dat *dai", 3, 10}, {"linh *vuc *moi *truong", 0, 10},
+    {"linh *vuc *an *toan *thuc *pham", 1, 10}, {"linh *vuc *(bao *ve *)?quyen *loi *nguoi *tieu *dung", 2, 10},
+    {"nguoi *thuoc *nhom *de *bi *ton *thuong", 5, 10},
+    /* facts */
+    {"o *nhiem", 0, 2}, {"nuoc *thai", 0, 2}, {"xa *thai", 0, 2}, {"khi *thai", 0, 2},
+    {"chat *thai", 0, 2}, {"rac *thai", 0, 1}, {"moi *truong", 0, 1},
+    {"ngo *doc", 1, 2}, {"thuc *pham", 1, 1}, {"suat *an", 1, 1},
+    {"nguoi *tieu *dung", 2, 2}, {"quang *cao", 2, 2}, {"san *pham", 2, 1}, {"hang *gia", 2, 2},
+    {"thua *dat", 3, 1}, {"quyen *su *dung *dat", 3, 1}, {"lan *chiem", 3, 1}, {"dat *dai", 3, 1},
+    {"tai *san *cong", 4, 2}, {"dat *cong", 4, 1}, {"co *so *nha, *dat", 4, 2},
+    {"nguoi *cao *tuoi", 5, 1.5}, {"nguoi *khuyet *tat", 5, 2}, {"tre *em", 5, 0.5},
+    {"dan *toc *thieu *so", 5, 1}, {"nhom *de *bi *ton *thuong", 5, 1},
+    {"di *tich", 6, 2}, {"di *san", 6, 2},
+};
+static const char *const area_ids[] = {
+    "moi_truong", "an_toan_thuc_pham", "nguoi_tieu_dung", "dat_dai", "tai_san_cong",
+    "nhom_de_bi_ton_thuong", "di_san_van_hoa",
+};
+
+static void ext_linh_vuc(struct ctx *x)
+{
+    if (strcmp(x->c->type, "khac") == 0 && (x->contract || x->private_paper))
+        return;
+    char *F = xstrdup(x->fl.f);
+    /* the pilot's legal basis names "nhóm dễ bị tổn thương" in every
+     * document: blank it out before counting */
+    regmatch_t m[1];
+    char *p = F;
+    while (rx_search("cac *chu *the *la *nhom *de *bi *ton *thuong *hoac *bao *ve *loi *ich *cong", p, m, 1)) {
+        memset(p + m[0].rm_so, ' ', (size_t)(m[0].rm_eo - m[0].rm_so));
+        p += m[0].rm_eo;
+    }
+    double sc[7] = {0};
+    for (size_t k = 0; k < sizeof area_kw / sizeof area_kw[0]; k++) {
+        const char *q = F;
+        while (rx_search(area_kw[k].rx, q, m, 1)) {
+            sc[area_kw[k].area] += area_kw[k].w;
+            q += m[0].rm_eo;
+            if (m[0].rm_eo == 0) break;
+        }
+    }
+    free(F);
+    int best = -1;
+    double bs = 0, ss = 0;
+    for (int i = 0; i < 7; i++) {
+        if (sc[i] > bs) { ss = bs; bs = sc[i]; best = i; }
+        else if (sc[i] > ss) ss = sc[i];
+    }
+    if (best < 0 || bs < 2)
+        return;
+    double ev = bs >= 10 && ss < 10 ? 0.95 : (bs >= 2 * ss + 2 ? 0.85 : 0.6);
+    struct loc L = {0};
+    L.page = x->t->first;
+    L.ocr = 1.0;
+    put(x->r, F_LINH_VUC, area_ids[best], ev, &L);
+}
+
+void ext_fields(const struct ptext *t, const struct cls_result *c, struct doc_result *r)
+{
+    struct ctx x;
+    memset(&x, 0, sizeof x);
+    x.t = t;
+    x.c = c;
+    x.r = r;
+    x.date_seg = -1;
+    text_page_range(t, t->first, &x.p1a, &x.p1b);
+    /* the first page with text (a leading blank page holds nothing) */
+    for (int p = t->first; p <= t->last && x.p1a == x.p1b; p++)
+        text_page_range(t, p, &x.p1a, &x.p1b);
+    flat_build(t, 0, t->nsegs, &x.fl);
+    find_header(&x);
+    x.header = x.so_seg >= 0;
+    /* kinds of "khac" paper that FIELDS.md treats specially */
+    for (int i = x.p1a; i < x.p1b && i < x.p1a + 15; i++) {
+        const char *f = t->segs[i].fold;
+        if (rx_search("^ *(can *cuoc|chung *minh *nhan *dan|phieu *thu|phieu *chi|hoa *don)", f, NULL, 0))
+            x.private_paper = true;
+        if (rx_search("^ *hop *dong", f, NULL, 0) && t->segs[i].upper)
+            x.contract = true;
+    }
+
+    ext_so(&x);
+    ext_date(&x);
+    ext_co_quan(&x);
+    ext_signer(&x);
+    ext_trich_yeu(&x);
+    ext_ma_vu_viec(&x);
+    ext_parties(&x);
+    ext_doi_tuong(&x);
+    ext_tinh(&x);
+    ext_linh_vuc(&x);
+
+    /* keep only what the type carries */
+    for (int f = 0; f < F_COUNT; f++)
+        if (r->fields[f].present && !doc_type_has_field(c->type, (enum field_id)f))
+            doc_field_set(r, (enum field_id)f, NULL, 0, 0, NULL);
+    flat_release(&x.fl);
+}

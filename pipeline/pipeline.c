@@ -1,0 +1,340 @@
+/*
+ * pipeline/pipeline.c: pipe_analyze, pipe_split and the result JSON.
+ */
+#include "pipeline/pipeline.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/json.h"
+#include "common/str.h"
+#include "pipeline/pipe_int.h"
+
+void pipe_analyze(const struct ocr_doc *doc, int first, int last, double threshold,
+                  struct doc_result *out)
+{
+    struct ptext t;
+    struct cls_result c;
+
+    memset(out, 0, sizeof *out);
+    if (!doc || doc->npages <= 0) {
+        snprintf(out->doc_type, sizeof out->doc_type, "khac");
+        out->doc_type_conf = 0;
+        out->needs_review = true;
+        return;
+    }
+    if (first < 1) first = 1;
+    if (last > doc->npages || last < first) last = doc->npages;
+    out->first_page = first;
+    out->last_page = last;
+    out->boundary_conf = 1.0;
+
+    text_build(&t, doc, first, last);
+    if (t.nsegs == 0) {
+        /* blank or unreadable pages: an "other" document with no fields */
+        snprintf(out->doc_type, sizeof out->doc_type, "khac");
+        out->doc_type_conf = 0.9;
+        text_release(&t);
+        out->needs_review = out->doc_type_conf < threshold;
+        return;
+    }
+    cls_classify(&t, &c);
+    snprintf(out->doc_type, sizeof out->doc_type, "%s", c.type);
+    out->doc_type_conf = c.conf;
+    ext_fields(&t, &c, out);
+    text_release(&t);
+
+    out->needs_review = out->doc_type_conf < threshold;
+    for (int f = 0; f < F_COUNT; f++)
+        if (out->fields[f].present && out->fields[f].conf < threshold)
+            out->needs_review = true;
+}
+
+/* ---- splitting bundles -------------------------------------------------- */
+
+struct page_feat {
+    bool blank;
+    bool pagenum;          /* a continuation page number ("2", "- 3 -") at the top */
+    bool motto;            /* national motto near the top */
+    bool so_header;        /* "Số: ..." near the top */
+    bool title;            /* a known document title near the top */
+    bool top_caps;         /* an upper-case heading as the first line */
+    bool ends;             /* signature block or "Nơi nhận:" */
+};
+
+static bool page_blank(const struct ocr_page *pg)
+{
+    if (pg->blank || pg->separator)
+        return true;
+    int letters = 0;
+    for (const char *p = pg->text ? pg->text : ""; *p; p++)
+        if (isalnum((unsigned char)*p) || ((unsigned char)*p & 0x80))
+            letters++;
+    return letters < 8;
+}
+
+static void page_features(const struct ocr_doc *doc, int p, struct page_feat *pf)
+{
+    memset(pf, 0, sizeof *pf);
+    const struct ocr_page *pg = &doc->pages[p - 1];
+    if (page_blank(pg)) {
+        pf->blank = true;
+        return;
+    }
+    struct ptext t;
+    text_build(&t, doc, p, p);
+    int n = t.nsegs;
+    /* page number: a short numeric segment among the first ones, near the top */
+    for (int i = 0; i < n && i < 3; i++) {
+        const struct pseg *s = &t.segs[i];
+        bool top = pg->height_px <= 0 || s->box.y1 <= 0 || s->box.y0 < pg->height_px / 8;
+        if (top && rx_search("^ *[-(]? *[0-9]{1,2} *[-)]? *$", s->fold, NULL, 0)) {
+            int v = atoi(s->fold + strspn(s->fold, " -("));
+            if (v >= 2)
+                pf->pagenum = true;
+        }
+        if (i == 0 && rx_search("^ *trang *[0-9]", s->fold, NULL, 0))
+            pf->pagenum = true;
+    }
+    for (int i = 0; i < n && i < 12; i++) {
+        const char *f = t.segs[i].fold;
+        if (rx_search("cong *hoa *xa *hoi|doc *lap *- *tu *do", f, NULL, 0))
+            pf->motto = true;
+        if (rx_search("^ *s *[o0-9] *[:;] *[0-9]", f, NULL, 0) &&
+            !rx_search("(den|cv|quyen)", f, NULL, 0))
+            pf->so_header = true;
+    }
+    struct cls_result c;
+    cls_classify(&t, &c);
+    if (c.title_seg >= 0 && c.title_seg < 14)
+        pf->title = true;
+    if (n > 0 && t.segs[0].upper && t.segs[0].ncp >= 6 &&
+        !rx_search("^ *[0-9]", t.segs[0].fold, NULL, 0))
+        pf->top_caps = true;
+    for (int i = n - 1; i >= 0 && i >= n - 25; i--) {
+        const char *f = t.segs[i].fold;
+        if (rx_search("^ *noi *nhan *:", f, NULL, 0) ||
+            rx_search("^ *(kt|tm|tl)\\. *[a-z]", f, NULL, 0) ||
+            rx_search("^ *(vien truong|kiem sat vien|nguoi lap bien ban|tham phan|pho chu tich|"
+                      "chu tich|pho giam doc|giam doc|nguoi lam don|nguoi tiep nhan) *$", f, NULL, 0))
+            pf->ends = true;
+    }
+    text_release(&t);
+}
+
+int pipe_split(const struct ocr_doc *doc, double threshold, struct doc_result **parts)
+{
+    int np = doc ? doc->npages : 0;
+    *parts = NULL;
+    if (np <= 0)
+        return 0;
+    struct page_feat *pf = xcalloc((size_t)np + 1, sizeof *pf);
+    for (int p = 1; p <= np; p++)
+        page_features(doc, p, &pf[p]);
+
+    /* ranges */
+    int *fa = xmalloc((size_t)np * sizeof(int)), *fb = xmalloc((size_t)np * sizeof(int));
+    double *bc = xmalloc((size_t)np * sizeof(double));
+    int nr = 0, cur = -1;
+    bool after_blank = false;
+    for (int p = 1; p <= np; p++) {
+        if (pf[p].blank) {
+            cur = -1;
+            after_blank = true;
+            continue;
+        }
+        double conf = 0;
+        bool start;
+        if (cur < 0) {
+            start = true;
+            conf = after_blank ? 0.98 : 1.0;
+        } else if (pf[p].pagenum) {
+            start = false;
+            conf = 0.95;
+        } else if (pf[p].motto || pf[p].so_header) {
+            start = true;
+            conf = 0.95;
+        } else if (pf[p].title && pf[p - 1].ends) {
+            start = true;
+            conf = 0.9;
+        } else if (pf[p - 1].ends && pf[p].top_caps) {
+            start = true;
+            conf = 0.7;
+        } else {
+            start = false;
+            conf = pf[p - 1].ends ? 0.6 : 0.9;
+        }
+        after_blank = false;
+        if (start) {
+            cur = nr++;
+            fa[cur] = fb[cur] = p;
+            bc[cur] = conf;
+        } else {
+            fb[cur] = p;
+            if (conf < bc[cur]) bc[cur] = conf;
+        }
+    }
+    if (nr == 0) {
+        fa[0] = 1;
+        fb[0] = np;
+        bc[0] = 1.0;
+        nr = 1;
+    }
+    struct doc_result *out = xcalloc((size_t)nr, sizeof *out);
+    for (int i = 0; i < nr; i++) {
+        pipe_analyze(doc, fa[i], fb[i], threshold, &out[i]);
+        out[i].boundary_conf = bc[i];
+        if (bc[i] < threshold)
+            out[i].needs_review = true;
+    }
+    free(fa);
+    free(fb);
+    free(bc);
+    free(pf);
+    *parts = out;
+    return nr;
+}
+
+/* ---- result JSON ---------------------------------------------------------- */
+
+static void put_fields(struct json *j, const struct doc_result *r)
+{
+    json_key(j, "fields");
+    json_obj_begin(j);
+    for (int f = 0; f < F_COUNT; f++) {
+        const struct field *fd = &r->fields[f];
+        if (!fd->present)
+            continue;
+        json_key(j, field_name((enum field_id)f));
+        json_obj_begin(j);
+        json_key(j, "value");
+        json_str(j, fd->value);
+        json_key(j, "confidence");
+        json_num(j, fd->conf, 3);
+        json_key(j, "page");
+        json_int(j, fd->page);
+        json_key(j, "bbox");
+        json_arr_begin(j);
+        json_int(j, fd->box.x0);
+        json_int(j, fd->box.y0);
+        json_int(j, fd->box.x1);
+        json_int(j, fd->box.y1);
+        json_arr_end(j);
+        json_obj_end(j);
+    }
+    json_obj_end(j);
+}
+
+static const char *part_status(const struct doc_result *r)
+{
+    return r->needs_review ? "needs_review" : "indexed";
+}
+
+void pipe_result_json(struct sbuf *out, const struct result_meta *m,
+                      const struct ocr_doc *doc, const struct doc_result *parts,
+                      int nparts)
+{
+    struct json j;
+    json_init(&j, out, false);
+    json_obj_begin(&j);
+    json_key(&j, "file");
+    json_str(&j, m && m->file ? m->file : "");
+    json_key(&j, "sha256");
+    json_str(&j, m && m->sha256 ? m->sha256 : "");
+    if (m && m->station) {
+        json_key(&j, "station");
+        json_str(&j, m->station);
+    }
+    const char *status = m ? m->status : NULL;
+    if (!status) {
+        status = "indexed";
+        for (int i = 0; i < nparts; i++)
+            if (parts[i].needs_review)
+                status = "needs_review";
+    }
+    json_key(&j, "status");
+    json_str(&j, status);
+    if (m && m->error && strcmp(status, "failed") == 0) {
+        json_key(&j, "error");
+        json_str(&j, m->error);
+    }
+    if (nparts > 0 && strcmp(status, "failed") != 0) {
+        /* the whole file: the first document's type and fields; a bundle
+         * also lists every document it holds */
+        json_key(&j, "doc_type");
+        json_str(&j, parts[0].doc_type);
+        json_key(&j, "doc_type_confidence");
+        json_num(&j, parts[0].doc_type_conf, 3);
+        put_fields(&j, &parts[0]);
+        if (nparts > 1) {
+            json_key(&j, "documents");
+            json_arr_begin(&j);
+            for (int i = 0; i < nparts; i++) {
+                const struct doc_result *r = &parts[i];
+                json_obj_begin(&j);
+                json_key(&j, "first_page");
+                json_int(&j, r->first_page);
+                json_key(&j, "last_page");
+                json_int(&j, r->last_page);
+                json_key(&j, "doc_type");
+                json_str(&j, r->doc_type);
+                json_key(&j, "doc_type_confidence");
+                json_num(&j, r->doc_type_conf, 3);
+                json_key(&j, "boundary_confidence");
+                json_num(&j, r->boundary_conf, 3);
+                put_fields(&j, r);
+                json_key(&j, "status");
+                json_str(&j, part_status(r));
+                json_obj_end(&j);
+            }
+            json_arr_end(&j);
+        }
+    }
+    json_key(&j, "pages");
+    json_arr_begin(&j);
+    for (int i = 0; doc && i < doc->npages; i++) {
+        const struct ocr_page *pg = &doc->pages[i];
+        json_obj_begin(&j);
+        json_key(&j, "number");
+        json_int(&j, pg->number ? pg->number : i + 1);
+        json_key(&j, "text");
+        json_str(&j, pg->blank ? "" : (pg->text ? pg->text : ""));
+        json_key(&j, "rotation");
+        json_int(&j, pg->rotation);
+        json_key(&j, "skew_deg");
+        json_num(&j, pg->skew_deg, 2);
+        json_key(&j, "ocr_confidence");
+        json_num(&j, pg->ocr_conf, 3);
+        json_key(&j, "source");
+        json_str(&j, pg->source == OCR_SRC_TEXT_LAYER ? "text_layer" : "ocr");
+        json_key(&j, "width_px");
+        json_int(&j, pg->width_px);
+        json_key(&j, "height_px");
+        json_int(&j, pg->height_px);
+        json_key(&j, "dpi");
+        json_int(&j, pg->dpi);
+        json_key(&j, "dpi_source");
+        json_str(&j, pg->dpi_source ? pg->dpi_source : "assumed");
+        if (pg->blank) {
+            json_key(&j, "blank");
+            json_bool(&j, true);
+        }
+        if (pg->separator) {
+            json_key(&j, "separator");
+            json_bool(&j, true);
+            if (pg->separator_code) {
+                json_key(&j, "separator_code");
+                json_str(&j, pg->separator_code);
+            }
+        }
+        if (pg->warning) {
+            json_key(&j, "warning");
+            json_str(&j, pg->warning);
+        }
+        json_obj_end(&j);
+    }
+    json_arr_end(&j);
+    json_obj_end(&j);
+    sbuf_putc(out, '\n');
+}

@@ -1,0 +1,426 @@
+/*
+ * pipeline/text.c: OCR lines -> segments in reading order, folded keys.
+ * See pipe_int.h for the model and why lines are cut into segments.
+ */
+#include "pipeline/pipe_int.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/str.h"
+
+/* ---- folding ---------------------------------------------------------- */
+
+#define FOLD_TABLE 0x3000
+static unsigned char fold_table[FOLD_TABLE];
+static pthread_once_t fold_once = PTHREAD_ONCE_INIT;
+
+static void fold_init(void)
+{
+    for (int cp = 0; cp < FOLD_TABLE; cp++) {
+        unsigned char f = '#';
+        if (cp < 128) {
+            f = (unsigned char)tolower(cp);
+            if (cp == '\t' || cp == '\n' || cp == '\r')
+                f = ' ';
+        } else if (cp == 0x2018 || cp == 0x2019 || cp == 0x201A || cp == 0x2032 || cp == 0x00B4) {
+            f = '\'';
+        } else if (cp == 0x201C || cp == 0x201D || cp == 0x201E || cp == 0x00AB || cp == 0x00BB) {
+            f = '"';
+        } else if (cp == 0x2010 || cp == 0x2011 || cp == 0x2012 || cp == 0x2013 ||
+                   cp == 0x2014 || cp == 0x2212) {
+            f = '-';
+        } else if (cp == 0x00A0 || (cp >= 0x2000 && cp <= 0x200A)) {
+            f = ' ';
+        } else if (cp == 0x00B2) {
+            f = '2';
+        } else if (cp == 0x00B3) {
+            f = '3';
+        } else if (cp == 0x00B9) {
+            f = '1';
+        } else if (cp == 0x2026) {
+            f = '.';
+        } else {
+            struct sbuf b = SBUF_INIT;
+            utf8_put(&b, cp);
+            char *k = utf8_fold(sbuf_cstr(&b));
+            if (strlen(k) == 1 && isalnum((unsigned char)k[0]))
+                f = (unsigned char)tolower((unsigned char)k[0]);
+            free(k);
+            sbuf_release(&b);
+        }
+        fold_table[cp] = f;
+    }
+}
+
+static unsigned char fold_cp(int cp)
+{
+    pthread_once(&fold_once, fold_init);
+    if (cp >= 0 && cp < FOLD_TABLE)
+        return fold_table[cp];
+    return '#';
+}
+
+char *fold_str(const char *s)
+{
+    struct sbuf b = SBUF_INIT;
+    for (const char *p = s; *p;) {
+        int cp = utf8_next(&p);
+        sbuf_putc(&b, (char)fold_cp(cp < 0 ? 0xFFFD : cp));
+    }
+    return sbuf_detach(&b);
+}
+
+bool text_is_upper(const char *s)
+{
+    int up = 0, low = 0;
+    for (const char *p = s; *p;) {
+        int cp = utf8_next(&p);
+        if (cp < 0)
+            continue;
+        unsigned char f = fold_cp(cp);
+        if (f < 'a' || f > 'z')
+            continue;
+        /* upper if folding changed an upper-case letter */
+        struct sbuf b = SBUF_INIT;
+        utf8_put(&b, cp);
+        char *u = utf8_upper(sbuf_cstr(&b));
+        if (strcmp(u, sbuf_cstr(&b)) == 0)
+            up++;
+        else
+            low++;
+        free(u);
+        sbuf_release(&b);
+    }
+    return up > 0 && up >= 4 * low;
+}
+
+/* ---- regex cache -------------------------------------------------------- */
+
+#define RX_CACHE 256
+static struct { const char *pat; regex_t rx; bool ok; } rx_cache[RX_CACHE];
+static int rx_n;
+static pthread_mutex_t rx_mu = PTHREAD_MUTEX_INITIALIZER;
+
+bool rx_search(const char *pattern, const char *s, regmatch_t *m, int nm)
+{
+    regex_t *rx = NULL;
+    pthread_mutex_lock(&rx_mu);
+    for (int i = 0; i < rx_n; i++)
+        if (rx_cache[i].pat == pattern || strcmp(rx_cache[i].pat, pattern) == 0) {
+            rx = rx_cache[i].ok ? &rx_cache[i].rx : NULL;
+            goto found;
+        }
+    if (rx_n < RX_CACHE) {
+        int i = rx_n++;
+        rx_cache[i].pat = pattern;
+        rx_cache[i].ok = regcomp(&rx_cache[i].rx, pattern, REG_EXTENDED | REG_ICASE) == 0;
+        rx = rx_cache[i].ok ? &rx_cache[i].rx : NULL;
+    }
+found:
+    pthread_mutex_unlock(&rx_mu);
+    if (!rx)
+        return false;
+    regmatch_t tmp[1];
+    if (!m || nm <= 0) {
+        m = tmp;
+        nm = 1;
+    }
+    return regexec(rx, s, (size_t)nm, m, 0) == 0;
+}
+
+/* ---- building segments -------------------------------------------------- */
+
+static int add_tok(struct ptext *t, const char *text, size_t n, struct ocr_box box, float conf,
+                   bool real)
+{
+    if (t->ntoks == t->tokcap) {
+        t->tokcap = t->tokcap ? 2 * t->tokcap : 256;
+        t->toks = xrealloc(t->toks, (size_t)t->tokcap * sizeof *t->toks);
+    }
+    char *raw = xstrndup(text, n);
+    struct ptok *k = &t->toks[t->ntoks];
+    k->text = utf8_nfc(raw);
+    free(raw);
+    k->box = box;
+    k->conf = conf;
+    k->real_box = real;
+    return t->ntoks++;
+}
+
+/* A run of tokens [a, b) of one OCR line, before it becomes a segment. */
+struct run {
+    int a, b;
+    struct ocr_box box;
+    float conf;
+    int col;
+};
+
+static void finish_seg(struct ptext *t, int page, const struct run *r)
+{
+    if (r->b <= r->a)
+        return;
+    if (t->nsegs == t->segcap) {
+        t->segcap = t->segcap ? 2 * t->segcap : 128;
+        t->segs = xrealloc(t->segs, (size_t)t->segcap * sizeof *t->segs);
+    }
+    struct pseg *s = &t->segs[t->nsegs++];
+    memset(s, 0, sizeof *s);
+    s->page = page;
+    s->tok0 = r->a;
+    s->ntok = r->b - r->a;
+    s->box = r->box;
+    s->conf = r->conf;
+    s->col = r->col;
+
+    struct sbuf b = SBUF_INIT;
+    for (int i = r->a; i < r->b; i++) {
+        if (i > r->a)
+            sbuf_putc(&b, ' ');
+        sbuf_puts(&b, t->toks[i].text);
+    }
+    s->text = sbuf_detach(&b);
+    /* code point tables */
+    int n = 0;
+    for (const char *p = s->text; *p;) {
+        utf8_next(&p);
+        n++;
+    }
+    s->ncp = n;
+    s->cpoff = xmalloc((size_t)(n + 1) * sizeof(int));
+    s->cptok = xmalloc((size_t)(n + 1) * sizeof(int));
+    s->fold = xmalloc((size_t)n + 1);
+    int i = 0, tok = 0;
+    for (const char *p = s->text; *p; i++) {
+        s->cpoff[i] = (int)(p - s->text);
+        int cp = utf8_next(&p);
+        unsigned char f = fold_cp(cp < 0 ? 0xFFFD : cp);
+        s->fold[i] = (char)f;
+        if (cp == ' ') {
+            s->cptok[i] = -1;
+            tok++;
+        } else {
+            s->cptok[i] = tok;
+        }
+    }
+    s->cpoff[n] = (int)strlen(s->text);
+    s->cptok[n] = -1;
+    s->fold[n] = '\0';
+    s->upper = text_is_upper(s->text);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median gap between neighbouring words of the page (pixels), or 0. */
+static int page_word_gap(const struct ocr_page *pg)
+{
+    int n = 0, *g = xmalloc((size_t)(pg->nwords + 1) * sizeof(int));
+    for (int l = 0; l < pg->nlines; l++) {
+        const struct ocr_line *ln = &pg->lines[l];
+        for (int w = ln->first_word + 1; w < ln->first_word + ln->nwords && w < pg->nwords; w++) {
+            int gap = pg->words[w].box.x0 - pg->words[w - 1].box.x1;
+            if (gap >= 0)
+                g[n++] = gap;
+        }
+    }
+    int med = 0;
+    if (n > 0) {
+        qsort(g, (size_t)n, sizeof(int), cmp_int);
+        med = g[n / 2];
+    }
+    free(g);
+    return med;
+}
+
+static int classify_col(const struct ocr_page *pg, struct ocr_box b)
+{
+    if (pg->width_px <= 0 || b.x1 <= b.x0)
+        return 0;
+    int mid = pg->width_px / 2;
+    if (b.x1 <= mid + pg->width_px / 100)
+        return 1;
+    if (b.x0 >= mid - pg->width_px / 50)
+        return 2;
+    return 0;
+}
+
+static void box_union(struct ocr_box *a, struct ocr_box b)
+{
+    if (a->x1 <= a->x0 && a->y1 <= a->y0) {
+        *a = b;
+        return;
+    }
+    if (b.x0 < a->x0) a->x0 = b.x0;
+    if (b.y0 < a->y0) a->y0 = b.y0;
+    if (b.x1 > a->x1) a->x1 = b.x1;
+    if (b.y1 > a->y1) a->y1 = b.y1;
+}
+
+static void build_page(struct ptext *t, const struct ocr_page *pg)
+{
+    int gap = page_word_gap(pg);
+    struct run *left = NULL, *right = NULL;
+    int nl = 0, nr = 0, cap = pg->nlines * 2 + 2;
+    left = xmalloc((size_t)cap * sizeof *left);
+    right = xmalloc((size_t)cap * sizeof *right);
+
+    for (int l = 0; l < pg->nlines; l++) {
+        const struct ocr_line *ln = &pg->lines[l];
+        int start = t->ntoks;
+        if (ln->nwords > 0) {
+            for (int w = ln->first_word; w < ln->first_word + ln->nwords && w < pg->nwords; w++) {
+                const struct ocr_word *wd = &pg->words[w];
+                /* a word may hold spaces (text layers): split it */
+                const char *p = wd->text ? wd->text : "";
+                while (*p) {
+                    while (*p == ' ') p++;
+                    const char *e = p;
+                    while (*e && *e != ' ') e++;
+                    if (e > p)
+                        add_tok(t, p, (size_t)(e - p), wd->box, wd->conf, true);
+                    p = e;
+                }
+            }
+        } else if (ln->text) {
+            const char *p = ln->text;
+            while (*p) {
+                while (*p == ' ' || *p == '\t') p++;
+                const char *e = p;
+                while (*e && *e != ' ' && *e != '\t') e++;
+                if (e > p)
+                    add_tok(t, p, (size_t)(e - p), ln->box, ln->conf, false);
+                p = e;
+            }
+        }
+        int end = t->ntoks;
+        if (end == start)
+            continue;
+        /* cut the line at wide gaps */
+        int h = ln->box.y1 - ln->box.y0;
+        int cut = gap * 3;
+        if (cut < h * 6 / 5) cut = h * 6 / 5;
+        int a = start;
+        for (int i = start; i < end; i++) {
+            bool last = i + 1 == end;
+            bool wide = !last && t->toks[i].real_box && t->toks[i + 1].real_box &&
+                        t->toks[i + 1].box.x0 - t->toks[i].box.x1 > cut && cut > 0;
+            if (!last && !wide)
+                continue;
+            struct run r = {a, i + 1, {0, 0, 0, 0}, 0, 0};
+            double cs = 0;
+            for (int k = a; k <= i; k++) {
+                box_union(&r.box, t->toks[k].box);
+                cs += t->toks[k].conf;
+            }
+            r.conf = (float)(cs / (i + 1 - a));
+            r.col = classify_col(pg, r.box);
+            if (!t->toks[a].real_box)
+                r.col = 0;
+            if (r.col == 1) {
+                left[nl++] = r;
+            } else if (r.col == 2) {
+                right[nr++] = r;
+            } else {
+                for (int k = 0; k < nl; k++) finish_seg(t, pg->number, &left[k]);
+                for (int k = 0; k < nr; k++) finish_seg(t, pg->number, &right[k]);
+                nl = nr = 0;
+                finish_seg(t, pg->number, &r);
+            }
+            a = i + 1;
+        }
+    }
+    for (int k = 0; k < nl; k++) finish_seg(t, pg->number, &left[k]);
+    for (int k = 0; k < nr; k++) finish_seg(t, pg->number, &right[k]);
+    free(left);
+    free(right);
+}
+
+void text_build(struct ptext *t, const struct ocr_doc *doc, int first, int last)
+{
+    memset(t, 0, sizeof *t);
+    t->doc = doc;
+    if (first < 1) first = 1;
+    if (last > doc->npages) last = doc->npages;
+    t->first = first;
+    t->last = last;
+    int np = last >= first ? last - first + 1 : 0;
+    t->page_seg0 = xcalloc((size_t)np + 1, sizeof(int));
+    for (int p = first; p <= last; p++) {
+        t->page_seg0[p - first] = t->nsegs;
+        const struct ocr_page *pg = &doc->pages[p - 1];
+        if (pg->blank || pg->separator)
+            continue;
+        build_page(t, pg);
+    }
+    t->page_seg0[np] = t->nsegs;
+}
+
+void text_release(struct ptext *t)
+{
+    for (int i = 0; i < t->nsegs; i++) {
+        free(t->segs[i].text);
+        free(t->segs[i].fold);
+        free(t->segs[i].cpoff);
+        free(t->segs[i].cptok);
+    }
+    for (int i = 0; i < t->ntoks; i++)
+        free(t->toks[i].text);
+    free(t->segs);
+    free(t->toks);
+    free(t->page_seg0);
+    memset(t, 0, sizeof *t);
+}
+
+void text_page_range(const struct ptext *t, int p, int *a, int *b)
+{
+    if (p < t->first || p > t->last) {
+        *a = *b = 0;
+        return;
+    }
+    *a = t->page_seg0[p - t->first];
+    *b = t->page_seg0[p - t->first + 1];
+}
+
+char *seg_sub(const struct pseg *s, int a, int b)
+{
+    if (a < 0) a = 0;
+    if (b > s->ncp) b = s->ncp;
+    if (b <= a)
+        return xstrdup("");
+    char *r = xstrndup(s->text + s->cpoff[a], (size_t)(s->cpoff[b] - s->cpoff[a]));
+    str_squash(r);
+    return r;
+}
+
+void seg_span_box(const struct ptext *t, const struct pseg *s, int a, int b,
+                  struct ocr_box *box, double *conf)
+{
+    struct ocr_box u = {0, 0, 0, 0};
+    double cs = 0;
+    int n = 0, prev = -2;
+    if (a < 0) a = 0;
+    if (b > s->ncp) b = s->ncp;
+    for (int i = a; i < b; i++) {
+        int k = s->cptok[i];
+        if (k < 0 || k == prev)
+            continue;
+        prev = k;
+        const struct ptok *tk = &t->toks[s->tok0 + k];
+        box_union(&u, tk->box);
+        cs += tk->conf;
+        n++;
+    }
+    if (n == 0) {
+        u = s->box;
+        cs = s->conf;
+        n = 1;
+    }
+    *box = u;
+    *conf = cs / n;
+}

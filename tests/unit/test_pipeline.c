@@ -1,0 +1,205 @@
+/*
+ * tests/unit/test_pipeline.c: classification, extraction, splitting and the
+ * result JSON of pipeline/, on small OCR documents (no Tesseract needed).
+ *
+ * Fixtures: text documents built here line by line, and real OCR output
+ * (Tesseract "vie" words with boxes) in tests/data/ocr/ (NAME.ocr files).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/str.h"
+#include "ocr/page.h"
+#include "pipeline/pipeline.h"
+#include "t.h"
+
+/* Build a document from pages of text ("\f" separates pages; "" = blank). */
+static void doc_from_text(const char *text, struct ocr_doc *d)
+{
+    struct sbuf b = SBUF_INIT;
+    int np = 1;
+    for (const char *p = text; *p; p++)
+        if (*p == '\f') np++;
+    sbuf_printf(&b, "#ancong-ocr 1\ndoc\ttest\t%d\n", np);
+    const char *p = text;
+    for (int i = 1; i <= np; i++) {
+        const char *e = strchr(p, '\f');
+        if (!e) e = p + strlen(p);
+        bool blank = true;
+        for (const char *q = p; q < e; q++)
+            if (*q != '\n' && *q != ' ') blank = false;
+        sbuf_printf(&b, "page\t%d\t0\t0\t300\tassumed\t0\t0\t1\tocr\t%d\n", i, blank ? 1 : 0);
+        while (p < e) {
+            const char *nl = memchr(p, '\n', (size_t)(e - p));
+            if (!nl) nl = e;
+            if (nl > p)
+                sbuf_printf(&b, "line\t0\t0\t0\t0\t1\t0\t%.*s\n", (int)(nl - p), p);
+            p = nl < e ? nl + 1 : e;
+        }
+        p = *e ? e + 1 : e;
+    }
+    FILE *f = fmemopen(b.s, b.len, "r");
+    int rc = ocr_doc_load(f, d);
+    fclose(f);
+    sbuf_release(&b);
+    if (rc < 0) {
+        printf("not ok - fixture text parses\n");
+        exit(1);
+    }
+}
+
+static const char *fv(const struct doc_result *r, enum field_id f)
+{
+    return r->fields[f].present ? r->fields[f].value : NULL;
+}
+
+static const char KIEN_NGHI[] =
+    "VIỆN KSND TỈNH ĐẮK LẮK\n"
+    "VIỆN KIỂM SÁT NHÂN DÂN\n"
+    "KHU VỰC 3\n"
+    "Sô: 29/KN-VKSKV3\n"
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+    "Độc lập - Tự do - Hạnh phúc\n"
+    "Đắk Lắk, ngày 09 tháng 3 năm 2026\n"
+    "KIẾN NGHỊ\n"
+    "Về việc thực hiện quyền khởi kiện vụ án dân sự để bảo vệ lợi ích\n"
+    "công\n"
+    "Kính gửi: Ủy ban nhân dân phường Tân Hòa\n"
+    "Qua tiếp nhận thông tin và kiểm tra, xác minh vụ việc dân sự công ích số\n"
+    "15/2026/DSCI, Viện kiểm sát nhân dân khu vực 3 - Đắk Lắk xác định như sau:\n"
+    "Công ty TNHH Chế biến thủy sản Thành Phát xả nước thải chưa qua xử lý ra sông,\n"
+    "gây ô nhiễm môi trường, xâm phạm lợi ích công trong lĩnh vực môi trường.\n"
+    "Căn cứ Nghị quyết số 205/2025/QH15 ngày 24/6/2025 của Quốc hội;\n"
+    "\f2\n"
+    "Hết thời hạn trên mà chủ thể có quyền khởi kiện không khởi kiện./.\n"
+    "Nơi nhận:\n"
+    "- Như trên;\n"
+    "- Lưu: VT, HSVV.\n"
+    "KT. VIỆN TRƯỞNG\n"
+    "PHÓ VIỆN TRƯỞNG\n"
+    "Quách Thanh Vân\n";
+
+static void test_kien_nghi(void)
+{
+    struct ocr_doc d;
+    struct doc_result r;
+    doc_from_text(KIEN_NGHI, &d);
+    pipe_analyze(&d, 1, d.npages, 0.8, &r);
+    T_STREQ(r.doc_type, "kien_nghi", "kiến nghị classified");
+    T_CHECK(r.doc_type_conf > 0.9, "kiến nghị type confidence high (%.2f)", r.doc_type_conf);
+    T_STREQ(fv(&r, F_SO_VAN_BAN), "29/KN-VKSKV3", "number after an OCR-noisy \"Sô:\"");
+    T_STREQ(fv(&r, F_NGAY_BAN_HANH), "2026-03-09", "place-and-date line to ISO");
+    T_STREQ(fv(&r, F_CO_QUAN_BAN_HANH), "VIỆN KIỂM SÁT NHÂN DÂN KHU VỰC 3",
+            "issuing body without the parent line");
+    T_STREQ(fv(&r, F_TINH), "dak_lak", "province id from the header");
+    T_STREQ(fv(&r, F_NGUOI_KY), "Quách Thanh Vân", "signer");
+    T_STREQ(fv(&r, F_CHUC_VU_NGUOI_KY), "PHÓ VIỆN TRƯỞNG", "signer title");
+    T_STREQ(fv(&r, F_QUYEN_HAN_KY), "KT. VIỆN TRƯỞNG", "authority line");
+    T_STREQ(fv(&r, F_TRICH_YEU),
+            "Về việc thực hiện quyền khởi kiện vụ án dân sự để bảo vệ lợi ích công",
+            "subject joined over two lines");
+    T_STREQ(fv(&r, F_MA_VU_VIEC), "15/2026/DSCI", "case number, not the resolution's");
+    T_STREQ(fv(&r, F_DOI_TUONG_KIEN_NGHI), "Ủy ban nhân dân phường Tân Hòa", "addressee");
+    T_STREQ(fv(&r, F_LINH_VUC), "moi_truong", "area inferred from the facts");
+    T_CHECK(!r.fields[F_NGUYEN_DON].present, "no plaintiff on a kiến nghị");
+    doc_result_release(&r);
+    ocr_doc_release(&d);
+}
+
+static void test_dates(void)
+{
+    static const struct { const char *line, *want; } cases[] = {
+        {"Hà Nội, ngày 05 tháng 3 năm 2026", "2026-03-05"},
+        {"Thành phố Hồ Chí Minh, ngảy 5 thảng 03 nãm 2026", "2026-03-05"},
+        {"Cần Thơ, 05/3/2026", "2026-03-05"},
+        {"Đà Nẵng, ngày O5 tháng 1l năm 2026", "2026-11-05"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "ỦY BAN NHÂN DÂN\nPHƯỜNG PHÚ MỸ\nSố: 04/UBND-VP\nV/v trả lời Kiến nghị số\n"
+                 "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n%s\nKính gửi: Viện kiểm sát\n", cases[i].line);
+        struct ocr_doc d;
+        struct doc_result r;
+        doc_from_text(text, &d);
+        pipe_analyze(&d, 1, 1, 0.8, &r);
+        T_STREQ(fv(&r, F_NGAY_BAN_HANH), cases[i].want, "date \"%s\"", cases[i].line);
+        doc_result_release(&r);
+        ocr_doc_release(&d);
+    }
+}
+
+static void test_stamp_not_number(void)
+{
+    struct ocr_doc d;
+    struct doc_result r;
+    doc_from_text("CV ĐẾN Số: 2352 Ngày 21/3/18\nỦY BAN NHÂN DÂN\nTỈNH QUẢNG NGÃI\nSố: 07/CT-UBND\n"
+                  "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nQuảng Ngãi, ngày 20 tháng 3 năm 2018\n"
+                  "Ký bởi: Trung tâm Công báo Thời gian ký: 21/03/2018\nCHỈ THỊ\n", &d);
+    pipe_analyze(&d, 1, 1, 0.8, &r);
+    T_STREQ(fv(&r, F_SO_VAN_BAN), "07/CT-UBND", "incoming-mail stamp number ignored");
+    T_STREQ(fv(&r, F_NGAY_BAN_HANH), "2018-03-20", "date from the place line, not the stamp");
+    T_STREQ(r.doc_type, "khac", "a directive is \"khac\"");
+    doc_result_release(&r);
+    ocr_doc_release(&d);
+}
+
+static void test_split_and_json(void)
+{
+    struct sbuf text = SBUF_INIT;
+    sbuf_puts(&text, KIEN_NGHI);
+    sbuf_puts(&text, "\f\f");          /* a blank separator sheet */
+    sbuf_puts(&text, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+                     "ĐƠN ĐỀ NGHỊ\nV/v đề nghị Viện kiểm sát xem xét\n"
+                     "Kính gửi: Viện kiểm sát nhân dân tỉnh Đắk Lắk\n"
+                     "Đắk Lắk, ngày 08 tháng 3 năm 2026\nNGƯỜI LÀM ĐƠN\nTrịnh Đức Nghĩa\n");
+    struct ocr_doc d;
+    doc_from_text(text.s, &d);
+    struct doc_result *parts = NULL;
+    int n = pipe_split(&d, 0.8, &parts);
+    T_CHECK(n == 2, "bundle split into 2 documents (got %d)", n);
+    if (n == 2) {
+        T_CHECK(parts[0].first_page == 1 && parts[0].last_page == 2, "first document pages 1-2");
+        T_CHECK(parts[1].first_page == 4 && parts[1].last_page == 4,
+                "separator page 3 belongs to no document");
+        T_STREQ(parts[1].doc_type, "don_de_nghi", "second document type");
+        T_CHECK(!parts[1].fields[F_SO_VAN_BAN].present, "đơn đề nghị carries no number");
+    }
+    struct sbuf js = SBUF_INIT;
+    struct result_meta m = {"bundle.pdf", "abc", NULL, NULL, NULL};
+    pipe_result_json(&js, &m, &d, parts, n);
+    T_CHECK(strstr(js.s, "\"documents\":[{\"first_page\":1,\"last_page\":2") != NULL,
+            "JSON lists the documents with page ranges");
+    T_CHECK(strstr(js.s, "\"so_van_ban\":{\"value\":\"29/KN-VKSKV3\",\"confidence\":") != NULL,
+            "JSON field has value and confidence");
+    T_CHECK(strstr(js.s, "\"blank\":true") != NULL, "blank page marked in pages");
+    for (int i = 0; i < n; i++)
+        doc_result_release(&parts[i]);
+    free(parts);
+    sbuf_release(&js);
+    sbuf_release(&text);
+    ocr_doc_release(&d);
+}
+
+static void test_tables(void)
+{
+    T_STREQ(field_name(F_LINH_VUC), "linh_vuc", "field names");
+    T_CHECK(field_by_name("ma_vu_viec") == F_MA_VU_VIEC, "field by name");
+    T_CHECK(doc_type_valid("khac") && !doc_type_valid("chi_thi"), "type ids");
+    T_CHECK(!doc_type_has_field("don_de_nghi", F_SO_VAN_BAN), "đơn đề nghị has no number");
+    T_CHECK(doc_type_has_field("thong_bao_thu_ly", F_BI_DON), "thụ lý names the defendant");
+    int n = 0;
+    while (doc_types[n]) n++;
+    T_CHECK(n == 15, "15 document types");
+}
+
+int main(void)
+{
+    test_tables();
+    test_kien_nghi();
+    test_dates();
+    test_stamp_not_number();
+    test_split_and_json();
+    return t_done();
+}
