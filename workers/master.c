@@ -14,12 +14,14 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <libpq-fe.h>
 #include <microhttpd.h>
 
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/str.h"
+#include "store/store.h"
 #include "workers/metrics.h"
 #include "workers/sandbox.h"
 
@@ -135,6 +137,10 @@ static void spawn(struct master *m, struct child *c)
         sigemptyset(&sa.sa_mask);
         for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
             sigaction(sigs[i], &sa, NULL);
+        /* The master forwards SIGHUP as "reload": a role that cannot reload
+         * must not die of it.  Roles that can install their own handler. */
+        sa.sa_handler = SIG_IGN;
+        sigaction(SIGHUP, &sa, NULL);
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
         /* The master's descriptors (HTTP listener, epoll) are not the role's. */
@@ -257,6 +263,37 @@ static int healthy(const struct master *m)
     return 1;
 }
 
+/* Queue depth by kind and state, from PostgreSQL.  Asked per request with a
+ * short connect timeout, so the master holds no connection its children
+ * could inherit.  Returns 1 when the database answered. */
+static int queue_depth(const struct master *m, struct sbuf *b)
+{
+    static const char *const kw[] = {"dbname", "connect_timeout", NULL};
+    const char *val[] = {NULL, "2", NULL};
+    char ci[2048];
+    int ok = 0;
+
+    pgc_conninfo(m->cfg, ci, sizeof ci);
+    val[0] = ci;
+    PGconn *c = PQconnectdbParams(kw, val, 1);
+    if (c && PQstatus(c) == CONNECTION_OK) {
+        PGresult *r = PQexec(c, "SELECT kind, state::text, count(*) FROM jobs GROUP BY 1, 2 ORDER BY 1, 2");
+        if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+            ok = 1;
+            sbuf_puts(b, "# HELP ancong_queue_jobs Jobs in the queue, by kind and state.\n"
+                         "# TYPE ancong_queue_jobs gauge\n");
+            for (int i = 0; i < PQntuples(r); i++)
+                sbuf_printf(b, "ancong_queue_jobs{kind=\"%s\",state=\"%s\"} %s\n",
+                            PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
+        }
+        PQclear(r);
+    }
+    PQfinish(c);
+    sbuf_printf(b, "# HELP ancong_database_up Whether PostgreSQL answered.\n"
+                   "# TYPE ancong_database_up gauge\nancong_database_up %d\n", ok);
+    return ok;
+}
+
 static enum MHD_Result on_http(void *cls, struct MHD_Connection *conn, const char *url,
                                const char *method, const char *version, const char *upload,
                                size_t *upload_size, void **con_cls)
@@ -273,12 +310,21 @@ static enum MHD_Result on_http(void *cls, struct MHD_Connection *conn, const cha
         code = 405;
         sbuf_puts(&b, "method not allowed\n");
     } else if (strcmp(url, "/healthz") == 0) {
-        code = healthy(m) ? 200 : 503;
+        struct sbuf q = SBUF_INIT;
+        int db = queue_depth(m, &q);
+        sbuf_release(&q);
+        code = healthy(m) && db ? 200 : 503;
         ctype = "application/json";
+        sbuf_printf(&b, "{\"healthy\":%s,\"database\":\"%s\",\"master\":",
+                    code == 200 ? "true" : "false", db ? "up" : "unreachable");
         status_json(m, &b);
+        while (b.len && b.s[b.len - 1] == '\n')
+            b.s[--b.len] = '\0';
+        sbuf_puts(&b, "}\n");
     } else if (strcmp(url, "/metrics") == 0) {
         ctype = "text/plain; version=0.0.4; charset=utf-8";
         metrics_prometheus(&b);
+        queue_depth(m, &b);
         sbuf_printf(&b, "# HELP ancong_up Processes of each role that are running.\n"
                         "# TYPE ancong_up gauge\n");
         for (int r = 0; r < m->nroles; r++) {
