@@ -32,6 +32,7 @@
 #include "common/str.h"
 #include "ocr/ocr.h"
 #include "workers/analyze.h"
+#include "workers/ocrenv.h"
 
 static const char usage_line[] =
     "ancong process FILE... --json-dir DIR [--jobs N] [--pdf-dir DIR] [--station NAME]";
@@ -322,6 +323,7 @@ int cmd_process(int argc, char **argv, struct cfg *cfg)
         help();
         return EXIT_OK;
     }
+    ocrenv_single_thread();     /* may re-execute us: before any work */
     err_init(&e);
     tasks = xcalloc((size_t)argc, sizeof *tasks);
     for (int i = 1; i < argc; i++) {
@@ -372,9 +374,6 @@ int cmd_process(int argc, char **argv, struct cfg *cfg)
         jobs = cfg_nworkers(cfg);
     nworkers = jobs < ntasks ? jobs : ntasks;
 
-    /* Parallelism comes from processes: Tesseract's OpenMP threads only make
-     * each page slower on a busy machine.  Must be set before it loads. */
-    setenv("OMP_THREAD_LIMIT", "1", 0);
     eng = ocr_engine_open(cfg->ocr_tessdata[0] ? cfg->ocr_tessdata : NULL, cfg->ocr_lang, &e);
     if (!eng) {
         err_print(&e);
@@ -456,7 +455,7 @@ out_prog:
 
     {
         double secs = (double)(fs_now_ms() - prog.t0) / 1000.0;
-        fprintf(stderr, "ancong: %d of %d files processed in %.1f s: %d indexed, %d needs_review, "
+        fprintf(stderr, "ancong: %d of %d files done in %.1f s: %d indexed, %d needs_review, "
                 "%d failed; %d pages, %.2f s per page\n",
                 prog.done, ntasks, secs, prog.indexed, prog.review, prog.failed, prog.pages,
                 prog.pages ? (double)prog.ms / 1000.0 / prog.pages : 0.0);

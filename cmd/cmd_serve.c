@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "store/store.h"
 #include "workers/master.h"
+#include "workers/ocrenv.h"
 #include "workers/worker.h"
 #if __has_include("watchfolders/watch.h")
 #include "watchfolders/watch.h"
@@ -120,6 +121,7 @@ int cmd_serve(int argc, char **argv, struct cfg *cfg)
     }
     (void)watch;
     (void)web;
+    ocrenv_single_thread();     /* the workers inherit it */
 #ifdef HAVE_WATCH
     if (watch)
         roles[nroles++] = (struct master_role){"watcher", run_watcher, 1};

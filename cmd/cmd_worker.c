@@ -9,6 +9,7 @@
 
 #include "cmd/cmd.h"
 #include "common/log.h"
+#include "workers/ocrenv.h"
 #include "workers/worker.h"
 
 int cmd_worker(int argc, char **argv, struct cfg *cfg)
@@ -26,6 +27,7 @@ int cmd_worker(int argc, char **argv, struct cfg *cfg)
     }
     if (argc > 1)
         return cmd_usage_error("ancong worker", "unexpected argument \"%s\"", argv[1]);
+    ocrenv_single_thread();
     log_set_role("worker");
     return worker_run(cfg) == 0 ? EXIT_OK : EXIT_WORK;
 }

@@ -387,6 +387,18 @@ int analyze_file(struct ocr_engine *eng, const struct cfg *cfg, const struct an_
         rc = fail(o, rq, &e, "internal", true);
         goto out_r;
     }
+    log_debug("sha256=%.12s stage=child status=%s ms=%ld cpu_ms=%ld vm_peak_kb=%ld rss_kb=%ld",
+              o->sha256, o->status, r.wall_ms, r.cpu_ms, r.vm_peak_kb, r.maxrss_kb);
+    if (strcmp(o->status, "failed") == 0 && lim.mem_mb > 0 &&
+        r.vm_peak_kb >= (long)lim.mem_mb * 1024 / 4 * 3) {
+        /* A decoder that checks its allocations reports "cannot decode";
+         * near the limit the truth is that memory ran out. */
+        err_set(&e, ERR_LIMIT, "processing ran out of memory (limit %d MiB)%s%s",
+                lim.mem_mb, r.stage[0] ? " while " : "", r.stage);
+        err_hint(&e, "Rescan at 300 dpi or split the file, or raise ocr.child_mem_mb in ancong.conf.");
+        rc = fail(o, rq, &e, "memory", false);
+        goto out_r;
+    }
     o->json = xstrdup(json);
     if (strcmp(o->status, "failed") == 0) {
         snprintf(o->reason, sizeof o->reason, "%s", reason_of(o->kind));

@@ -166,6 +166,7 @@ static __attribute__((noreturn)) void child_main(const struct sbx_limits *lim, s
     }
 
     rc = fn(wfd, arg);
+    sh->vm_peak_kb = read_vm_peak_kb();
     /* _exit, not exit: no atexit handlers or stdio buffers inherited from
      * the parent may run twice (libpq, OpenSSL, half-written stdout). */
     _exit(rc & 0xff);
@@ -248,6 +249,7 @@ int sbx_run(const struct sbx_limits *lim, sbx_fn fn, void *arg, const struct sbx
     pid_t pid, parent = getpid();
 
     memset(r, 0, sizeof *r);
+    memset(&ru, 0, sizeof ru);
     sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (sh == MAP_FAILED) {
         err_errno(e, "map memory for the sandbox", NULL);
@@ -356,6 +358,7 @@ int sbx_run(const struct sbx_limits *lim, sbx_fn fn, void *arg, const struct sbx
 
     r->cpu_ms = tv_ms(ru.ru_utime) + tv_ms(ru.ru_stime);
     r->maxrss_kb = ru.ru_maxrss;
+    r->vm_peak_kb = sh->vm_peak_kb ? sh->vm_peak_kb : -1;
     memcpy(r->stage, sh->stage, sizeof r->stage);
     r->stage[sizeof r->stage - 1] = '\0';
     if (out.len > max_out)

@@ -58,6 +58,7 @@ struct sbx_result {
     char *out;             /* what the child wrote to its fd, NUL-terminated; malloc'd */
     size_t outlen;
     long wall_ms, cpu_ms, maxrss_kb;
+    long vm_peak_kb;       /* the child's peak address space (VmPeak), -1 unknown */
     char stage[160];       /* the child's last sbx_stage(), or "" */
 };
 

@@ -210,7 +210,6 @@ int worker_run(struct cfg *cfg)
     gethostname(host, sizeof host - 1);
     snprintf(label, sizeof label, "%s:%d", host, (int)getpid());
 
-    setenv("OMP_THREAD_LIMIT", "1", 0);
     err_init(&e);
     eng = ocr_engine_open(cfg->ocr_tessdata[0] ? cfg->ocr_tessdata : NULL, cfg->ocr_lang, &e);
     if (!eng) {
