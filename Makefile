@@ -19,12 +19,14 @@ PKGS     += zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
+# CFLAGS is the user's (optimisation, extra flags); ALL_CFLAGS adds what the project needs,
+# so `make CFLAGS=-O0` keeps the include paths and warnings.
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wno-missing-field-initializers -Wno-format-truncation \
+ALL_CFLAGS := $(CFLAGS) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wno-missing-field-initializers $(if $(findstring clang,$(CC)),,-Wno-format-truncation) \
             -fno-strict-aliasing -MMD -MP -I. $(PKG_CFLAGS) $(if $(filter 1,$(DEVELOPER)),-Werror)
 LDLIBS   += $(PKG_LIBS) -ldl -lm -lpthread
 ifdef SANITIZE
-CFLAGS   += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS  += -fsanitize=$(SANITIZE)
 endif
 
@@ -43,6 +45,9 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(O)/tools/%)
+# Fuzz targets, replayed over their regression inputs in `make test` (gcc build).
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_REPLAY := $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/fuzz/%)
 
 .PHONY: all run test test-unit test-integration test-browser test-chaos test-asan \
         bench fuzz deps clean check-deps
@@ -64,7 +69,7 @@ $(O)/libancong.a: $(LIB_OBJS)
 $(O)/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) -c -o $@ $<
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(O)/gen/schema_sql.c: $(SCHEMA_SQL) $(O)/gen/schema.list scripts/embed-sql.sh
 	@mkdir -p $(@D)
@@ -73,29 +78,36 @@ $(O)/gen/schema_sql.c: $(SCHEMA_SQL) $(O)/gen/schema.list scripts/embed-sql.sh
 
 $(O)/gen/schema_sql.o: $(O)/gen/schema_sql.c
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) -c -o $@ $<
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(O)/tests/%: tests/unit/%.c tests/unit/t.h $(O)/libancong.a
 	@mkdir -p $(@D)
 	@echo "  LINK    $@"
-	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libancong.a $(LDLIBS)
+	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libancong.a $(LDLIBS)
 
 $(O)/tools/%: tests/tools/%.c $(O)/libancong.a
 	@mkdir -p $(@D)
 	@echo "  LINK    $@"
-	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libancong.a $(LDLIBS)
+	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libancong.a $(LDLIBS)
 
-tests-build: $(BIN) $(UNIT_BINS) $(TOOL_BINS)
+tests-build: $(BIN) $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_REPLAY)
 .PHONY: tests-build
 
-# The main job (README's first command).
+# The main job (README's first command): packages, build, database, samples, watch.
+# Package installation runs first and the build in a sub-make, because
+# pkg-config flags are read when a Makefile is parsed.
 run:
+	@./scripts/deps.sh
+	@$(MAKE) --no-print-directory -j$$(nproc) all
 	@./scripts/run.sh
 
 deps:
-	@./scripts/deps.sh
+	@./scripts/deps.sh --test
 
-test: tests-build
+# README's second command; .ci/run calls exactly this.
+test:
+	@./scripts/deps.sh --test
+	@$(MAKE) --no-print-directory -j$$(nproc) tests-build
 	@./tests/run.sh all
 
 test-unit: tests-build
@@ -111,14 +123,28 @@ test-chaos: tests-build
 	@./tests/run.sh chaos
 
 test-asan:
-	$(MAKE) O=build-asan SANITIZE=address,undefined CFLAGS="-O1 -g" tests-build
-	ANCONG_BUILD=build-asan ./tests/run.sh asan
+	@./scripts/deps.sh --test
+	@$(MAKE) --no-print-directory -j$$(nproc) O=build-asan SANITIZE=address,undefined CFLAGS="-O1 -g" tests-build
+	@ANCONG_BUILD=build-asan ./tests/run.sh asan
 
-bench: tests-build
+bench:
+	@./scripts/deps.sh --test
+	@$(MAKE) --no-print-directory -j$$(nproc) tests-build
 	@./bench/run.sh
 
 fuzz:
 	@./tests/fuzz/run.sh
+
+$(O)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(O)/libancong.a
+	@mkdir -p $(@D)
+	@echo "  LINK    $@"
+	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(O)/libancong.a $(LDLIBS)
+
+print-ldlibs:
+	@echo $(LDLIBS)
+print-cflags:
+	@echo $(filter-out -Werror -MMD -MP,$(ALL_CFLAGS))
+.PHONY: print-ldlibs print-cflags
 
 clean:
 	rm -rf $(O) build-asan build-fuzz bin

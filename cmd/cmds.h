@@ -13,4 +13,6 @@ int cmd_process(int argc, char **argv, struct cfg *cfg);
 int cmd_serve(int argc, char **argv, struct cfg *cfg);
 int cmd_worker(int argc, char **argv, struct cfg *cfg);
 
+int cmd_status(int argc, char **argv, struct cfg *cfg);
+
 #endif

@@ -24,6 +24,7 @@ TESTING=(
   chromium nodejs npm
   clang libclang-rt-14-dev
   zip unzip xz-utils bzip2 file
+  libtiff-tools pango1.0-tools
 )
 
 want=("${RUNTIME[@]}")

@@ -54,6 +54,19 @@ suite_unit() {
     done
 }
 
+suite_fuzz_replay() {   # fuzz targets over their seeds and past crashes
+    local b t files
+    for b in "$TOP/$BUILD"/fuzz/fuzz_*; do
+        [ -x "$b" ] || continue
+        t=$(basename "$b")
+        files=()
+        for d in "$TOP/tests/fuzz/seeds/$t" "$TOP/tests/fuzz/regress/$t"; do
+            [ -d "$d" ] && [ -n "$(ls -A "$d")" ] && files+=("$d")
+        done
+        [ ${#files[@]} -gt 0 ] && run_one "fuzz-replay/$t" "$b" "${files[@]}"
+    done
+}
+
 suite_scripts() {   # suite_scripts DIR
     local s
     for s in "$TOP"/tests/"$1"/*.sh; do
@@ -68,12 +81,12 @@ suite_browser() {
 }
 
 case "$SUITE" in
-    unit) suite_unit ;;
+    unit) suite_unit; suite_fuzz_replay ;;
     integration) suite_scripts integration ;;
     browser) suite_browser ;;
     chaos) suite_scripts chaos ;;
-    asan) export ANCONG_ASAN=1; suite_unit; suite_scripts integration ;;
-    all) suite_unit; suite_scripts integration; suite_browser; suite_scripts chaos ;;
+    asan) export ANCONG_ASAN=1; suite_unit; suite_fuzz_replay; suite_scripts integration ;;
+    all) suite_unit; suite_fuzz_replay; suite_scripts integration; suite_browser; suite_scripts chaos ;;
     *) echo "usage: tests/run.sh unit|integration|browser|chaos|asan|all" >&2; exit 2 ;;
 esac
 

@@ -1,0 +1,213 @@
+/*
+ * ancong status: what was dropped and where it stands, one line per file.
+ *
+ *   ancong status [--station S] [--since EPOCH] [--limit N]
+ *   ancong status --wait N [--timeout S]   wait until N files of the selection are finished
+ *   ancong status --follow                 print documents as they finish, until Ctrl-C
+ *
+ * The queue summary (jobs by state) comes last.  Reads only; never changes
+ * anything.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "cmd/cmds.h"
+#include "common/err.h"
+#include "common/str.h"
+#include "store/store.h"
+
+static const char usage[] =
+    "ancong status [--station S] [--since EPOCH] [--limit N] [--wait N [--timeout S]] [--follow]";
+
+static volatile sig_atomic_t stop_flag;
+static void on_int(int sig) { (void)sig; stop_flag = 1; }
+
+/* Documents (originals and bundle parts) of the selection with their main fields. */
+static const char list_sql[] =
+    "SELECT d.name, coalesce(d.doc_type, ''), "
+    "       coalesce((SELECT value FROM fields f WHERE f.document_id = d.id AND f.name = 'so_van_ban'), ''), "
+    "       coalesce((SELECT value FROM fields f WHERE f.document_id = d.id AND f.name = 'ngay_ban_hanh'), ''), "
+    "       d.status::text, "
+    "       coalesce(round(extract(epoch FROM d.processed_at - d.received_at)::numeric, 1)::text, ''), "
+    "       coalesce(d.error, ''), coalesce(s.code, ''), "
+    "       CASE WHEN d.parent_id IS NULL THEN '' ELSE d.first_page || '-' || d.last_page END, "
+    "       extract(epoch FROM coalesce(d.processed_at, d.received_at))::float8 "
+    "FROM documents d LEFT JOIN stations s ON s.id = d.station_id "
+    "WHERE ($1 = '' OR s.code = $1) "
+    "  AND d.received_at >= to_timestamp($2::float8) "
+    "  AND ($3::float8 = 0 OR (d.processed_at IS NOT NULL AND extract(epoch FROM d.processed_at) > $3::float8)) "
+    "ORDER BY coalesce(d.parent_id, d.id), d.first_page NULLS FIRST, d.id "
+    "LIMIT $4";
+
+static const char pending_sql[] =
+    "SELECT count(*) FILTER (WHERE d.status IN ('received', 'processing')), count(*) "
+    "FROM documents d LEFT JOIN stations s ON s.id = d.station_id "
+    "WHERE d.parent_id IS NULL AND ($1 = '' OR s.code = $1) AND d.received_at >= to_timestamp($2::float8)";
+
+static void print_header(void)
+{
+    printf("%-34s %-22s %-20s %-10s %-12s %6s\n", "file", "type", "number", "date", "status", "secs");
+}
+
+static double print_rows(PGresult *r)
+{
+    double last = 0;
+    for (int i = 0; i < PQntuples(r); i++) {
+        char name[160];
+        const char *part = PQgetvalue(r, i, 8);
+        if (*part)
+            snprintf(name, sizeof name, "  └ pages %s", part);
+        else
+            snprintf(name, sizeof name, "%s", PQgetvalue(r, i, 0));
+        printf("%-34.34s %-22s %-20s %-10s %-12s %6s\n", name, PQgetvalue(r, i, 1),
+               PQgetvalue(r, i, 2), PQgetvalue(r, i, 3), PQgetvalue(r, i, 4), PQgetvalue(r, i, 5));
+        if (*PQgetvalue(r, i, 6))
+            printf("    reason: %s\n", PQgetvalue(r, i, 6));
+        double t = atof(PQgetvalue(r, i, 9));
+        if (t > last)
+            last = t;
+    }
+    fflush(stdout);
+    return last;
+}
+
+static int queue_summary(PGconn *db)
+{
+    PGresult *r = PQexec(db, "SELECT state::text, count(*) FROM jobs GROUP BY 1 ORDER BY 1");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        PQclear(r);
+        return -1;
+    }
+    printf("queue:");
+    if (PQntuples(r) == 0)
+        printf(" empty");
+    for (int i = 0; i < PQntuples(r); i++)
+        printf(" %s=%s", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+    printf("\n");
+    PQclear(r);
+    return 0;
+}
+
+int cmd_status(int argc, char **argv, struct cfg *cfg)
+{
+    const char *station = "";
+    double since = 0;
+    long limit = 1000, wait_n = -1, timeout = 600;
+    bool follow = false, wait_failed = false;
+    struct store *st = NULL;
+    struct err e;
+    char since_s[32], limit_s[32], after_s[32] = "0";
+    int rc = EXIT_WORK;
+
+    if (cmd_wants_help(argc, argv)) {
+        printf("usage: %s\n\n"
+               "Shows each dropped file: document type, number, date, status and processing\n"
+               "seconds, the reason of a failure, and the queue by state.\n\n"
+               "  --station S    only files from inbox/S/\n"
+               "  --since EPOCH  only files received since this Unix time\n"
+               "  --limit N      at most N lines (default 1000)\n"
+               "  --wait N       wait until N files of the selection are finished, then print\n"
+               "  --timeout S    give up waiting after S seconds (default 600; exit 1)\n"
+               "  --follow       keep printing documents as they finish, until Ctrl-C\n", usage);
+        return EXIT_OK;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--follow")) { follow = true; continue; }
+        if (!v)
+            return cmd_usage_error(usage, "option \"%s\" needs a value", a);
+        if (!strcmp(a, "--station")) station = v;
+        else if (!strcmp(a, "--since")) since = atof(v);
+        else if (!strcmp(a, "--limit")) limit = atol(v);
+        else if (!strcmp(a, "--wait")) wait_n = atol(v);
+        else if (!strcmp(a, "--timeout")) timeout = atol(v);
+        else return cmd_usage_error(usage, "unknown option \"%s\"", a);
+        i++;
+    }
+    if (limit <= 0)
+        return cmd_usage_error(usage, "--limit must be positive");
+
+    err_init(&e);
+    if (store_open(cfg, &st, &e) < 0) {
+        err_print(&e);
+        return EXIT_WORK;
+    }
+    signal(SIGINT, on_int);
+    signal(SIGTERM, on_int);
+    snprintf(since_s, sizeof since_s, "%.3f", since);
+    snprintf(limit_s, sizeof limit_s, "%ld", limit);
+
+    if (wait_n > 0) {
+        time_t end = time(NULL) + timeout;
+        long done = 0, total = 0, last_done = -1;
+        while (!stop_flag) {
+            const char *pv[2] = {station, since_s};
+            PGresult *r = PQexecParams(store_conn(st), pending_sql, 2, NULL, pv, NULL, NULL, 0);
+            if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+                long pending = atol(PQgetvalue(r, 0, 0));
+                total = atol(PQgetvalue(r, 0, 1));
+                done = total - pending;
+            } else if (store_check(st, &e) < 0) {
+                fprintf(stderr, "ancong: waiting for the database: %s\n", e.msg);
+            }
+            PQclear(r);
+            if (done != last_done && isatty(STDERR_FILENO))
+                fprintf(stderr, "\r%ld of %ld files finished ", done, wait_n);
+            last_done = done;
+            if (total >= wait_n && done >= wait_n)
+                break;
+            if (time(NULL) >= end) {
+                fprintf(stderr, "\nancong: error: only %ld of %ld files finished within %ld s\n"
+                        "hint: Look at the worker log ($ANCONG_HOME/log/serve.log) and \"ancong status\".\n",
+                        done, wait_n, timeout);
+                wait_failed = true;
+                goto print;
+            }
+            sleep(1);
+        }
+        if (isatty(STDERR_FILENO))
+            fprintf(stderr, "\n");
+    }
+print:;
+    {
+        const char *pv[4] = {station, since_s, after_s, limit_s};
+        PGresult *r = PQexecParams(store_conn(st), list_sql, 4, NULL, pv, NULL, NULL, 0);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+            fprintf(stderr, "ancong: error: could not list documents: %s", PQerrorMessage(store_conn(st)));
+            PQclear(r);
+            goto out;
+        }
+        print_header();
+        double last = print_rows(r);
+        PQclear(r);
+        queue_summary(store_conn(st));
+        if (!follow) {
+            rc = wait_failed ? EXIT_WORK : EXIT_OK;
+            goto out;
+        }
+        snprintf(after_s, sizeof after_s, "%.6f", last > 0 ? last : (double)time(NULL));
+    }
+    while (!stop_flag) {
+        const char *pv[4] = {station, since_s, after_s, limit_s};
+        sleep(1);
+        PGresult *r = PQexecParams(store_conn(st), list_sql, 4, NULL, pv, NULL, NULL, 0);
+        if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+            double last = print_rows(r);
+            if (last > 0)
+                snprintf(after_s, sizeof after_s, "%.6f", last);
+        } else {
+            store_check(st, &e);
+        }
+        PQclear(r);
+    }
+    rc = EXIT_OK;
+out:
+    store_close(&st);
+    return rc;
+}

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# scripts/run.sh — the main job, after `make run` has installed packages and built:
+# start the embedded PostgreSQL (unless ANCONG_DATABASE_URL is set), apply
+# migrations, start `ancong serve` (watcher + workers + web), drop the bundled
+# sample scans into the inbox, print a per-file summary, then keep watching
+# $ANCONG_HOME/inbox/<station>/ until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TOP=$(pwd)
+BIN=$TOP/bin/ancong
+export ANCONG_HOME=${ANCONG_HOME:-$TOP/var}
+mkdir -p "$ANCONG_HOME"
+chmod 0711 "$ANCONG_HOME"
+export OMP_THREAD_LIMIT=1
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+if [ -z "${ANCONG_DATABASE_URL:-}" ]; then
+  say "starting the embedded PostgreSQL in $ANCONG_HOME/pg"
+  "$BIN" db start
+fi
+say "applying schema migrations"
+"$BIN" migrate
+
+LOG=$ANCONG_HOME/log
+mkdir -p "$LOG"
+say "starting ancong serve (log: $LOG/serve.log)"
+"$BIN" serve >>"$LOG/serve.log" 2>&1 &
+SERVE=$!
+stop() {
+  trap - INT TERM
+  echo
+  say "stopping ancong serve"
+  kill -TERM "$SERVE" 2>/dev/null || true
+  wait "$SERVE" 2>/dev/null || true
+  if [ -z "${ANCONG_DATABASE_URL:-}" ]; then "$BIN" db stop || true; fi
+  exit 0
+}
+trap stop INT TERM
+
+INBOX=$ANCONG_HOME/inbox/samples
+mkdir -p "$INBOX"
+n=0
+started=$(date +%s)
+for f in "$TOP"/samples/*; do
+  case "$f" in *.txt|*.md) continue;; esac
+  [ -f "$f" ] || continue
+  # Copy under a temporary name, then rename: the watcher only takes whole files.
+  cp "$f" "$INBOX/.$(basename "$f").part"
+  mv "$INBOX/.$(basename "$f").part" "$INBOX/$(basename "$f")"
+  n=$((n + 1))
+done
+say "dropped $n sample scans into $INBOX; waiting for them to be processed"
+"$BIN" status --station samples --wait "$n" --timeout 900 || true
+
+cat <<MSG
+
+ancong is running.  Drop scans (PDF, TIFF, JPEG, PNG) into
+  $ANCONG_HOME/inbox/<station>/
+and they are OCR'd, classified and indexed.  See them with
+  bin/ancong status        (per-file summary)
+  bin/ancong export --json-dir DIR
+Review web app: http://127.0.0.1:8080/  (create a user: bin/ancong user add --help)
+Press Ctrl-C to stop.
+MSG
+# Print each newly finished document as it arrives, until Ctrl-C.
+"$BIN" status --follow --since "$started" &
+FOLLOW=$!
+wait "$SERVE" || true
+kill "$FOLLOW" 2>/dev/null || true
