@@ -18,14 +18,19 @@
 #include "workers/master.h"
 #include "workers/metrics.h"
 
-static volatile sig_atomic_t want_stop, want_reload;
+static volatile sig_atomic_t want_stop, want_reload, want_abort;
 
+/* First TERM/INT: stop after this job.  Second: stop now (the child is
+ * killed and the job given back to the queue unfinished). */
 static void on_signal(int sig)
 {
-    if (sig == SIGHUP)
+    if (sig == SIGHUP) {
         want_reload = 1;
-    else
+    } else {
+        if (want_stop)
+            want_abort = 1;
         want_stop = 1;
+    }
 }
 
 /* Sleep up to ms, waking early when told to stop. */
@@ -64,17 +69,18 @@ static void hb_tick(void *arg)
 }
 
 /*
- * Record the job's end.  The database may be restarting: retry, reconnecting,
- * but only while our lease can still hold (the last successful heartbeat plus
- * the lease, with a margin).  Past that another worker may already have the
- * job, so we give it up: its lease runs out and it is done again, never lost.
- * job_complete/job_fail refuse a job whose lease this worker no longer holds,
- * so a late retry cannot finish a job twice.
+ * Record the job's end.  The database may be restarting: retry, reconnecting.
+ * job_complete is idempotent (a job already done is left alone, the same
+ * bytes give the same result) and job_fail leaves alone a job that is no
+ * longer this claim's, so a retry can never finish a job twice.  We retry for
+ * the lease or 5 minutes, whichever is longer; then the job is given up: its
+ * lease runs out and another worker does it again.  Nothing is lost.
  */
 static int finish(struct hb *hb, bool ok, const char *json, const char *pdf_sha,
                   const char *why, bool retryable)
 {
-    int64_t deadline = hb->last_ok + hb->lease_ms - 2000, backoff = 250;
+    int64_t deadline = fs_now_ms() + (hb->lease_ms > 300000 ? hb->lease_ms : 300000);
+    int64_t backoff = 250;
     struct err e;
     char q[400];
 
@@ -85,12 +91,11 @@ static int finish(struct hb *hb, bool ok, const char *json, const char *pdf_sha,
                 : job_fail(hb->s, hb->j, why, retryable, &e);
         if (rc == 0)
             return 0;
-        int64_t now = fs_now_ms();
-        log_warn("job=%lld sha256=%.12s stage=finish error=%s", hb->j->id, hb->j->sha256,
-                 log_q(e.msg, q, sizeof q));
-        if (now + backoff >= deadline) {
+        log_warn("job=%lld sha256=%.12s stage=finish error=%s retry_ms=%lld", hb->j->id,
+                 hb->j->sha256, log_q(e.msg, q, sizeof q), (long long)backoff);
+        if (fs_now_ms() + backoff >= deadline || want_abort) {
             log_error("job=%lld sha256=%.12s stage=finish result=abandoned "
-                      "why=\"database unreachable until the lease ends; another worker will redo the job\"",
+                      "why=\"could not record the result; the job will be done again\"",
                       hb->j->id, hb->j->sha256);
             return -1;
         }
@@ -110,7 +115,7 @@ static void run_job(struct store *s, struct cfg *cfg, struct ocr_engine *eng, co
     char orig[PATH_MAX], pdf[PATH_MAX], tmpdir[PATH_MAX], pdf_sha[HASH_HEX_LEN + 1] = "";
     char q1[600], q2[1400];
     struct hb hb = {.s = s, .j = j, .last_ok = fs_now_ms(), .lease_ms = cfg->job_lease_s * 1000};
-    struct sbx_hooks hooks = {.tick = hb_tick, .tick_arg = &hb};
+    struct sbx_hooks hooks = {.tick = hb_tick, .tick_arg = &hb, .cancel = &want_abort};
     struct an_request rq;
     struct an_outcome o;
     struct err e;
@@ -159,6 +164,17 @@ static void run_job(struct store *s, struct cfg *cfg, struct ocr_engine *eng, co
     }
     unlink(pdf);
 
+    if (rc != 0 && strcmp(o.reason, "cancelled") == 0) {
+        /* Stopped at once: give the job back, this attempt not counted. */
+        err_init(&e);
+        if (job_release(s, j, &e) < 0)
+            log_warn("job=%lld sha256=%.12s stage=release error=%s", j->id, j->sha256,
+                     log_q(e.msg, q1, sizeof q1));
+        else
+            log_info("job=%lld sha256=%.12s stage=release result=requeued", j->id, j->sha256);
+        an_outcome_release(&o);
+        return;
+    }
     if (rc == 0) {
         if (finish(&hb, true, o.json, pdf_sha[0] ? pdf_sha : NULL, NULL, false) == 0) {
             log_info("job=%lld sha256=%.12s stage=done status=%s pages=%d ms=%ld pdf=%s",
