@@ -9,6 +9,7 @@
 
 int cmd_db(int argc, char **argv, struct cfg *cfg);
 int cmd_migrate(int argc, char **argv, struct cfg *cfg);
+int cmd_export(int argc, char **argv, struct cfg *cfg);
 int cmd_process(int argc, char **argv, struct cfg *cfg);
 int cmd_serve(int argc, char **argv, struct cfg *cfg);
 int cmd_worker(int argc, char **argv, struct cfg *cfg);

@@ -50,6 +50,12 @@ int  blob_put_file(const struct cfg *c, const char *kind, const char *src,
 int  blob_put_buf(const struct cfg *c, const char *kind, const void *p, size_t n,
                   char sha256_out[65], struct err *e);
 void blob_path(const struct cfg *c, const char *kind, const char *sha256, char *buf, size_t n);
+/* Copy src into the blob store under the sha256 of the bytes actually
+ * stored (returned in sha256_out, size in *size if not NULL).  expect: the
+ * sha256 the caller computed, or NULL; a mismatch (the file changed while
+ * being copied) is an error.  Used by store_ingest and backfill. */
+int  blob_take_file(const struct cfg *c, const char *kind, const char *src, const char *expect,
+                    char sha256_out[65], long long *size, struct err *e);
 bool blob_exists(const struct cfg *c, const char *kind, const char *sha256);
 
 /* ---- intake (store/ingest.c) -------------------------------------------
@@ -100,11 +106,29 @@ int  job_heartbeat(struct store *s, const struct job *j, struct err *e);
 int  job_complete(struct store *s, const struct job *j, const char *result_json,
                   const char *searchable_pdf_sha256, struct err *e);
 /* The attempt failed.  retryable: try again later (until max attempts);
- * otherwise the document is failed at once with why. */
+ * otherwise the document is failed at once with why.  (For kinds other than
+ * "ocr" the document keeps its status and only its error is set.)  A job
+ * that is no longer this claim's (its lease ran out and another worker took
+ * it) is left alone and 0 is returned. */
 int  job_fail(struct store *s, const struct job *j, const char *why, bool retryable,
               struct err *e);
+/* Give a claimed job back unfinished (the worker is stopping): ready again
+ * at once, and this attempt is not counted. */
+int  job_release(struct store *s, const struct job *j, struct err *e);
+/* Queue a job of kind for a document (e.g. "sign" after approval); a job
+ * of that kind already there is reset to ready.  Wakes the workers. */
+int  job_enqueue(struct store *s, long long document_id, const char *kind, int priority,
+                 struct err *e);
 /* Wake sleeping workers (NOTIFY ancong_jobs) / wait for a wake-up. */
 int  job_notify(struct store *s);
+/* 1 woken, 0 timed out, -1 the connection failed (call store_check). */
 int  job_wait(struct store *s, int timeout_ms);
+
+/* ---- export (store/export.c) --------------------------------------------
+ * Every document (top-level rows; split parts inside "documents") as
+ * DIR/<file>.json in the CONTRACT.md form, rebuilt from the tables so that
+ * reviewers' corrections show; a name used twice gets <file>~<8 hex>.json.
+ * *count = files written. */
+int  store_export_json(struct store *s, const char *dir, int *count, struct err *e);
 
 #endif
