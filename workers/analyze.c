@@ -119,6 +119,26 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
+/* The reader names the file it was given: in a worker that is the blob
+ * store's sha256 path.  A clerk knows the file by its dropped name. */
+static void name_the_file(char *text, size_t n, const char *path, const char *file)
+{
+    const char *base = fs_base(path);
+    struct sbuf b = SBUF_INIT;
+    const char *p = text, *hit;
+
+    if (!*base || strcmp(base, file) == 0 || !strstr(text, base))
+        return;
+    while ((hit = strstr(p, base))) {
+        sbuf_add(&b, p, (size_t)(hit - p));
+        sbuf_puts(&b, file);
+        p = hit + strlen(base);
+    }
+    sbuf_puts(&b, p);
+    snprintf(text, n, "%s", b.s);
+    sbuf_release(&b);
+}
+
 static void one_line(char *s)
 {
     for (; *s; s++)
@@ -236,6 +256,7 @@ static int child_run(int fd, void *arg)
         pipe_result_json(&json, &meta, &doc, parts, nparts);
     }
     if (strcmp(status, "failed") == 0) {
+        name_the_file(errtext, sizeof errtext, a->rq->path, a->file);
         sbuf_reset(&json);
         analyze_failed_json(&json, a->file, a->sha256, a->rq->station, errtext);
     }
