@@ -178,11 +178,17 @@ struct progress {
 
 static void show_progress(const struct progress *p, int final)
 {
-    double secs = (double)(fs_now_ms() - p->t0) / 1000.0;
-    if (!p->tty)
+    static int64_t last_ms;
+    static int last_done = -1;
+    int64_t now = fs_now_ms();
+    double secs = (double)(now - p->t0) / 1000.0;
+
+    if (!p->tty || (!final && p->done == last_done && now - last_ms < 1000))
         return;
-    fprintf(stderr, "\r\033[Kancong: %d/%d files, %d pages, %d failed, %.1f files/min",
-            p->done, p->total, p->pages, p->failed, secs > 0 ? p->done * 60.0 / secs : 0.0);
+    last_ms = now;
+    last_done = p->done;
+    fprintf(stderr, "\r\033[Kancong: %d/%d files, %d failed, %d pages, %.1f pages/min, %.0f s",
+            p->done, p->total, p->failed, p->pages, secs > 0 ? p->pages * 60.0 / secs : 0.0, secs);
     if (final)
         fputc('\n', stderr);
     fflush(stderr);
@@ -420,6 +426,15 @@ int cmd_process(int argc, char **argv, struct cfg *cfg)
         int st;
         pid_t pid;
 
+        if (got_stop == 1) {
+            /* A terminal's Ctrl-C reaches the workers too; a plain kill
+             * reaches only us: pass it on, once. */
+            got_stop = 2;
+            for (int w = 0; w < nworkers; w++)
+                if (pids[w] > 0)
+                    kill(pids[w], SIGTERM);
+        }
+
         poll(&pfd, 1, 200);
         read_reports(fds[0], &prog, tasks, ntasks, pids, current, nworkers);
         while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
@@ -456,8 +471,9 @@ out_prog:
     {
         double secs = (double)(fs_now_ms() - prog.t0) / 1000.0;
         fprintf(stderr, "ancong: %d of %d files done in %.1f s: %d indexed, %d needs_review, "
-                "%d failed; %d pages, %.2f s per page\n",
+                "%d failed; %d pages, %.1f pages/min, %.2f s per page in each worker\n",
                 prog.done, ntasks, secs, prog.indexed, prog.review, prog.failed, prog.pages,
+                secs > 0 ? prog.pages * 60.0 / secs : 0.0,
                 prog.pages ? (double)prog.ms / 1000.0 / prog.pages : 0.0);
         for (int i = 0; i < ntasks; i++)
             if (prog.errors[i])

@@ -176,7 +176,7 @@ static int write_pdf(const struct child_arg *a, const struct ocr_doc *doc,
     meta.converted_by = a->cfg->sign_name[0] ? a->cfg->sign_name : NULL;
     if (pdf_write_searchable(doc, imgs, &meta, &pdf, e) < 0)
         goto out;
-    if (fs_write_atomic(a->rq->pdf_path, pdf.s, pdf.len, 0640, e) < 0)
+    if (fs_write_atomic(a->rq->pdf_path, pdf.s, pdf.len, 0644, e) < 0)
         goto out;
     rc = 1;
 out:

@@ -36,4 +36,20 @@ is "$?" 1 "a file over the time limit makes the run exit 1"
 check "the long file fails, naming the time limit" \
     grep -q '"error": "processing took longer than 5 s (limit ocr.child_wall_s)' "$ANCONG_HOME/w/long.tif.json"
 check "the summary names the failed file" grep -q 'failed: long.tif: processing took longer' "$ANCONG_HOME/w.err"
+
+# Stopped half-way (SIGTERM to the parent only): it stops its workers and
+# their children, writes no result for the unfinished file, and exits 1.
+need pgrep
+"$ANCONG_BIN" process "$D/long.tif" --json-dir "$ANCONG_HOME/sig" 2>"$ANCONG_HOME/sig.err" &
+p=$!
+sleep 3
+kill -TERM "$p"
+ended() { ! kill -0 "$p" 2>/dev/null; }
+check "SIGTERM stops ancong process" wait_for 30 ended
+wait "$p"
+is "$?" 1 "an interrupted run exits 1"
+check "no result is written for the interrupted file" test ! -e "$ANCONG_HOME/sig/long.tif.json"
+check "the summary says files were not processed" grep -q "were not processed (interrupted)" "$ANCONG_HOME/sig.err"
+left() { ! pgrep -f -- "--json-dir $ANCONG_HOME/sig" >/dev/null; }
+check "no worker or parse child is left running" wait_for 10 left
 t_finish
