@@ -212,6 +212,42 @@ static void reap(struct master *m)
 
 /* ---- status file and HTTP ------------------------------------------------ */
 
+/* The watcher's state file ($ANCONG_HOME/run/watch.status, key=value
+ * lines) as a JSON object onto b; *state gets its "state" ("ok", "db_down",
+ * "disk_full"), "" when there is no file. */
+static void intake_json(const struct master *m, struct sbuf *b, char *state, size_t n)
+{
+    char path[PATH_MAX], *text = NULL, *line, *save = NULL;
+    size_t len;
+    struct err e;
+    int first = 1;
+
+    state[0] = '\0';
+    err_init(&e);
+    cfg_path(m->cfg, path, sizeof path, "run/watch.status");
+    if (fs_read(path, 65536, &text, &len, &e) < 0) {
+        sbuf_puts(b, "null");
+        return;
+    }
+    sbuf_putc(b, '{');
+    for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *eq = strchr(line, '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        if (!first)
+            sbuf_putc(b, ',');
+        first = 0;
+        json_escape(b, line, strlen(line));
+        sbuf_putc(b, ':');
+        json_escape(b, eq + 1, strlen(eq + 1));
+        if (strcmp(line, "state") == 0)
+            snprintf(state, n, "%s", eq + 1);
+    }
+    sbuf_putc(b, '}');
+    free(text);
+}
+
 static void status_json(struct master *m, struct sbuf *b)
 {
     int64_t now = fs_now_ms();
@@ -234,7 +270,12 @@ static void status_json(struct master *m, struct sbuf *b)
         json_escape(b, c->last_exit, strlen(c->last_exit));
         sbuf_putc(b, '}');
     }
-    sbuf_puts(b, "],\"metrics\":");
+    sbuf_puts(b, "],\"intake\":");
+    {
+        char st[32];
+        intake_json(m, b, st, sizeof st);
+    }
+    sbuf_puts(b, ",\"metrics\":");
     metrics_json(b);
     sbuf_puts(b, "}\n");
 }
@@ -313,10 +354,17 @@ static enum MHD_Result on_http(void *cls, struct MHD_Connection *conn, const cha
         struct sbuf q = SBUF_INIT;
         int db = queue_depth(m, &q);
         sbuf_release(&q);
-        code = healthy(m) && db ? 200 : 503;
+        struct sbuf in = SBUF_INIT;
+        char intake[32];
+        intake_json(m, &in, intake, sizeof intake);
+        sbuf_release(&in);
+        /* Intake paused (database down, disk full) is unhealthy too: files
+         * wait in the inbox until it resumes by itself. */
+        code = healthy(m) && db && (!intake[0] || strcmp(intake, "ok") == 0) ? 200 : 503;
         ctype = "application/json";
-        sbuf_printf(&b, "{\"healthy\":%s,\"database\":\"%s\",\"master\":",
-                    code == 200 ? "true" : "false", db ? "up" : "unreachable");
+        sbuf_printf(&b, "{\"healthy\":%s,\"database\":\"%s\",\"intake\":\"%s\",\"master\":",
+                    code == 200 ? "true" : "false", db ? "up" : "unreachable",
+                    intake[0] ? intake : "unknown");
         status_json(m, &b);
         while (b.len && b.s[b.len - 1] == '\n')
             b.s[--b.len] = '\0';
@@ -325,6 +373,18 @@ static enum MHD_Result on_http(void *cls, struct MHD_Connection *conn, const cha
         ctype = "text/plain; version=0.0.4; charset=utf-8";
         metrics_prometheus(&b);
         queue_depth(m, &b);
+        {
+            struct sbuf in = SBUF_INIT;
+            char intake[32];
+            intake_json(m, &in, intake, sizeof intake);
+            sbuf_release(&in);
+            if (intake[0]) {
+                sbuf_puts(&b, "# HELP ancong_intake_paused Whether the watcher stopped taking files, by reason.\n"
+                              "# TYPE ancong_intake_paused gauge\n");
+                sbuf_printf(&b, "ancong_intake_paused{reason=\"db_down\"} %d\n", !strcmp(intake, "db_down"));
+                sbuf_printf(&b, "ancong_intake_paused{reason=\"disk_full\"} %d\n", !strcmp(intake, "disk_full"));
+            }
+        }
         sbuf_printf(&b, "# HELP ancong_up Processes of each role that are running.\n"
                         "# TYPE ancong_up gauge\n");
         for (int r = 0; r < m->nroles; r++) {

@@ -158,6 +158,13 @@ int main(void)
     T_CHECK(w_pid > 0 && s_pid > 0, "the status file lists the children's pids");
     free(st);
 
+    /* The watcher's state file, as the watcher writes it while paused. */
+    char ws[1100];
+    snprintf(ws, sizeof ws, "%s/run/watch.status", home);
+    FILE *wf = fopen(ws, "w");
+    fprintf(wf, "state=db_down\nreason=could not connect to the database\npending=3\n");
+    fclose(wf);
+
     char *body = http_get(port, "/metrics", &code);
     T_CHECK(code == 200 && body && strstr(body, "ancong_restarts_total{role=\"web\"}"),
             "/metrics answers in Prometheus text with restarts by role");
@@ -166,7 +173,15 @@ int main(void)
     body = http_get(port, "/healthz", &code);
     T_CHECK(code == 503 && body && strstr(body, "\"database\":\"unreachable\""),
             "/healthz is 503 while the database is unreachable (got %d)", code);
+    T_CHECK(body && strstr(body, "\"intake\":\"db_down\""), "/healthz reports intake paused");
     free(body);
+    body = http_get(port, "/metrics", &code);
+    T_CHECK(body && strstr(body, "ancong_intake_paused{reason=\"db_down\"} 1"),
+            "/metrics reports intake paused by reason");
+    free(body);
+    st = read_status(home);
+    T_CHECK(st && strstr(st, "\"intake\":{\"state\":\"db_down\""), "status.json carries the watcher's state");
+    free(st);
 
     /* A bad configuration on SIGHUP is refused and the old one kept. */
     char conf[1200];
