@@ -179,9 +179,15 @@ int main(void)
     T_CHECK(body && strstr(body, "ancong_intake_paused{reason=\"db_down\"} 1"),
             "/metrics reports intake paused by reason");
     free(body);
-    st = read_status(home);
-    T_CHECK(st && strstr(st, "\"intake\":{\"state\":\"db_down\""), "status.json carries the watcher's state");
-    free(st);
+    int seen = 0;
+    for (int i = 0; i < 200 && !seen; i++) {       /* rewritten every 5 s */
+        st = read_status(home);
+        seen = st && strstr(st, "\"intake\":{\"state\":\"db_down\"");
+        free(st);
+        if (!seen)
+            usleep(100000);
+    }
+    T_CHECK(seen, "status.json carries the watcher's state");
 
     /* A bad configuration on SIGHUP is refused and the old one kept. */
     char conf[1200];
