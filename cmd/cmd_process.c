@@ -447,7 +447,7 @@ int cmd_process(int argc, char **argv, struct cfg *cfg)
             read_reports(fds[0], &prog, tasks, ntasks, pids, current, nworkers);
             alive--;
             pids[w] = 0;
-            if (current[w] >= 0) {
+            if (current[w] >= 0 && !got_stop) {
                 char q1[400];
                 log_error("file=%s worker=%d status=%d error=\"worker died on the file\"",
                           log_q(tasks[current[w]].name, q1, sizeof q1), (int)pid, st);
