@@ -146,6 +146,11 @@ static int worker_main(struct ocr_engine *eng, struct cfg *cfg, struct task *tas
             break;   /* interrupted: leave no result rather than a false one */
         }
         err_init(&e);
+        if (o.pdf_is_original && rq.pdf_path && fs_copy_atomic(rq.path, rq.pdf_path, 0644, &e) < 0) {
+            char q1[400];
+            log_warn("file=%s stage=pdf error=%s", tasks[i].name, log_q(e.msg, q1, sizeof q1));
+        }
+        err_init(&e);
         if (write_result(json_dir, &tasks[i], o.json, &e) < 0) {
             snprintf(o.status, sizeof o.status, "failed");
             err_text(&e, o.error, sizeof o.error);

@@ -147,8 +147,9 @@ static void one_line(char *s)
 }
 
 #ifdef HAVE_PDFOUT
-/* 1 written, 0 nothing to write (no page images: a born-digital PDF is kept
- * as it is), -1 error (e set). */
+/* 1 written; 2 nothing written because the original is a PDF whose every
+ * page has a real text layer (it is searchable already: keep it byte for
+ * byte); 0 nothing to write (some page has no image); -1 error (e set). */
 static int write_pdf(const struct child_arg *a, const struct ocr_doc *doc,
                      const struct ocr_images *imgs, const struct doc_result *parts, struct err *e)
 {
@@ -157,6 +158,12 @@ static int write_pdf(const struct child_arg *a, const struct ocr_doc *doc,
     char title[256] = "";
     int rc = -1;
 
+    bool all_text = doc->npages > 0 && strcmp(doc->kind, "pdf") == 0;
+    for (int i = 0; i < doc->npages; i++)
+        all_text &= doc->pages[i].source == OCR_SRC_TEXT_LAYER;
+    /* pipeline/pdfout.h: born-digital inputs are kept as they are. */
+    if (all_text)
+        return 2;
     if (imgs->n < doc->npages || doc->npages == 0)
         return 0;
     for (int i = 0; i < imgs->n; i++)
@@ -336,6 +343,7 @@ static int parse_result(const char *out, struct an_outcome *o, const char **json
     snprintf(o->status, sizeof o->status, "%s", status);
     o->pages = pages;
     o->pdf_written = pdf == 1;
+    o->pdf_is_original = pdf == 2;
     o->kind = (enum err_kind)kind;
     size_t elen = (size_t)(nl2 - nl - 1);
     if (elen >= sizeof o->error)

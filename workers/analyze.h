@@ -36,6 +36,8 @@ struct an_outcome {
     int pages;
     long ms;                 /* wall time of the child */
     bool pdf_written;        /* pdf_path now holds the searchable PDF */
+    bool pdf_is_original;    /* no PDF written: the original is a PDF with a real
+                                text layer on every page, searchable as it is */
     bool retryable;          /* failed, and another attempt might succeed */
     enum err_kind kind;      /* ERR_NONE unless failed */
     char reason[24];         /* failure class for metrics: "input", "limit", "crash", ... */

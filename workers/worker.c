@@ -146,10 +146,12 @@ static void run_job(struct store *s, struct cfg *cfg, struct ocr_engine *eng, co
     rc = analyze_file(eng, cfg, &rq, &hooks, &o);
     metrics_busy(-1);
 
-    if (rc == 0 && o.pdf_written) {
+    if (rc == 0 && (o.pdf_written || o.pdf_is_original)) {
+        /* A born-digital PDF is its own searchable PDF: the same bytes. */
+        const char *src = o.pdf_written ? pdf : orig;
         err_init(&e);
-        if (hash_file(pdf, pdf_sha, NULL, &e) < 0 ||
-            blob_put_file(cfg, "pdf", pdf, pdf_sha, &e) < 0) {
+        if (hash_file(src, pdf_sha, NULL, &e) < 0 ||
+            blob_put_file(cfg, "pdf", src, pdf_sha, &e) < 0) {
             log_error("job=%lld sha256=%.12s stage=store_pdf error=%s", j->id, j->sha256,
                       log_q(e.msg, q1, sizeof q1));
             unlink(pdf);
