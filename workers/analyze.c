@@ -418,7 +418,7 @@ int analyze_file(struct ocr_engine *eng, const struct cfg *cfg, const struct an_
     }
     log_debug("sha256=%.12s stage=child status=%s ms=%ld cpu_ms=%ld vm_peak_kb=%ld rss_kb=%ld",
               o->sha256, o->status, r.wall_ms, r.cpu_ms, r.vm_peak_kb, r.maxrss_kb);
-    if (strcmp(o->status, "failed") == 0 && lim.mem_mb > 0 &&
+    if (strcmp(o->status, "failed") == 0 && lim.mem_mb > 0 && sbx_mem_limit_works() &&
         r.vm_peak_kb >= (long)lim.mem_mb * 1024 / 4 * 3) {
         /* A decoder that checks its allocations reports "cannot decode";
          * near the limit the truth is that memory ran out. */

@@ -85,6 +85,9 @@ int  sbx_retryable(const struct sbx_result *r);
  * report can say where it died.  A no-op outside a sandbox child. */
 void sbx_stage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* 1 when mem_mb is enforced (RLIMIT_AS); 0 in sanitizer builds. */
+int  sbx_mem_limit_works(void);
+
 /* Signal name without "SIG" prefix lookups: "SIGSEGV (segmentation fault)". */
 const char *sbx_signame(int sig, char *buf, size_t n);
 
