@@ -15,6 +15,8 @@ O        ?= build
 DEVELOPER ?= 1
 PKGS     := tesseract lept poppler-glib cairo vips libpq openssl libmicrohttpd \
             libsodium libarchive libutf8proc zbar libqrencode
+PKGS     += libtiff-4
+PKGS     += pangocairo
 PKGS     += zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -25,6 +27,7 @@ CFLAGS   ?= -O2 -g
 ALL_CFLAGS := $(CFLAGS) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wno-missing-field-initializers $(if $(findstring clang,$(CC)),,-Wno-format-truncation) \
             -fno-strict-aliasing -MMD -MP -I. $(PKG_CFLAGS) $(if $(filter 1,$(DEVELOPER)),-Werror)
 LDLIBS   += $(PKG_LIBS) -ldl -lm -lpthread
+LDLIBS   += -lz
 ifdef SANITIZE
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS  += -fsanitize=$(SANITIZE)
@@ -34,6 +37,7 @@ LIB_DIRS := common ocr pipeline workers watchfolders signing web store backfill 
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 CMD_SRCS := $(wildcard cmd/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
+LIB_OBJS += $(O)/gen/web_static.o
 CMD_OBJS := $(CMD_SRCS:%.c=$(O)/%.o)
 # schema/NNNN_*.sql embedded into the binary (store/migrate.c); schema.list
 # changes when a file is added or removed, so the generated file follows.
@@ -89,6 +93,16 @@ $(O)/tools/%: tests/tools/%.c $(O)/libancong.a
 	@mkdir -p $(@D)
 	@echo "  LINK    $@"
 	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libancong.a $(LDLIBS)
+
+# web/static/* embedded into the binary (no files to ship beside it, no CDN).
+WEB_STATIC := $(sort $(wildcard web/static/*))
+$(O)/gen/web_static.c: $(WEB_STATIC) scripts/embed-static.sh
+	@mkdir -p $(@D)
+	@echo "  EMBED   $@"
+	@./scripts/embed-static.sh $@ $(WEB_STATIC)
+$(O)/gen/web_static.o: $(O)/gen/web_static.c web/web_int.h
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 tests-build: $(BIN) $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_REPLAY)
 .PHONY: tests-build

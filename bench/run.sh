@@ -48,6 +48,7 @@ fail() { say "  ERROR: $*"; STATUS=1; }
 calc() { awk "BEGIN { printf \"%.${2:-1}f\", $1 }"; }
 kv()   { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2"; }   # kv KEY "a=1 b=2"
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
+load() { cut -d" " -f1 /proc/loadavg; }                  # 1-minute load average
 
 for c in tesseract pdftoppm pdfinfo tiffsplit qpdf pdftotext xargs awk "$PY"; do
     command -v "$c" >/dev/null 2>&1 || {
@@ -100,6 +101,7 @@ bench_pipeline() {
     local st pages wall rss rc
     if [ $HAVE_PROCESS = 1 ]; then
         mapfile -t files < <(abs "${SCANNED[@]}")
+        local l0; l0=$(load)
         st=$($PY "$TOP/bench/runstat.py" "$W/ancong" "$BIN" process "${files[@]}" \
                  --json-dir "$W/res" --jobs "$JOBS" "${PDFOPT[@]}")
         wall=$(kv wall_s "$st"); rss=$(kv maxrss_mb "$st"); rc=$(kv rc "$st")
@@ -107,7 +109,7 @@ bench_pipeline() {
         local np nf; np=$(kv pages "$pages"); nf=$(kv failed "$pages")
         SUM[ancong_ppm]=$(calc "$np / $wall * 60")
         SUM[ancong_rss]=$rss
-        say "  ancong process --jobs $JOBS: $np pages in ${wall} s = ${SUM[ancong_ppm]} pages/min (exit $rc, failed files $nf, log $W/ancong.log)"
+        say "  ancong process --jobs $JOBS: $np pages in ${wall} s = ${SUM[ancong_ppm]} pages/min (exit $rc, failed files $nf, load $l0 -> $(load), log $W/ancong.log)"
         say "  peak RSS of the largest ancong process (worker or parse child) over the run: ${rss} MB (budget 300 MB)"
         [ "$nf" = 0 ] || say "  note: $nf files failed; see the \"error\" of their JSON in $W/res"
     else
@@ -115,37 +117,38 @@ bench_pipeline() {
     fi
 
     # bare tesseract on the same pages, rendered the way ancong sees them
-    local dpi f name ext i n
+    local dpi
     dpi=$("$BIN" config show 2>/dev/null | sed -n 's/^ocr.render_dpi *= *\([0-9]*\).*/\1/p')
     dpi=${dpi:-300}
-    for f in "${SCANNED[@]}"; do
-        name=$f; ext=${f##*.}; ext=${ext,,}
+    # rendering is not timed; it runs $JOBS at a time to keep the bench short
+    export W CORPUS dpi
+    printf '%s\n' "${SCANNED[@]}" | xargs -d '\n' -P "$JOBS" -I{} bash -c '
+        f=$1; ext=${f##*.}; ext=${ext,,}
         case "$ext" in
         pdf)
-            n=$(pdfinfo "$CORPUS/$f" 2>/dev/null | awk '/^Pages:/{print $2}')
+            n=$(pdfinfo "$CORPUS/$f" 2>/dev/null | awk "/^Pages:/{print \$2}")
             for ((i = 1; i <= ${n:-0}; i++)); do
                 pdftoppm -r "$dpi" -gray -png -f $i -l $i -singlefile "$CORPUS/$f" \
-                    "$W/img/$(printf '%s.p%03d' "$name" $i)" 2>>"$W/render.log"
+                    "$W/img/$(printf "%s.p%03d" "$f" $i)"
             done ;;
         tif|tiff)
-            rm -f "$W/split/"*
-            tiffsplit "$CORPUS/$f" "$W/split/x." 2>>"$W/render.log"
+            d=$W/split/$f; mkdir -p "$d"
+            tiffsplit "$CORPUS/$f" "$d/x."
             i=0
-            for p in $(ls "$W/split/" | sort); do
-                i=$((i + 1)); mv "$W/split/$p" "$W/img/$(printf '%s.p%03d.tif' "$name" $i)"
+            for p in $(ls "$d" | sort); do
+                i=$((i + 1)); mv "$d/$p" "$W/img/$(printf "%s.p%03d.tif" "$f" $i)"
             done ;;
         *)
-            ln -s "$CORPUS/$f" "$W/img/$(printf '%s.p001.%s' "$name" "$ext")" ;;
-        esac
-    done
-    local nimg; nimg=$(ls "$W/img" | wc -l)
+            ln -s "$CORPUS/$f" "$W/img/$(printf "%s.p001.%s" "$f" "$ext")" ;;
+        esac' _ {} 2>>"$W/render.log"
+    local nimg l1; nimg=$(ls "$W/img" | wc -l); l1=$(load)
     st=$(ls "$W/img" | sed "s|^|$W/img/|" | $PY "$TOP/bench/runstat.py" "$W/tesseract" \
          xargs -d '\n' -P "$JOBS" -I{} sh -c \
          'OMP_THREAD_LIMIT=1 tesseract "$1" - -l vie >"$2/$(basename "${1%.*}").txt" 2>/dev/null' _ {} "$W/tess")
     wall=$(kv wall_s "$st"); rss=$(kv maxrss_mb "$st")
     SUM[tess_ppm]=$(calc "$nimg / $wall * 60")
     SUM[tess_rss]=$rss
-    say "  bare tesseract (OMP_THREAD_LIMIT=1, $JOBS processes via xargs -P$JOBS, pages rendered at $dpi dpi, rendering not timed): $nimg pages in ${wall} s = ${SUM[tess_ppm]} pages/min, peak RSS ${rss} MB"
+    say "  bare tesseract (OMP_THREAD_LIMIT=1, $JOBS processes via xargs -P$JOBS, pages rendered at $dpi dpi, rendering not timed): $nimg pages in ${wall} s = ${SUM[tess_ppm]} pages/min, peak RSS ${rss} MB (load $l1 -> $(load))"
     if [ -n "${SUM[ancong_ppm]:-}" ]; then
         SUM[ratio]=$(calc "${SUM[ancong_ppm]} / ${SUM[tess_ppm]}" 3)
         local verdict=ok; awk "BEGIN{exit !(${SUM[ratio]} < 0.9)}" && verdict="BELOW TARGET"

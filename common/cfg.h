@@ -45,12 +45,18 @@ struct cfg {
     /* watch folders and jobs */
     int  watch_rescan_s;
     int  watch_stable_s;
+    int  watch_empty_s;       /* an empty file must stay empty this long before it fails */
+    bool watch_inotify;       /* false: rescans only (network shares) */
+    long watch_min_free_mb;   /* pause intake below this much free space */
     int  job_max_attempts;
     int  job_lease_s;
     int  job_backoff_s;
 
     /* web */
     char web_listen[128];
+    int  web_session_idle_min;   /* a session unused this long ends */
+    int  web_login_max_failures; /* failed logins per user name before throttling */
+    int  web_login_window_min;   /* ... within this many minutes */
 
     /* signing */
     char sign_module[512];

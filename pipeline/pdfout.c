@@ -52,6 +52,8 @@ static void put_num(struct sbuf *b, double x, int dec)
 {
     if (!isfinite(x))
         x = 0;
+    if (x > 1e9) x = 1e9;       /* far beyond any page: keeps llround defined */
+    if (x < -1e9) x = -1e9;
     long long scale = 1;
     for (int i = 0; i < dec; i++)
         scale *= 10;
@@ -234,7 +236,12 @@ static void glyphless_font(struct sbuf *font)
     be16(&t[0], 0xFFFF); be16(&t[0], 0);                /* endCode, pad */
     be16(&t[0], 0xFFFF); be16(&t[0], 1); be16(&t[0], 0); /* start, delta, rangeOffset */
 
-    /* glyf: empty (both glyphs have no outline) */
+    /* glyf: glyph 0 (.notdef) has no data; glyph 1 is a simple glyph with
+     * zero contours (header + instruction length): present but invisible.
+     * Some readers reject a zero-length glyf table, hence glyph 1's bytes. */
+    be16(&t[1], 0);                              /* numberOfContours */
+    be16(&t[1], 0); be16(&t[1], 0); be16(&t[1], 0); be16(&t[1], 0);   /* bbox */
+    be16(&t[1], 0);                              /* instructionLength */
 
     /* head */
     struct sbuf *h = &t[2];
@@ -260,8 +267,8 @@ static void glyphless_font(struct sbuf *font)
     /* hmtx */
     for (int i = 0; i < 2; i++) { be16(&t[4], CID_WIDTH); be16(&t[4], 0); }
 
-    /* loca (short): three zero offsets, every glyph empty */
-    for (int i = 0; i < 3; i++) be16(&t[5], 0);
+    /* loca (short, offsets / 2): glyph 0 = [0,0), glyph 1 = [0,12) */
+    be16(&t[5], 0); be16(&t[5], 0); be16(&t[5], 6);
 
     /* maxp 1.0 */
     be32(&t[6], 0x00010000); be16(&t[6], 2);
@@ -406,10 +413,26 @@ static bool box_ok(const struct ocr_box *b)
     return b->x1 > b->x0 && b->y1 > b->y0;
 }
 
+static int clampi(int v, int lo, int hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* The part of b on a pw x ph page (text off the page is lost to extraction). */
+static struct ocr_box box_clip(struct ocr_box b, int pw, int ph)
+{
+    b.x0 = clampi(b.x0, 0, pw);
+    b.x1 = clampi(b.x1, 0, pw);
+    b.y0 = clampi(b.y0, 0, ph);
+    b.y1 = clampi(b.y1, 0, ph);
+    return b;
+}
+
 /* Collect the runs of a page in reading order: lines in order with their
  * words; words that no line claims come after; a line that has text but no
  * words becomes one run. */
-static void page_collect(const struct ocr_page *pg, struct page_runs *pr, struct cidmap *cm)
+static void page_collect(const struct ocr_page *pg, int pw, int ph, struct page_runs *pr,
+                         struct cidmap *cm)
 {
     int cap = pg->nwords + pg->nlines + 1;
     pr->r = xcalloc((size_t)cap, sizeof *pr->r);
@@ -424,8 +447,9 @@ static void page_collect(const struct ocr_page *pg, struct page_runs *pr, struct
             if (wi < 0 || wi >= pg->nwords || used[wi])
                 continue;
             const struct ocr_word *w = &pg->words[wi];
+            struct ocr_box wb = box_clip(w->box, pw, ph), lb = box_clip(ln->box, pw, ph);
             used[wi] = true;
-            if (!box_ok(&w->box))
+            if (!box_ok(&wb))
                 continue;
             struct run *r = &pr->r[pr->n];
             r->n = word_codepoints(w->text, &r->cps);
@@ -434,12 +458,13 @@ static void page_collect(const struct ocr_page *pg, struct page_runs *pr, struct
                 r->cps = NULL;
                 continue;
             }
-            r->box = w->box;
-            r->line = box_ok(&ln->box) ? li : -1;
+            r->box = wb;
+            r->line = box_ok(&lb) ? li : -1;
             pr->n++;
             nw++;
         }
-        if (nw == 0 && ln->nwords == 0 && ln->text && box_ok(&ln->box)) {
+        struct ocr_box lbox = box_clip(ln->box, pw, ph);
+        if (nw == 0 && ln->nwords == 0 && ln->text && box_ok(&lbox)) {
             struct run *r = &pr->r[pr->n];
             /* a whole line as one run: keep its inner spaces */
             char *nfc = utf8_nfc(ln->text);
@@ -458,7 +483,7 @@ static void page_collect(const struct ocr_page *pg, struct page_runs *pr, struct
             if (n) {
                 r->cps = v;
                 r->n = n;
-                r->box = ln->box;
+                r->box = lbox;
                 r->line = li;
                 pr->n++;
             } else {
@@ -467,7 +492,8 @@ static void page_collect(const struct ocr_page *pg, struct page_runs *pr, struct
         }
     }
     for (int wi = 0; wi < pg->nwords; wi++) {
-        if (used[wi] || !box_ok(&pg->words[wi].box))
+        struct ocr_box wb = box_clip(pg->words[wi].box, pw, ph);
+        if (used[wi] || !box_ok(&wb))
             continue;
         struct run *r = &pr->r[pr->n];
         r->n = word_codepoints(pg->words[wi].text, &r->cps);
@@ -476,7 +502,7 @@ static void page_collect(const struct ocr_page *pg, struct page_runs *pr, struct
             r->cps = NULL;
             continue;
         }
-        r->box = pg->words[wi].box;
+        r->box = wb;
         r->line = -1;
         pr->n++;
     }
@@ -492,6 +518,7 @@ static void page_collect(const struct ocr_page *pg, struct page_runs *pr, struct
 struct page_geom {
     double w_pt, h_pt;      /* page size */
     double sx, sy;          /* points per OCR pixel */
+    int pw, ph;             /* the OCR page in pixels */
 };
 
 static int page_geometry(const struct ocr_page *pg, const struct ocr_image *im, int pno,
@@ -526,6 +553,8 @@ static int page_geometry(const struct ocr_page *pg, const struct ocr_image *im, 
         err_hint(e, "This is a bug in ancong: report it with the file.");
         return -1;
     }
+    g->pw = pw;
+    g->ph = ph;
     g->sx = g->w_pt / pw;
     g->sy = g->h_pt / ph;
     return 0;
@@ -542,6 +571,7 @@ static void put_cid(struct sbuf *b, int cid)
 static void page_content(const struct ocr_page *pg, const struct page_runs *pr,
                          const struct cidmap *cm, const struct page_geom *g, struct sbuf *c)
 {
+    int pw = g->pw, ph = g->ph;
     sbuf_puts(c, "q\n");
     put_num(c, g->w_pt, 4);
     sbuf_puts(c, " 0 0 ");
@@ -557,20 +587,20 @@ static void page_content(const struct ocr_page *pg, const struct page_runs *pr,
         const struct run *next = i + 1 < pr->n ? &pr->r[i + 1] : NULL;
         /* The line's box gives one size and one baseline to all its words,
          * which is what keeps them one line for text extraction. */
-        struct ocr_box lb = r->line >= 0 ? pg->lines[r->line].box : r->box;
+        struct ocr_box lb = r->line >= 0 ? box_clip(pg->lines[r->line].box, pw, ph) : r->box;
         double top = lb.y0, bottom = lb.y1;
         double fs = (bottom - top) * g->sy;
         if (fs < 1)
             fs = 1;
         double base = g->h_pt - bottom * g->sy + fs * (-FONT_DESCENT) / 1000.0;
         double x = r->box.x0 * g->sx;
-        double width = (r->box.x1 - r->box.x0) * g->sx;
+        double width = ((double)r->box.x1 - r->box.x0) * g->sx;
         int ncid = r->n;
         bool add_space = next && next->line == r->line && r->line >= 0 && space > 0
                          && next->box.x0 > r->box.x0;
         if (add_space) {
             /* the space stretches over the gap to the next word */
-            double to_next = (next->box.x0 - r->box.x0) * g->sx;
+            double to_next = ((double)next->box.x0 - r->box.x0) * g->sx;
             if (to_next > width)
                 width = to_next;
             ncid++;
@@ -861,8 +891,12 @@ int pdf_write_searchable(const struct ocr_doc *doc, const struct ocr_images *img
 
     /* Pass 1: the words of every page, and the code points they use. */
     runs = xcalloc((size_t)doc->npages, sizeof *runs);
-    for (int i = 0; i < doc->npages; i++)
-        page_collect(&doc->pages[i], &runs[i], &cm);
+    for (int i = 0; i < doc->npages; i++) {
+        const struct ocr_page *pg = &doc->pages[i];
+        const struct ocr_image *im = &imgs->img[i];
+        page_collect(pg, pg->width_px > 0 ? pg->width_px : im->width,
+                     pg->height_px > 0 ? pg->height_px : im->height, &runs[i], &cm);
+    }
     cidmap_add(&cm, ' ');
     cidmap_finish(&cm);
     if (cm.n > MAX_CODEPOINTS) {

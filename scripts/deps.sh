@@ -16,6 +16,7 @@ RUNTIME=(
   libzbar-dev libqrencode-dev
   softhsm2 opensc
   fonts-liberation fonts-dejavu-core
+  fonts-liberation2
   python3 procps
 )
 TESTING=(

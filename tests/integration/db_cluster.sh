@@ -45,4 +45,18 @@ check "stop when stopped is fine" "$ANCONG_BIN" db stop
 # psql starts the cluster on demand.
 is "$(sql 'SELECT 1')" "1" "db psql starts the cluster on demand"
 check "start when running is a no-op" "$ANCONG_BIN" db start
+
+# As root the cluster runs as "postgres", which must be able to reach the
+# home: a folder on the way that it cannot enter is a clear error.
+if [ "$(id -u)" = 0 ]; then
+    is "$(stat -c %U "$ANCONG_HOME/pg")" "postgres" "as root, the cluster belongs to the postgres user"
+    locked=$(mktemp -d /tmp/ancong-locked.XXXXXX); chmod 0700 "$locked"
+    at_exit "rm -rf '$locked'"
+    out=$(ANCONG_HOME=$locked/home "$ANCONG_BIN" db start 2>&1); rc=$?
+    is "$rc" "1" "start fails when the postgres user cannot reach ANCONG_HOME"
+    case "$out" in *"cannot enter \"$locked\""*"chmod o+x $locked"*) ok "the error names the folder and the fix";;
+         *) not_ok "the error names the folder and the fix" "$out";; esac
+else
+    is "$(stat -c %u "$ANCONG_HOME/pg")" "$(id -u)" "not root: the cluster belongs to the user running ancong"
+fi
 t_finish

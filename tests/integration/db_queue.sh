@@ -140,4 +140,8 @@ printf 'wake\n' > "$W/wake.pdf"; "$T" ingest "$W/wake.pdf" wake.pdf st01 >/dev/n
 wait "$wpid"
 is "$(cat "$W/wait.out")" "woken" "a new job wakes a waiting worker"
 sql "UPDATE jobs SET state = 'done' WHERE state <> 'done'" >/dev/null
+
+# --- PostgreSQL stopped under an open connection: store_check recovers ----
+out=$("$T" restart-check 2>"$W/rc.err")
+is "$(echo "$out" | tr '\n' ' ')" "running_after_stop=0 reconnected=1 running=1 " "store_check restarts the embedded server and reconnects"
 t_finish

@@ -11,6 +11,9 @@
  *   storectl heartbeat KIND WORKER             claim one job and extend its lease
  *   storectl wait MS                           wait for a NOTIFY (prints woken/timeout)
  *   storectl export DIR
+ *   storectl enqueue DOCUMENT KIND PRIORITY
+ *   storectl restart-check                     stop the server under an open store, then
+ *                                              store_check reconnects (starting it again)
  * Prints key=value lines; exit 0 ok, 1 error (the error on stderr).
  */
 #include <stdio.h>
@@ -133,6 +136,21 @@ int main(int argc, char **argv)
             goto out;
         }
         printf("%s\n", k ? "woken" : "timeout");
+        rc = 0;
+    } else if (!strcmp(cmd, "enqueue") && argc == 5) {
+        if (job_enqueue(s, atoll(argv[2]), argv[3], atoi(argv[4]), &e) < 0)
+            goto err;
+        rc = 0;
+    } else if (!strcmp(cmd, "restart-check") && argc == 2) {
+        if (pgc_stop(&cfg, &e) < 0)
+            goto err;
+        printf("running_after_stop=%d\n", pgc_running(&cfg));
+        if (store_check(s, &e) < 0)
+            goto err;
+        int k = job_claim(s, "nothing-of-this-kind", "rc", &j, &e);
+        if (k < 0)
+            goto err;
+        printf("reconnected=1 running=%d\n", pgc_running(&cfg));
         rc = 0;
     } else if (!strcmp(cmd, "export") && argc == 3) {
         int n = 0;

@@ -421,6 +421,64 @@ static void check_errors(struct ocr_doc *doc, struct ocr_images *imgs)
     sbuf_release(&out);
 }
 
+/* OCR output can hold anything: broken UTF-8, control characters, absurd
+ * boxes, lines pointing at words that do not exist.  The writer must still
+ * produce a valid PDF whose text is the sane part of it. */
+static void check_hostile(const struct ocr_images *imgs)
+{
+    struct ocr_page pg = {0};
+    pg.number = 1;
+    pg.width_px = W;
+    pg.height_px = H;
+    pg.dpi = DPI;
+    struct ocr_word words[] = {
+        {(char *)"Hợp\xff\xfe", {100, 100, 200, 140}, 0.5f, 0},
+        {(char *)"lệ\x01\x1b[31m", {220, 100, 300, 140}, 0.5f, 0},
+        {(char *)"", {320, 100, 400, 140}, 0.5f, 0},
+        {(char *)"   ", {320, 100, 400, 140}, 0.5f, 0},
+        {(char *)"xa", {-2147483647 - 1, -2147483647 - 1, 2147483647, 2147483647}, 0.5f, 5},
+        {(char *)"ngược", {500, 300, 400, 200}, 0.5f, 1},
+        {(char *)"(\\)", {100, 600, 180, 640}, 0.5f, 1},
+    };
+    struct ocr_line lines[] = {
+        {NULL, {90, 95, 410, 145}, 0.5f, 0, 4, 0},
+        {NULL, {90, 590, 200, 650}, 0.5f, 5, 99, 0},      /* runs past the words */
+        {(char *)"dòng không từ", {90, 700, 600, 760}, 0.5f, 0, 0, 0},
+        {NULL, {0, 0, 0, 0}, 0.5f, -7, 3, 0},
+    };
+    pg.words = words;
+    pg.nwords = (int)(sizeof words / sizeof *words);
+    pg.lines = lines;
+    pg.nlines = (int)(sizeof lines / sizeof *lines);
+    struct ocr_doc doc = {.npages = 1, .pages = &pg};
+    struct ocr_images one = {1, &imgs->img[0]};
+    struct sbuf out = SBUF_INIT;
+    struct err e;
+    err_init(&e);
+    int rc = pdf_write_searchable(&doc, &one, NULL, &out, &e);
+    T_CHECK(rc == 0, "hostile OCR output still gives a PDF%s%s", rc ? ": " : "", rc ? e.msg : "");
+    char pdf[600], cmd[1300];
+    snprintf(pdf, sizeof pdf, "%s/hostile.pdf", tmpdir);
+    FILE *f = fopen(pdf, "wb");
+    if (f) {
+        fwrite(out.s, 1, out.len, f);
+        fclose(f);
+    }
+    sbuf_release(&out);
+    int st;
+    snprintf(cmd, sizeof cmd, "qpdf --check '%s' >/dev/null 2>&1", pdf);
+    free(run(cmd, &st));
+    T_CHECK(st == 0, "qpdf --check passes on the hostile page's PDF");
+    snprintf(cmd, sizeof cmd, "pdftotext -enc UTF-8 '%s' - 2>&1", pdf);
+    char *txt = run(cmd, &st);
+    char *got = fold_ws(txt);
+    T_CHECK(st == 0 && strstr(got, "Hợp\xEF\xBF\xBD\xEF\xBF\xBD lệ[31m") && strstr(got, "(\\)")
+            && strstr(got, "dòng không từ") && strstr(got, "xa"),
+            "its text is the sane part: broken bytes as U+FFFD, controls dropped (got \"%s\")", got);
+    free(got);
+    free(txt);
+}
+
 int main(void)
 {
     const char *tools[] = {"pdftotext", "pdftoppm", "pdfinfo", "pdffonts", "qpdf"};
@@ -492,6 +550,7 @@ int main(void)
     sbuf_release(&again);
 
     check_errors(&doc, &imgs);
+    check_hostile(&imgs);
 
     sbuf_release(&out);
     images_free(&imgs);

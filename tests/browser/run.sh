@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# tests/browser/run.sh — the review web app in a real browser: Debian's headless
+# Chromium driven by Playwright (playwright-core, never downloading a browser)
+# against a real "ancong web" and the real embedded PostgreSQL, seeded with
+# SQL and the CLI.  Prints "ok - ..." / "not ok - ..." lines; screenshots of the
+# main screens go to $ANCONG_TEST_OUT/screenshots/.
+set -u
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/seed.sh"
+need node npm python3 curl sha256sum
+[ -x /usr/bin/chromium ] || { not_ok "chromium is installed at /usr/bin/chromium" "run scripts/deps.sh --test"; exit 1; }
+
+BDIR="$ANCONG_TOP/tests/browser"
+if [ ! -d "$BDIR/node_modules/playwright-core" ]; then
+    (cd "$BDIR" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund >"$ANCONG_TEST_OUT/browser-npm.log" 2>&1) ||
+        { not_ok "npm ci installs playwright-core" "$(tail -5 "$ANCONG_TEST_OUT/browser-npm.log")"; exit 1; }
+fi
+
+t_home
+t_db_start || exit 1
+seed_units
+check "ancong user add makes accounts (password from a file)" seed_users
+# A password on argv is refused: there is no such option.
+if "$ANCONG_BIN" user add x --unit ha_noi --role reviewer --password 'abcdefghijkl' >/dev/null 2>&1; then
+    not_ok "user add refuses a password on the command line"
+else ok "user add refuses a password on the command line"; fi
+is "$(sql "SELECT count(*) FROM users WHERE password_hash LIKE '\$argon2id\$%'")" 5 "passwords are stored as Argon2id hashes"
+printf 'short\n' >"$ANCONG_HOME/short"
+if "$ANCONG_BIN" user passwd hn_rev --password-file "$ANCONG_HOME/short" >/dev/null 2>&1; then
+    not_ok "a too-short password is refused"; else ok "a too-short password is refused"; fi
+
+# Documents.  A: a kiến nghị with three wrong low-confidence fields, first in the
+# queue (closest deadline).  B: regional unit under Hà Nội, for the conflict.
+# C: Quảng Ninh (another province).  D: hostile OCR text and file name.
+A=$(seed_doc "kien_nghi_0007.pdf" ha_noi hn01 "$(seed_blob 1)" kien_nghi 1 \
+    "VIỆN KIỂM SÁT NHÂN DÂN THÀNH PHỐ HÀ NỘI
+Số: 07/KN-VKS-DS
+Hà Nội, ngày 05 tháng 3 năm 2026
+KIẾN NGHỊ
+Về việc khắc phục vi phạm trong lĩnh vực môi trường")
+seed_field "$A" so_van_ban "O7/KN-VKS-D5" 0.41 100 170 450 200
+seed_field "$A" ngay_ban_hanh "2026-03-06" 0.55 700 170 1140 200
+seed_field "$A" co_quan_ban_hanh "VIỆN KIỂM SÁT NHÂN DÂN THÀNH PHỐ HÀ NỘI" 0.97 100 100 600 130
+seed_field "$A" nguoi_ky "Nguyen Văn Ạn" 0.62 800 1600 1100 1630
+seed_field "$A" trich_yeu "Về việc khắc phục vi phạm trong lĩnh vực môi trường" 0.95 100 300 1000 322
+B=$(seed_doc "bien_ban_kv3.tif" ha_noi_kv3 kv3 "$(seed_blob 2)" bien_ban_xac_minh 3 "BIÊN BẢN XÁC MINH")
+seed_field "$B" so_van_ban "12/BB-VKS" 0.50 100 170 450 200
+C=$(seed_doc "qn_quyet_dinh.pdf" quang_ninh qn01 "$(seed_blob 3)" quyet_dinh_xac_minh 2 "VIỆN KIỂM SÁT NHÂN DÂN TỈNH QUẢNG NINH
+Bí mật của tỉnh khác")
+seed_field "$C" so_van_ban "03/QĐ-VKS" 0.40 100 170 450 200
+D=$(seed_doc '<img src=x onerror="window.__pwned=1">.pdf' ha_noi hn01 "$(seed_blob 4)" khac 5 \
+    "Trang có mã độc <script>window.__pwned=1</script> & \"trích dẫn\" 'đơn'")
+seed_field "$D" trich_yeu '"><script>window.__pwned=1</script>' 0.30 100 300 1000 322
+for v in A B C D; do
+    [ -n "${!v}" ] || { not_ok "document $v is seeded"; exit 1; }
+done
+ok "documents seeded (A=$A B=$B C=$C D=$D)"
+
+PORT=$((20000 + RANDOM % 20000))
+"$ANCONG_BIN" web --listen "127.0.0.1:$PORT" >"$ANCONG_HOME/web.log" 2>&1 &
+WEB_PID=$!
+at_exit "kill $WEB_PID; wait $WEB_PID"
+BASE="http://127.0.0.1:$PORT"
+if wait_for 30 curl -fsS "$BASE/healthz" -o /dev/null; then ok "ancong web answers /healthz"
+else not_ok "ancong web answers /healthz" "$(tail -5 "$ANCONG_HOME/web.log")"; exit 1; fi
+is "$(curl -s "$BASE/healthz")" '{"status":"ok","database":"ok"}' "/healthz reports the database"
+is "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/api/documents/$A")" 401 "the API without a session is 401"
+is "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/queue")" 303 "a page without a session redirects to the login"
+
+SHOTS="$ANCONG_TEST_OUT/screenshots"
+mkdir -p "$SHOTS"
+DOC_A=$A DOC_B=$B DOC_C=$C DOC_D=$D BASE=$BASE PASS=$T_PASS SHOTS=$SHOTS \
+    node "$BDIR/review.test.js"
+rc=$?
+[ $rc -eq 0 ] || not_ok "browser script finished" "exit status $rc"
+
+# What the browser did, as the database saw it.
+is "$(sql "SELECT status FROM documents WHERE id = $A")" approved "document A is approved"
+is "$(sql "SELECT count(*) FROM jobs WHERE document_id = $A AND kind = 'sign' AND state = 'ready'")" 1 \
+    "approving queued a signing job"
+is "$(sql "SELECT string_agg(name || ':' || old_value || '>' || new_value, ',' ORDER BY name)
+            FROM field_revisions WHERE document_id = $A")" \
+   "ngay_ban_hanh:2026-03-06>2026-03-05,nguoi_ky:Nguyen Văn Ạn>Nguyễn Văn An,so_van_ban:O7/KN-VKS-D5>07/KN-VKS-DS" \
+   "each correction is a field revision with old and new values"
+is "$(sql "SELECT count(DISTINCT user_id) FROM field_revisions WHERE document_id = $A")" 1 "revisions name the reviewer"
+is "$(sql "SELECT count(*) FROM audit_log WHERE document_id = $A AND action = 'field.update'")" 3 \
+    "each correction has an audit-log entry"
+is "$(sql "SELECT count(*) FROM audit_log WHERE document_id = $A AND action = 'document.approve' AND actor = 'hn_rev'")" 1 \
+    "the approval has an audit-log entry"
+is "$(sql "SELECT value FROM fields WHERE document_id = $B AND name = 'so_van_ban'")" "12/BB-VKS-KV3" \
+    "the conflicting second edit did not overwrite the first"
+is "$(sql "SELECT status || ' ' || version FROM documents WHERE id = $C")" "needs_review 1" \
+    "the other province's document is untouched"
+is "$(sql "SELECT count(*) FROM audit_log WHERE document_id = $C")" 0 "nothing was logged against the other province's document"
+is "$(sql "SELECT count(*) FROM web_sessions s JOIN users u ON u.id = s.user_id WHERE u.login = 'hn_rev2'")" 0 \
+    "logging out ended the session"
+if grep -q "$T_PASS" "$ANCONG_HOME/web.log"; then not_ok "the password never reaches the log"
+else ok "the password never reaches the log"; fi
+ls "$SHOTS"/*.png >/dev/null 2>&1 && ok "screenshots saved in $SHOTS"
+t_finish

@@ -1,0 +1,181 @@
+/*
+ * web/queue.c: the review queue.
+ *
+ * Documents in needs_review that the user's unit may see (web_visible_units:
+ * the unit itself and every unit under it, so the Supreme procuracy sees
+ * all), closest deadline first, then oldest; filters by station, type and
+ * case.  The queries read the views of schema/0020_web.sql (web_doc...), so
+ * this file does not depend on how the store names its columns.
+ */
+#include "web/web_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "pipeline/pipeline.h"
+
+#define QUEUE_PAGE 50
+
+bool web_can_edit(const struct web_user *u)
+{
+    /* operators run scanners and backfill; they do not change documents */
+    return strcmp(u->role, "operator") != 0;
+}
+
+static const char *arg(struct web_req *r, const char *k)
+{
+    const char *v = web_query(r, k);
+    return v && strlen(v) <= 200 && utf8_valid(v, strlen(v)) ? v : "";
+}
+
+#define QUEUE_WHERE \
+    " FROM web_doc d WHERE d.status = 'needs_review' AND " VISIBLE_SQL("$1::bigint") \
+    "   AND ($2 = '' OR d.station = $2) AND ($3 = '' OR d.doc_type = $3) " \
+    "   AND ($4 = '' OR d.case_code = $4) "
+#define QUEUE_ORDER " ORDER BY d.deadline ASC NULLS LAST, d.created_at ASC, d.id ASC "
+
+long long queue_next(struct web_req *r, long long after)
+{
+    char uid[32], aid[32];
+    snprintf(uid, sizeof uid, "%lld", r->user.id);
+    snprintf(aid, sizeof aid, "%lld", after);
+    const char *pa[5] = {uid, "", "", "", aid};
+    /* The queue order as a row comparison: the first document after `after`,
+     * or the first of the queue when `after` is no longer in it. */
+    PGresult *res = PQexecParams(r->db,
+        "WITH q AS (SELECT d.id, row_number() OVER (" QUEUE_ORDER ") rn " QUEUE_WHERE ") "
+        "SELECT id FROM q WHERE rn > coalesce((SELECT rn FROM q WHERE id = $5::bigint), 0) "
+        "   AND id <> $5::bigint ORDER BY rn LIMIT 1",
+        5, NULL, pa, NULL, NULL, 0);
+    long long id = 0;
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+        id = atoll(PQgetvalue(res, 0, 0));
+    else if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        log_error("stage=web msg=\"queue next failed\" pg=\"%s\"", PQresultErrorMessage(res));
+    PQclear(res);
+    return id;
+}
+
+static void filter_select(struct sbuf *b, PGresult *opts, const char *name, const char *label,
+                          const char *cur)
+{
+    sbuf_printf(b, "<label>%s<select name=\"%s\" id=\"f-%s\"><option value=\"\">Tất cả</option>",
+                label, name, name);
+    for (int i = 0; opts && i < PQntuples(opts); i++) {
+        const char *v = PQgetvalue(opts, i, 0);
+        sbuf_puts(b, "<option value=\"");
+        html_esc(b, v);
+        sbuf_puts(b, strcmp(v, cur) == 0 ? "\" selected>" : "\">");
+        html_esc(b, strcmp(name, "type") == 0 ? doc_type_vi(v) : v);
+        sbuf_puts(b, "</option>");
+    }
+    sbuf_puts(b, "</select></label>");
+}
+
+void queue_page(struct web_req *r, struct web_resp *p)
+{
+    const char *station = arg(r, "station"), *type = arg(r, "type"), *cas = arg(r, "case");
+    int page = atoi(arg(r, "page"));
+    if (page < 1 || page > 100000) page = 1;
+    char uid[32], off[32], thr[32];
+    snprintf(uid, sizeof uid, "%lld", r->user.id);
+    snprintf(off, sizeof off, "%d", (page - 1) * QUEUE_PAGE);
+    snprintf(thr, sizeof thr, "%.4f", r->cfg->review_threshold);
+    const char *pa[7] = {uid, station, type, cas, off, thr, NULL};
+
+    PGresult *rows = PQexecParams(r->db,
+        "SELECT d.id, d.file_name, coalesce(d.station, ''), coalesce(d.doc_type, ''), "
+        "       coalesce(d.case_code, ''), to_char(d.created_at, 'DD/MM/YYYY HH24:MI'), "
+        "       coalesce(to_char(d.deadline, 'DD/MM/YYYY'), ''), d.unit_name, "
+        "       (SELECT count(*) FROM web_field f WHERE f.document_id = d.id AND f.confidence < $6::float8 "
+        "          AND NOT f.reviewed), "
+        "       coalesce(d.deadline < now(), false), count(*) OVER () "
+        QUEUE_WHERE QUEUE_ORDER " LIMIT " "50" " OFFSET $5::int",
+        6, NULL, pa, NULL, NULL, 0);
+    if (PQresultStatus(rows) != PGRES_TUPLES_OK) {
+        log_error("stage=web msg=\"queue query failed\" pg=\"%s\"", PQresultErrorMessage(rows));
+        PQclear(rows);
+        html_error_page(p, r, 500, "Lỗi cơ sở dữ liệu khi đọc hàng đợi.");
+        return;
+    }
+    /* filter choices: only values the user may see */
+    PGresult *stations = PQexecParams(r->db,
+        "SELECT DISTINCT d.station FROM web_doc d WHERE d.status = 'needs_review' AND d.station IS NOT NULL AND "
+        VISIBLE_SQL("$1::bigint") " ORDER BY 1", 1, NULL, pa, NULL, NULL, 0);
+    PGresult *types = PQexecParams(r->db,
+        "SELECT DISTINCT d.doc_type FROM web_doc d WHERE d.status = 'needs_review' AND d.doc_type IS NOT NULL AND "
+        VISIBLE_SQL("$1::bigint") " ORDER BY 1", 1, NULL, pa, NULL, NULL, 0);
+    if (PQresultStatus(stations) != PGRES_TUPLES_OK) { PQclear(stations); stations = NULL; }
+    if (PQresultStatus(types) != PGRES_TUPLES_OK) { PQclear(types); types = NULL; }
+
+    int n = PQntuples(rows);
+    long long total = n ? atoll(PQgetvalue(rows, 0, 10)) : 0;
+    struct sbuf *b = &p->body;
+    sbuf_reset(b);
+    html_begin(b, r, "Hàng đợi duyệt", "queue");
+    sbuf_printf(b, "<section class=\"queue\"><h1>Hàng đợi duyệt <span class=\"count\" id=\"queue-count\">%lld tài liệu</span></h1>", total);
+    sbuf_puts(b, "<form method=\"get\" action=\"/queue\" class=\"filters\">");
+    filter_select(b, stations, "station", "Trạm quét", station);
+    filter_select(b, types, "type", "Loại văn bản", type);
+    sbuf_puts(b, "<label>Mã vụ việc<input name=\"case\" id=\"f-case\" value=\"");
+    html_esc(b, cas);
+    sbuf_puts(b, "\"></label><button type=\"submit\">Lọc</button></form>");
+    if (n == 0) {
+        sbuf_puts(b, "<p class=\"empty\" id=\"queue-empty\">Không có tài liệu nào chờ duyệt.</p>");
+    } else {
+        sbuf_puts(b, "<p class=\"hint\">Enter: mở tài liệu đầu tiên · ↑/↓: chọn</p>"
+                     "<table class=\"list\" id=\"queue-table\"><thead><tr><th>#</th><th>Tệp</th><th>Loại văn bản</th>"
+                     "<th>Trạm quét</th><th>Vụ việc</th><th>Đơn vị</th><th>Nhận lúc</th><th>Hạn</th>"
+                     "<th>Trường cần xem</th></tr></thead><tbody>");
+        for (int i = 0; i < n; i++) {
+            const char *id = PQgetvalue(rows, i, 0);
+            bool overdue = strcmp(PQgetvalue(rows, i, 9), "t") == 0;
+            sbuf_printf(b, "<tr data-id=\"%s\"%s><td>%s</td><td><a class=\"doc\" href=\"/review/%s\">", id,
+                        overdue ? " class=\"overdue\"" : "", id, id);
+            html_esc(b, PQgetvalue(rows, i, 1));
+            sbuf_puts(b, "</a></td><td>");
+            const char *t = PQgetvalue(rows, i, 3);
+            html_esc(b, *t ? doc_type_vi(t) : "Chưa phân loại");
+            for (int c = 2; c <= 7; c++) {
+                if (c == 3) continue;
+                sbuf_puts(b, "</td><td>");
+                html_esc(b, PQgetvalue(rows, i, c));
+            }
+            sbuf_printf(b, "</td><td class=\"num\">%s</td></tr>", PQgetvalue(rows, i, 8));
+        }
+        sbuf_puts(b, "</tbody></table>");
+        if (total > QUEUE_PAGE) {
+            sbuf_puts(b, "<nav class=\"pages\">");
+            struct sbuf q = SBUF_INIT;
+            if (page > 1) sbuf_printf(&q, "page=%d", page - 1);
+            for (int dir = -1; dir <= 1; dir += 2) {
+                int to = page + dir;
+                if (to < 1 || (long long)(to - 1) * QUEUE_PAGE >= total) continue;
+                sbuf_printf(b, "<a href=\"/queue?page=%d&amp;station=", to);
+                /* values go into a URL inside an attribute: percent-encode, then escape */
+                for (int k = 0; k < 3; k++) {
+                    const char *v = k == 0 ? station : k == 1 ? type : cas;
+                    if (k == 1) sbuf_puts(b, "&amp;type=");
+                    if (k == 2) sbuf_puts(b, "&amp;case=");
+                    for (const unsigned char *s = (const unsigned char *)v; *s; s++) {
+                        if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+                            *s == '-' || *s == '_' || *s == '.')
+                            sbuf_putc(b, (char)*s);
+                        else
+                            sbuf_printf(b, "%%%02X", *s);
+                    }
+                }
+                sbuf_printf(b, "\">%s</a>", dir < 0 ? "← Trang trước" : "Trang sau →");
+            }
+            sbuf_release(&q);
+            sbuf_printf(b, "<span>Trang %d</span></nav>", page);
+        }
+    }
+    sbuf_puts(b, "</section>");
+    html_end(b, "/static/queue.js");
+    PQclear(rows);
+    PQclear(stations);
+    PQclear(types);
+}

@@ -1,0 +1,500 @@
+/*
+ * web/review.c: the review screen and the JSON API its script uses.
+ *
+ *   GET  /review/ID                     the screen (document JSON embedded)
+ *   GET  /review/next?after=ID          redirect to the next document in the queue
+ *   GET  /api/documents/ID[?type=T]     the document as JSON (fields listed for T)
+ *   POST /api/documents/ID/fields       version, name, value: correct or accept a field
+ *   POST /api/documents/ID/type         version, doc_type: change the document type
+ *   POST /api/documents/ID/approve      version: approve and queue the signing job
+ *
+ * Every call re-checks that the user's unit may see the document (404 when
+ * not: another province's documents do not exist for this user).  Every
+ * change runs in one transaction that first bumps documents.version from
+ * the version the client saw: when it moved, someone else changed the
+ * document and the caller gets 409 with who and when, never a silent
+ * overwrite.  Each change writes a field revision (who, when, old, new) and
+ * an audit-log row in that same transaction.
+ */
+#include "web/web_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/json.h"
+#include "common/log.h"
+#include "pipeline/pipeline.h"
+
+#define MAX_VALUE 4000
+
+struct doc_head {
+    char id[32], version[32], status[32], doc_type[DOC_TYPE_MAX + 1];
+};
+
+static PGresult *q(struct web_req *r, const char *sql, int n, const char *const *pa)
+{
+    PGresult *res = PQexecParams(r->db, sql, n, NULL, pa, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(res);
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+        log_error("stage=web msg=\"query failed\" pg=\"%s\"", PQresultErrorMessage(res));
+        PQclear(res);
+        return NULL;
+    }
+    return res;
+}
+
+static void exec_simple(struct web_req *r, const char *sql)
+{
+    PQclear(PQexec(r->db, sql));
+}
+
+/* The document if the user may see it: 1 found, 0 not (or not visible), -1 error. */
+static int load_head(struct web_req *r, long long id, struct doc_head *h, bool lock)
+{
+    char uid[32], did[32];
+    snprintf(uid, sizeof uid, "%lld", r->user.id);
+    snprintf(did, sizeof did, "%lld", id);
+    const char *pa[2] = {uid, did};
+    PGresult *res = q(r, lock
+        ? "SELECT d.id, d.version, d.status, coalesce(d.doc_type, '') FROM web_doc_rw d "
+          " WHERE d.id = $2::bigint AND " VISIBLE_SQL("$1::bigint") " FOR UPDATE"
+        : "SELECT d.id, d.version, d.status, coalesce(d.doc_type, '') FROM web_doc_rw d "
+          " WHERE d.id = $2::bigint AND " VISIBLE_SQL("$1::bigint"),
+        2, pa);
+    if (!res)
+        return -1;
+    int found = PQntuples(res) == 1;
+    if (found) {
+        snprintf(h->id, sizeof h->id, "%s", PQgetvalue(res, 0, 0));
+        snprintf(h->version, sizeof h->version, "%s", PQgetvalue(res, 0, 1));
+        snprintf(h->status, sizeof h->status, "%s", PQgetvalue(res, 0, 2));
+        snprintf(h->doc_type, sizeof h->doc_type, "%s", PQgetvalue(res, 0, 3));
+    }
+    PQclear(res);
+    return found;
+}
+
+/* Write the document as JSON.  type: list the fields of this type instead of
+ * the document's own (the type picker re-lists before saving).  0 ok, -1 error. */
+static int doc_json(struct web_req *r, long long id, const char *type, struct sbuf *out)
+{
+    char uid[32], did[32];
+    snprintf(uid, sizeof uid, "%lld", r->user.id);
+    snprintf(did, sizeof did, "%lld", id);
+    const char *pa[2] = {uid, did};
+    int rc = -1;
+    PGresult *d = NULL, *pages = NULL, *fields = NULL, *revs = NULL;
+    d = q(r, "SELECT d.id, d.version, d.status, coalesce(d.doc_type, 'khac'), d.file_name, "
+             "       coalesce(d.station, ''), coalesce(d.case_code, ''), d.unit_name, "
+             "       to_char(d.created_at, 'DD/MM/YYYY HH24:MI'), coalesce(d.doc_type_confidence, 0) "
+             "  FROM web_doc d WHERE d.id = $2::bigint AND " VISIBLE_SQL("$1::bigint"), 2, pa);
+    if (!d || PQntuples(d) != 1)
+        goto out;
+    pages = q(r, "SELECT number, coalesce(text, ''), coalesce(width_px, 0), coalesce(height_px, 0) "
+                 "  FROM web_page WHERE document_id = $1::bigint ORDER BY number", 1, pa + 1);
+    fields = q(r, "SELECT name, coalesce(value, ''), coalesce(confidence, 0), coalesce(page, 0), "
+                  "       x0, y0, x1, y1, reviewed "
+                  "  FROM web_field WHERE document_id = $1::bigint", 1, pa + 1);
+    revs = q(r, "SELECT v.field, coalesce(v.old_value, ''), coalesce(v.new_value, ''), "
+                "       coalesce(u.full_name, u.login, '?'), to_char(v.at, 'DD/MM/YYYY HH24:MI:SS') "
+                "  FROM web_revision v LEFT JOIN users u ON u.id = v.user_id "
+                " WHERE v.document_id = $1::bigint ORDER BY v.at DESC, v.id DESC LIMIT 100", 1, pa + 1);
+    if (!pages || !fields || !revs)
+        goto out;
+
+    const char *dtype = type && doc_type_valid(type) ? type : PQgetvalue(d, 0, 3);
+    struct json j;
+    json_init(&j, out, false);
+    json_obj_begin(&j);
+    json_key(&j, "id"); json_int(&j, atoll(PQgetvalue(d, 0, 0)));
+    json_key(&j, "version"); json_int(&j, atoll(PQgetvalue(d, 0, 1)));
+    json_key(&j, "status"); json_str(&j, PQgetvalue(d, 0, 2));
+    json_key(&j, "status_vi"); json_str(&j, status_vi(PQgetvalue(d, 0, 2)));
+    json_key(&j, "doc_type"); json_str(&j, dtype);
+    json_key(&j, "stored_doc_type"); json_str(&j, PQgetvalue(d, 0, 3));
+    json_key(&j, "doc_type_confidence"); json_num(&j, atof(PQgetvalue(d, 0, 9)), 2);
+    json_key(&j, "file"); json_str(&j, PQgetvalue(d, 0, 4));
+    json_key(&j, "station"); json_str(&j, PQgetvalue(d, 0, 5));
+    json_key(&j, "case"); json_str(&j, PQgetvalue(d, 0, 6));
+    json_key(&j, "unit"); json_str(&j, PQgetvalue(d, 0, 7));
+    json_key(&j, "received"); json_str(&j, PQgetvalue(d, 0, 8));
+    json_key(&j, "editable");
+    json_bool(&j, web_can_edit(&r->user) && strcmp(PQgetvalue(d, 0, 2), "needs_review") == 0);
+    json_key(&j, "threshold"); json_num(&j, r->cfg->review_threshold, 2);
+    json_key(&j, "doc_types");
+    json_arr_begin(&j);
+    for (int i = 0; doc_types[i]; i++) {
+        json_obj_begin(&j);
+        json_key(&j, "id"); json_str(&j, doc_types[i]);
+        json_key(&j, "name"); json_str(&j, doc_type_vi(doc_types[i]));
+        json_obj_end(&j);
+    }
+    json_arr_end(&j);
+    json_key(&j, "pages");
+    json_arr_begin(&j);
+    for (int i = 0; i < PQntuples(pages); i++) {
+        json_obj_begin(&j);
+        json_key(&j, "number"); json_int(&j, atoi(PQgetvalue(pages, i, 0)));
+        json_key(&j, "width"); json_int(&j, atoi(PQgetvalue(pages, i, 2)));
+        json_key(&j, "height"); json_int(&j, atoi(PQgetvalue(pages, i, 3)));
+        json_obj_end(&j);
+    }
+    json_arr_end(&j);
+    json_key(&j, "fields");
+    json_arr_begin(&j);
+    for (int f = 0; f < F_COUNT; f++) {
+        const char *name = field_name((enum field_id)f);
+        int row = -1;
+        for (int i = 0; i < PQntuples(fields); i++)
+            if (strcmp(PQgetvalue(fields, i, 0), name) == 0) row = i;
+        if (!doc_type_has_field(dtype, (enum field_id)f) && row < 0)
+            continue;
+        json_obj_begin(&j);
+        json_key(&j, "name"); json_str(&j, name);
+        json_key(&j, "label"); json_str(&j, field_label_vi(name));
+        json_key(&j, "in_type"); json_bool(&j, doc_type_has_field(dtype, (enum field_id)f));
+        json_key(&j, "value"); json_str(&j, row >= 0 ? PQgetvalue(fields, row, 1) : "");
+        json_key(&j, "confidence"); json_num(&j, row >= 0 ? atof(PQgetvalue(fields, row, 2)) : 0, 2);
+        json_key(&j, "page"); json_int(&j, row >= 0 ? atoi(PQgetvalue(fields, row, 3)) : 0);
+        json_key(&j, "bbox");
+        if (row >= 0 && !PQgetisnull(fields, row, 4)) {
+            json_arr_begin(&j);
+            for (int k = 4; k <= 7; k++) json_int(&j, atoi(PQgetvalue(fields, row, k)));
+            json_arr_end(&j);
+        } else {
+            json_null(&j);
+        }
+        json_key(&j, "reviewed");
+        json_bool(&j, row >= 0 && strcmp(PQgetvalue(fields, row, 8), "t") == 0);
+        json_obj_end(&j);
+    }
+    json_arr_end(&j);
+    json_key(&j, "revisions");
+    json_arr_begin(&j);
+    for (int i = 0; i < PQntuples(revs); i++) {
+        const char *fname = PQgetvalue(revs, i, 0);
+        json_obj_begin(&j);
+        json_key(&j, "field"); json_str(&j, fname);
+        json_key(&j, "label"); json_str(&j, strcmp(fname, "doc_type") == 0 ? "Loại văn bản" : field_label_vi(fname));
+        json_key(&j, "old"); json_str(&j, PQgetvalue(revs, i, 1));
+        json_key(&j, "new"); json_str(&j, PQgetvalue(revs, i, 2));
+        json_key(&j, "by"); json_str(&j, PQgetvalue(revs, i, 3));
+        json_key(&j, "at"); json_str(&j, PQgetvalue(revs, i, 4));
+        json_obj_end(&j);
+    }
+    json_arr_end(&j);
+    json_obj_end(&j);
+    rc = 0;
+out:
+    PQclear(d);
+    PQclear(pages);
+    PQclear(fields);
+    PQclear(revs);
+    return rc;
+}
+
+void review_page(struct web_req *r, struct web_resp *p, long long id)
+{
+    struct sbuf js = SBUF_INIT;
+    if (doc_json(r, id, NULL, &js) < 0) {
+        sbuf_release(&js);
+        html_error_page(p, r, 404, "Không tìm thấy tài liệu, hoặc tài liệu thuộc đơn vị bạn không có quyền xem.");
+        return;
+    }
+    char did[32];
+    snprintf(did, sizeof did, "%lld", id);
+    const char *pa[1] = {did};
+    PGresult *pages = q(r, "SELECT number, coalesce(text, '') FROM web_page "
+                           " WHERE document_id = $1::bigint ORDER BY number", 1, pa);
+    PGresult *d = q(r, "SELECT file_name FROM web_doc WHERE id = $1::bigint", 1, pa);
+    struct sbuf *b = &p->body;
+    sbuf_reset(b);
+    html_begin(b, r, "Duyệt tài liệu", "review");
+    sbuf_puts(b, "<div class=\"review\"><section class=\"viewer\" id=\"viewer\">"
+                 "<div class=\"viewer-bar\"><button type=\"button\" id=\"prev-page\" tabindex=\"-1\">◀</button>"
+                 "<span id=\"page-label\"></span><button type=\"button\" id=\"next-page\" tabindex=\"-1\">▶</button>"
+                 "<button type=\"button\" id=\"zoom-out\" tabindex=\"-1\">−</button><span id=\"zoom-label\">100%</span>"
+                 "<button type=\"button\" id=\"zoom-in\" tabindex=\"-1\">+</button></div>"
+                 "<div class=\"scroller\" id=\"scroller\"><div class=\"pagewrap\" id=\"pagewrap\">"
+                 "<img id=\"page-img\" alt=\"Ảnh trang tài liệu\"><div class=\"box\" id=\"field-box\" hidden></div>"
+                 "</div></div></section><section class=\"side\"><h1 id=\"doc-file\">");
+    if (d && PQntuples(d) == 1) html_esc(b, PQgetvalue(d, 0, 0));
+    sbuf_puts(b, "</h1><dl class=\"meta\" id=\"doc-meta\"></dl>"
+                 "<div class=\"flash\" id=\"flash\" role=\"alert\" hidden></div>"
+                 "<label class=\"type\">Loại văn bản <select id=\"doc-type\" tabindex=\"-1\"></select></label>"
+                 "<form id=\"fields\" class=\"fields\" autocomplete=\"off\"></form>"
+                 "<div class=\"actions\"><button type=\"button\" id=\"approve\" class=\"primary\">Duyệt và chuyển ký số (Ctrl+Enter)</button>"
+                 "<button type=\"button\" id=\"skip\">Bỏ qua (Ctrl+→)</button></div>"
+                 "<p class=\"keys\">Enter: lưu / xác nhận trường và sang trường cần xem tiếp · Tab, Shift+Tab: di chuyển · "
+                 "Ctrl+Enter: duyệt tài liệu · Ctrl+→: bỏ qua · Alt+↑/↓: trang · Ctrl +/−: thu phóng</p>"
+                 "<h2>Văn bản nhận dạng (OCR)</h2><div id=\"ocr\">");
+    for (int i = 0; pages && i < PQntuples(pages); i++) {
+        sbuf_printf(b, "<pre class=\"ocr-text\" data-page=\"%s\">", PQgetvalue(pages, i, 0));
+        html_esc(b, PQgetvalue(pages, i, 1));
+        sbuf_puts(b, "</pre>");
+    }
+    sbuf_puts(b, "</div><h2>Lịch sử sửa</h2><table class=\"list\" id=\"revisions\"><thead><tr><th>Trường</th>"
+                 "<th>Giá trị cũ</th><th>Giá trị mới</th><th>Người sửa</th><th>Lúc</th></tr></thead><tbody></tbody></table>"
+                 "</section></div><script type=\"application/json\" id=\"doc-data\">");
+    sbuf_add(b, js.s, js.len);    /* json_escape writes < > & as \u003c...: cannot close the element */
+    sbuf_puts(b, "</script>");
+    html_end(b, "/static/review.js");
+    sbuf_release(&js);
+    PQclear(pages);
+    PQclear(d);
+}
+
+void review_next(struct web_req *r, struct web_resp *p)
+{
+    long long after = web_parse_id(web_query(r, "after"));
+    long long next = queue_next(r, after > 0 ? after : 0);
+    char to[64];
+    if (next > 0) snprintf(to, sizeof to, "/review/%lld", next);
+    else snprintf(to, sizeof to, "/queue");
+    web_redirect(p, to);
+}
+
+static void json_ok_doc(struct web_req *r, struct web_resp *p, long long id, const char *extra_key,
+                        long long extra)
+{
+    struct sbuf js = SBUF_INIT;
+    if (doc_json(r, id, NULL, &js) < 0) {
+        sbuf_release(&js);
+        web_json_error(p, 500, "internal", "Lỗi khi đọc lại tài liệu.");
+        return;
+    }
+    p->status = 200;
+    p->ctype = "application/json; charset=utf-8";
+    sbuf_reset(&p->body);
+    sbuf_puts(&p->body, "{\"ok\":true,");
+    if (extra_key) sbuf_printf(&p->body, "\"%s\":%lld,", extra_key, extra);
+    sbuf_puts(&p->body, "\"document\":");
+    sbuf_add(&p->body, js.s, js.len);
+    sbuf_puts(&p->body, "}");
+    sbuf_release(&js);
+}
+
+/* Inside the transaction, with the row locked: refuse when the document
+ * moved on.  Returns true when the change may go ahead, else p is set. */
+static bool check_state(struct web_req *r, struct web_resp *p, const struct doc_head *h,
+                        const char *client_version)
+{
+    if (strcmp(h->status, "needs_review") != 0) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "Tài liệu không còn ở trạng thái chờ duyệt (hiện tại: %s). "
+                 "Tải lại trang để xem.", status_vi(h->status));
+        web_json_error(p, 409, "state", msg);
+        return false;
+    }
+    if (!client_version || strcmp(client_version, h->version) != 0) {
+        const char *pa[1] = {h->id};
+        PGresult *who = q(r, "SELECT coalesce(u.full_name, u.login), to_char(a.at, 'HH24:MI:SS DD/MM/YYYY') "
+                             "  FROM audit_log a JOIN users u ON u.id = a.user_id "
+                             " WHERE a.document_id = $1::bigint ORDER BY a.at DESC, a.id DESC LIMIT 1", 1, pa);
+        char msg[600];
+        if (who && PQntuples(who) == 1)
+            snprintf(msg, sizeof msg, "Xung đột: tài liệu vừa được %s sửa lúc %s (phiên bản %s, bạn đang xem "
+                     "phiên bản %s). Thay đổi của bạn CHƯA được lưu. Tải lại trang (F5) để xem bản mới nhất rồi sửa tiếp.",
+                     PQgetvalue(who, 0, 0), PQgetvalue(who, 0, 1), h->version,
+                     client_version ? client_version : "?");
+        else
+            snprintf(msg, sizeof msg, "Xung đột: tài liệu đã được người khác thay đổi (phiên bản %s). "
+                     "Thay đổi của bạn CHƯA được lưu. Tải lại trang (F5) rồi sửa tiếp.", h->version);
+        PQclear(who);
+        web_json_error(p, 409, "conflict", msg);
+        return false;
+    }
+    return true;
+}
+
+static int bump_version(struct web_req *r, const struct doc_head *h, const char *extra_set)
+{
+    char sql[300];
+    snprintf(sql, sizeof sql, "UPDATE web_doc_rw SET version = version + 1, updated_at = now()%s WHERE id = $1::bigint",
+             extra_set ? extra_set : "");
+    const char *pa[1] = {h->id};
+    PGresult *res = q(r, sql, 1, pa);
+    PQclear(res);
+    return res ? 0 : -1;
+}
+
+static int add_revision(struct web_req *r, const char *doc, const char *field, const char *old,
+                        const char *new_)
+{
+    char uid[32];
+    snprintf(uid, sizeof uid, "%lld", r->user.id);
+    const char *pa[5] = {doc, field, old, new_, uid};
+    PGresult *res = q(r, "INSERT INTO field_revisions (field_id, document_id, name, old_value, new_value, "
+                         "                             old_confidence, user_id, reason) "
+                         "SELECT (SELECT id FROM fields WHERE document_id = $1::bigint AND name = $2), $1::bigint, $2, $3, $4, "
+                         "       (SELECT confidence FROM fields WHERE document_id = $1::bigint AND name = $2), "
+                         "       $5::int, 'review'", 5, pa);
+    PQclear(res);
+    return res ? 0 : -1;
+}
+
+static int audit_change(struct web_req *r, const char *action, long long id, const char *field,
+                        const char *old, const char *new_, const char *version)
+{
+    struct sbuf d = SBUF_INIT;
+    struct json j;
+    json_init(&j, &d, false);
+    json_obj_begin(&j);
+    if (field) { json_key(&j, "field"); json_str(&j, field); }
+    if (old) { json_key(&j, "old"); json_str(&j, old); }
+    if (new_) { json_key(&j, "new"); json_str(&j, new_); }
+    json_key(&j, "version"); json_int(&j, atoll(version) + 1);
+    json_obj_end(&j);
+    int rc = web_audit(r, action, id, sbuf_cstr(&d));
+    sbuf_release(&d);
+    return rc;
+}
+
+static void api_field(struct web_req *r, struct web_resp *p, long long id, const struct doc_head *h)
+{
+    const char *name = web_form(r, "name"), *value = web_form(r, "value");
+    if (!name || field_by_name(name) < 0 || !value) {
+        exec_simple(r, "ROLLBACK");
+        web_json_error(p, 400, "field", "Trường không hợp lệ.");
+        return;
+    }
+    if (strlen(value) > MAX_VALUE) {
+        exec_simple(r, "ROLLBACK");
+        web_json_error(p, 400, "too_long", "Giá trị quá dài (tối đa 4000 ký tự).");
+        return;
+    }
+    char *nv = utf8_nfc(value);
+    str_squash(nv);
+    const char *pa[2] = {h->id, name};
+    PGresult *old = q(r, "SELECT value FROM fields WHERE document_id = $1::bigint AND name = $2 FOR UPDATE", 2, pa);
+    if (!old) goto dberr;
+    bool exists = PQntuples(old) == 1;
+    const char *ov = exists && !PQgetisnull(old, 0, 0) ? PQgetvalue(old, 0, 0) : "";
+    bool changed = strcmp(ov, nv) != 0;
+    char uid[32];
+    snprintf(uid, sizeof uid, "%lld", r->user.id);
+    const char *pu[4] = {h->id, name, nv, uid};
+    PGresult *res = exists
+        ? q(r, "UPDATE fields SET value = $3, reviewed_by = $4::int, reviewed_at = now(), "
+               "       source = CASE WHEN value IS DISTINCT FROM $3 THEN 'reviewer' ELSE source END, "
+               "       updated_by = CASE WHEN value IS DISTINCT FROM $3 THEN $4::int ELSE updated_by END, "
+               "       updated_at = CASE WHEN value IS DISTINCT FROM $3 THEN now() ELSE updated_at END "
+               " WHERE document_id = $1::bigint AND name = $2", 4, pu)
+        : q(r, "INSERT INTO fields (document_id, name, value, confidence, source, updated_by, reviewed_by, reviewed_at) "
+               "VALUES ($1::bigint, $2, $3, 1.0, 'reviewer', $4::int, $4::int, now())", 4, pu);
+    if (!res) { PQclear(old); goto dberr; }
+    PQclear(res);
+    if (bump_version(r, h, NULL) < 0 ||
+        (changed && add_revision(r, h->id, name, exists ? ov : NULL, nv) < 0) ||
+        audit_change(r, changed ? "field.update" : "field.accept", id, name, changed ? ov : NULL,
+                     changed ? nv : NULL, h->version) < 0) {
+        PQclear(old);
+        goto dberr;
+    }
+    PQclear(old);
+    free(nv);
+    exec_simple(r, "COMMIT");
+    json_ok_doc(r, p, id, NULL, 0);
+    return;
+dberr:
+    free(nv);
+    exec_simple(r, "ROLLBACK");
+    web_json_error(p, 500, "database", "Lỗi cơ sở dữ liệu, thay đổi chưa được lưu. Vui lòng thử lại.");
+}
+
+static void api_type(struct web_req *r, struct web_resp *p, long long id, const struct doc_head *h)
+{
+    const char *t = web_form(r, "doc_type");
+    if (!t || !doc_type_valid(t)) {
+        exec_simple(r, "ROLLBACK");
+        web_json_error(p, 400, "doc_type", "Loại văn bản không hợp lệ.");
+        return;
+    }
+    if (strcmp(t, h->doc_type) == 0) {
+        exec_simple(r, "ROLLBACK");
+        json_ok_doc(r, p, id, NULL, 0);
+        return;
+    }
+    const char *pa[2] = {h->id, t};
+    PGresult *res = q(r, "UPDATE web_doc_rw SET doc_type = $2, version = version + 1 WHERE id = $1::bigint", 2, pa);
+    if (!res || add_revision(r, h->id, "doc_type", h->doc_type, t) < 0 ||
+        audit_change(r, "document.type", id, "doc_type", h->doc_type, t, h->version) < 0) {
+        PQclear(res);
+        exec_simple(r, "ROLLBACK");
+        web_json_error(p, 500, "database", "Lỗi cơ sở dữ liệu, thay đổi chưa được lưu. Vui lòng thử lại.");
+        return;
+    }
+    PQclear(res);
+    exec_simple(r, "COMMIT");
+    json_ok_doc(r, p, id, NULL, 0);
+}
+
+static void api_approve(struct web_req *r, struct web_resp *p, long long id, const struct doc_head *h)
+{
+    char uid[32];
+    snprintf(uid, sizeof uid, "%lld", r->user.id);
+    const char *pa[2] = {h->id, uid};
+    PGresult *a = q(r, "UPDATE fields SET reviewed_by = $2::int, reviewed_at = now() "
+                       " WHERE document_id = $1::bigint AND reviewed_at IS NULL", 2, pa);
+    PGresult *b = a ? q(r, "SELECT web_queue_sign($1::bigint)", 1, pa) : NULL;
+    int ok = a && b && bump_version(r, h, ", status = 'approved'") == 0 &&
+             audit_change(r, "document.approve", id, NULL, NULL, NULL, h->version) == 0;
+    PQclear(a);
+    PQclear(b);
+    if (!ok) {
+        exec_simple(r, "ROLLBACK");
+        web_json_error(p, 500, "database", "Lỗi cơ sở dữ liệu, tài liệu chưa được duyệt. Vui lòng thử lại.");
+        return;
+    }
+    exec_simple(r, "COMMIT");
+    exec_simple(r, "NOTIFY ancong_jobs");
+    long long next = queue_next(r, id);
+    json_ok_doc(r, p, id, "next", next);
+}
+
+void review_api(struct web_req *r, struct web_resp *p, long long id, const char *action)
+{
+    if (!*action) {
+        struct sbuf js = SBUF_INIT;
+        const char *t = web_query(r, "type");
+        if (doc_json(r, id, t, &js) < 0) {
+            sbuf_release(&js);
+            web_json_error(p, 404, "not_found", "Không tìm thấy tài liệu.");
+            return;
+        }
+        p->status = 200;
+        p->ctype = "application/json; charset=utf-8";
+        sbuf_reset(&p->body);
+        sbuf_add(&p->body, js.s, js.len);
+        sbuf_release(&js);
+        return;
+    }
+    bool known = strcmp(action, "fields") == 0 || strcmp(action, "type") == 0 ||
+                 strcmp(action, "approve") == 0;
+    if (!known) {
+        web_json_error(p, 404, "not_found", "Không tìm thấy.");
+        return;
+    }
+    exec_simple(r, "BEGIN");
+    struct doc_head h;
+    int found = load_head(r, id, &h, true);
+    if (found <= 0) {
+        exec_simple(r, "ROLLBACK");
+        if (found < 0) web_json_error(p, 500, "database", "Lỗi cơ sở dữ liệu.");
+        else web_json_error(p, 404, "not_found", "Không tìm thấy tài liệu.");
+        return;
+    }
+    if (!web_can_edit(&r->user)) {
+        exec_simple(r, "ROLLBACK");
+        web_json_error(p, 403, "forbidden", "Vai trò của bạn không được sửa tài liệu.");
+        return;
+    }
+    if (!check_state(r, p, &h, web_form(r, "version"))) {
+        exec_simple(r, "ROLLBACK");
+        return;
+    }
+    if (strcmp(action, "fields") == 0) api_field(r, p, id, &h);
+    else if (strcmp(action, "type") == 0) api_type(r, p, id, &h);
+    else api_approve(r, p, id, &h);
+}

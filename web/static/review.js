@@ -1,0 +1,288 @@
+/* ancong: the review screen.  Keyboard first:
+ *   Enter        save the field (or accept it unchanged) and go to the next field that needs a look
+ *   Tab/Shift+Tab move between fields (a changed field is saved when left)
+ *   Ctrl+Enter   approve the document (pending changes are saved first)
+ *   Ctrl+→       skip to the next document in the queue
+ *   Alt+↑/↓      previous/next page      Ctrl+= / Ctrl+-  zoom
+ * Every value shown comes from the server as JSON and is put in the page with
+ * textContent or .value, never as HTML. */
+(function () {
+  'use strict';
+  var $ = function (id) { return document.getElementById(id); };
+  var doc = JSON.parse($('doc-data').textContent);
+  var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute('content');
+  var cur = -1, pageNo = 1, zoom = 1, chain = Promise.resolve(), busy = 0;
+
+  function flash(msg, kind) {
+    var f = $('flash');
+    f.textContent = msg;
+    f.className = 'flash ' + (kind || 'info');
+    f.hidden = !msg;
+  }
+
+  function post(action, params) {
+    params.version = String(doc.version);
+    var body = new URLSearchParams(params);
+    busy++;
+    return fetch('/api/documents/' + doc.id + '/' + action, {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'X-CSRF-Token': csrf, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: body
+    }).then(function (r) {
+      return r.json().catch(function () { return { message: 'Lỗi máy chủ (' + r.status + ').' }; })
+        .then(function (j) { busy--; if (!r.ok) { j.status = r.status; throw j; } return j; });
+    }, function () { busy--; throw { message: 'Mất kết nối tới máy chủ. Thay đổi chưa được lưu.' }; });
+  }
+
+  /* Serialise writes: each carries the version the previous one returned. */
+  function enqueue(fn) {
+    chain = chain.then(fn, fn);
+    return chain;
+  }
+
+  /* A field needs a look when it was read with low confidence and nobody has
+   * checked it yet (a field the document does not print stays empty). */
+  function needsLook(f) { return !f.reviewed && !!f.value && f.confidence < doc.threshold; }
+
+  function renderMeta() {
+    var m = $('doc-meta');
+    m.textContent = '';
+    [['Trạng thái', doc.status_vi], ['Trạm quét', doc.station], ['Vụ việc', doc.case],
+     ['Đơn vị', doc.unit], ['Nhận lúc', doc.received], ['Phiên bản', String(doc.version)]]
+      .forEach(function (kv) {
+        var dt = document.createElement('dt'), dd = document.createElement('dd');
+        dt.textContent = kv[0]; dd.textContent = kv[1] || '—';
+        if (kv[0] === 'Phiên bản') dd.id = 'doc-version';
+        if (kv[0] === 'Trạng thái') dd.id = 'doc-status';
+        m.appendChild(dt); m.appendChild(dd);
+      });
+    var sel = $('doc-type');
+    if (!sel.options.length) {
+      doc.doc_types.forEach(function (t) {
+        var o = document.createElement('option');
+        o.value = t.id; o.textContent = t.name;
+        sel.appendChild(o);
+      });
+    }
+    sel.value = doc.doc_type;
+    sel.disabled = !doc.editable;
+    $('approve').disabled = !doc.editable;
+  }
+
+  function renderFields(focusName) {
+    var form = $('fields');
+    form.textContent = '';
+    doc.fields.forEach(function (f, i) {
+      var row = document.createElement('div');
+      row.className = 'field' + (needsLook(f) ? ' low' : '') + (f.reviewed ? ' reviewed' : '');
+      row.dataset.name = f.name;
+      var lab = document.createElement('label');
+      lab.htmlFor = 'fld-' + f.name;
+      lab.textContent = f.label;
+      var conf = document.createElement('span');
+      conf.className = 'conf';
+      conf.textContent = f.reviewed ? '✓ đã xem' : (f.value ? Math.round(f.confidence * 100) + '%' : 'trống');
+      lab.appendChild(conf);
+      var inp = document.createElement(f.name === 'trich_yeu' ? 'textarea' : 'input');
+      inp.id = 'fld-' + f.name;
+      inp.name = f.name;
+      inp.value = f.value;
+      inp.readOnly = !doc.editable;
+      if (inp.tagName === 'TEXTAREA') inp.rows = 2;
+      inp.dataset.orig = f.value;
+      inp.addEventListener('focus', function () { select(i); inp.select(); });
+      inp.addEventListener('keydown', function (ev) { onFieldKey(ev, i, inp); });
+      inp.addEventListener('change', function () { if (doc.editable && inp.value !== inp.dataset.orig) save(i, inp, false); });
+      row.appendChild(lab);
+      row.appendChild(inp);
+      form.appendChild(row);
+    });
+    var target = null;
+    if (focusName) target = $('fld-' + focusName);
+    if (!target) {
+      var k = doc.fields.findIndex(needsLook);
+      if (k >= 0) target = $('fld-' + doc.fields[k].name);
+      else if (doc.editable) target = $('approve');
+      else if (doc.fields.length) target = $('fld-' + doc.fields[0].name);
+    }
+    if (target) target.focus();
+  }
+
+  function renderRevisions() {
+    var tb = $('revisions').tBodies[0];
+    tb.textContent = '';
+    doc.revisions.forEach(function (r) {
+      var tr = document.createElement('tr');
+      [r.label, r.old, r.new, r.by, r.at].forEach(function (v) {
+        var td = document.createElement('td'); td.textContent = v; tr.appendChild(td);
+      });
+      tb.appendChild(tr);
+    });
+  }
+
+  /* Pages are numbered as in the file (a part of a split bundle starts
+   * where its range starts); pageNo is such a number. */
+  function pageIndex(n) {
+    for (var i = 0; i < doc.pages.length; i++) if (doc.pages[i].number === n) return i;
+    return -1;
+  }
+  function stepPage(d) {
+    var i = pageIndex(pageNo) + d;
+    if (i >= 0 && i < doc.pages.length) showPage(doc.pages[i].number);
+  }
+  function showPage(n) {
+    if (pageIndex(n) < 0) n = doc.pages.length ? doc.pages[0].number : 1;
+    pageNo = n;
+    var img = $('page-img');
+    var src = '/documents/' + doc.id + '/pages/' + pageNo + '.jpg?w=1600';
+    if (img.getAttribute('src') !== src) img.setAttribute('src', src);
+    $('page-label').textContent = 'Trang ' + (pageIndex(pageNo) + 1) + '/' + Math.max(doc.pages.length, 1);
+    var pres = document.querySelectorAll('#ocr .ocr-text');
+    for (var i = 0; i < pres.length; i++) pres[i].hidden = pres[i].dataset.page !== String(pageNo);
+    drawBox();
+  }
+
+  function setZoom(z) {
+    zoom = Math.min(Math.max(z, 0.5), 4);
+    $('pagewrap').style.width = (zoom * 100) + '%';
+    $('zoom-label').textContent = Math.round(zoom * 100) + '%';
+    drawBox();
+  }
+
+  function drawBox() {
+    var box = $('field-box'), f = doc.fields[cur];
+    var pg = doc.pages[pageIndex(pageNo)];
+    if (!f || !f.bbox || f.page !== pageNo || !pg || !pg.width || !pg.height) { box.hidden = true; return; }
+    box.style.left = (100 * f.bbox[0] / pg.width) + '%';
+    box.style.top = (100 * f.bbox[1] / pg.height) + '%';
+    box.style.width = (100 * (f.bbox[2] - f.bbox[0]) / pg.width) + '%';
+    box.style.height = (100 * (f.bbox[3] - f.bbox[1]) / pg.height) + '%';
+    box.hidden = false;
+    box.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }
+
+  function select(i) {
+    cur = i;
+    var rows = document.querySelectorAll('#fields .field');
+    for (var k = 0; k < rows.length; k++) rows[k].classList.toggle('current', k === i);
+    var f = doc.fields[i];
+    if (f && f.page && f.page !== pageNo) showPage(f.page); else drawBox();
+  }
+
+  function nextTarget(i) {
+    for (var k = i + 1; k < doc.fields.length; k++) if (needsLook(doc.fields[k])) return $('fld-' + doc.fields[k].name);
+    for (var k2 = 0; k2 < i; k2++) if (needsLook(doc.fields[k2])) return $('fld-' + doc.fields[k2].name);
+    return $('approve');
+  }
+
+  /* A saved change comes back as the whole document.  When the same fields
+   * are listed, update the rows in place (the user may be typing in the next
+   * field already); when the list changed (a new type), rebuild it. */
+  function applyDoc(d) {
+    var same = d.fields.length === doc.fields.length &&
+      d.fields.every(function (f, i) { return f.name === doc.fields[i].name; });
+    var local = {};
+    doc.fields.forEach(function (f) { if (f.reviewed) local[f.name] = true; });
+    doc = d;
+    renderMeta();
+    renderRevisions();
+    if (!same) { renderFields(null); drawBox(); return; }
+    var rows = document.querySelectorAll('#fields .field');
+    doc.fields.forEach(function (f, i) {
+      var row = rows[i], inp = $('fld-' + f.name);
+      if (local[f.name] && !f.reviewed) f.reviewed = true;   /* a save still on its way */
+      row.className = 'field' + (needsLook(f) ? ' low' : '') + (f.reviewed ? ' reviewed' : '') + (i === cur ? ' current' : '');
+      row.querySelector('.conf').textContent = f.reviewed ? '✓ đã xem' : (f.value ? Math.round(f.confidence * 100) + '%' : 'trống');
+      if (inp.value === inp.dataset.orig && inp.value !== f.value) inp.value = f.value;
+      inp.dataset.orig = f.value;
+      inp.readOnly = !doc.editable;
+    });
+    drawBox();
+  }
+
+  function fail(e) {
+    flash(e && e.message ? e.message : 'Lỗi không xác định.', e && e.status === 409 ? 'conflict' : 'error');
+    if (e && e.status === 409) document.body.classList.add('conflict');
+    throw e;
+  }
+
+  /* Save field i (a correction, or an acceptance when unchanged).  With
+   * advance, the focus moves on at once to the next field that needs a look,
+   * while the save runs; saves run one after another. */
+  function save(i, inp, advance) {
+    var f = doc.fields[i], name = f.name, value = inp.value;
+    var unchanged = f.value === value && f.reviewed;
+    inp.dataset.orig = value;            /* the blur that follows is not a second change */
+    if (advance) {
+      f.reviewed = true;
+      var t = nextTarget(i);
+      if (t) t.focus();
+    }
+    if (unchanged) return chain;
+    return enqueue(function () {
+      if (document.body.classList.contains('conflict')) return Promise.resolve();
+      return post('fields', { name: name, value: value }).then(function (j) {
+        applyDoc(j.document);
+        flash('Đã lưu: ' + f.label, 'ok');
+      }, function (e) { f.reviewed = false; fail(e); });
+    }).catch(function () {});
+  }
+
+  function approve() {
+    if (!doc.editable) return;
+    var a = document.activeElement;
+    if (a && a.dataset && a.dataset.orig !== undefined && a.value !== a.dataset.orig) {
+      var i = doc.fields.findIndex(function (x) { return x.name === a.name; });
+      if (i >= 0) save(i, a, false);
+    }
+    enqueue(function () {
+      if (document.body.classList.contains('conflict')) return Promise.resolve();
+      return post('approve', {}).then(function (j) {
+        doc = j.document;
+        renderMeta();
+        flash('Đã duyệt. Tài liệu đã được đưa vào hàng đợi ký số.', 'ok');
+        location.assign(j.next ? '/review/' + j.next : '/queue');
+      }, fail);
+    }).catch(function () {});
+  }
+
+  function onFieldKey(ev, i, inp) {
+    if (ev.key === 'Enter' && !ev.ctrlKey && !ev.metaKey && !ev.altKey && !ev.shiftKey) {
+      ev.preventDefault();
+      if (!doc.editable) { var t = nextTarget(i); if (t) t.focus(); return; }
+      save(i, inp, true);
+    }
+  }
+
+  document.addEventListener('keydown', function (ev) {
+    if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); approve(); }
+    else if (ev.key === 'ArrowRight' && ev.ctrlKey) { ev.preventDefault(); location.assign('/review/next?after=' + doc.id); }
+    else if (ev.altKey && ev.key === 'ArrowDown') { ev.preventDefault(); stepPage(1); }
+    else if (ev.altKey && ev.key === 'ArrowUp') { ev.preventDefault(); stepPage(-1); }
+    else if (ev.ctrlKey && (ev.key === '=' || ev.key === '+')) { ev.preventDefault(); setZoom(zoom * 1.25); }
+    else if (ev.ctrlKey && ev.key === '-') { ev.preventDefault(); setZoom(zoom / 1.25); }
+  });
+  $('approve').addEventListener('click', approve);
+  $('skip').addEventListener('click', function () { location.assign('/review/next?after=' + doc.id); });
+  $('prev-page').addEventListener('click', function () { stepPage(-1); });
+  $('next-page').addEventListener('click', function () { stepPage(1); });
+  $('zoom-in').addEventListener('click', function () { setZoom(zoom * 1.25); });
+  $('zoom-out').addEventListener('click', function () { setZoom(zoom / 1.25); });
+  $('doc-type').addEventListener('change', function () {
+    var t = $('doc-type').value;
+    enqueue(function () {
+      return post('type', { doc_type: t }).then(function (j) {
+        applyDoc(j.document);
+        flash('Đã đổi loại văn bản; danh sách trường đã cập nhật.', 'ok');
+      }, fail);
+    }).catch(function () {});
+  });
+  $('page-img').addEventListener('load', drawBox);
+
+  renderMeta();
+  renderRevisions();
+  showPage(doc.pages.length ? doc.pages[0].number : 1);
+  setZoom(1);
+  renderFields(null);
+  window.ancongBusy = function () { return busy; };
+})();
