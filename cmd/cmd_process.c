@@ -329,12 +329,20 @@ int cmd_process(int argc, char **argv, struct cfg *cfg)
     pid_t *pids = NULL;
     int *current = NULL, nworkers, alive = 0, respawns = 0;
     bool opts = true;
+    struct sigaction sa, old_int, old_term;
 
     if (cmd_wants_help(argc, argv)) {
         help();
         return EXIT_OK;
     }
     ocrenv_single_thread();     /* may re-execute us: before any work */
+    /* From here on a stop request is ours to handle: no file is left with
+     * a half-written result, no child keeps running. */
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
     err_init(&e);
     tasks = xcalloc((size_t)argc, sizeof *tasks);
     for (int i = 1; i < argc; i++) {
@@ -407,12 +415,6 @@ int cmd_process(int argc, char **argv, struct cfg *cfg)
     pids = xcalloc((size_t)nworkers, sizeof *pids);
     current = xcalloc((size_t)nworkers, sizeof *current);
 
-    struct sigaction sa, old_int, old_term;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
 
     fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
     for (int w = 0; w < nworkers; w++) {

@@ -2,7 +2,7 @@
  * cmd/cmd_serve.c: `ancong serve`, the master with its role table.
  *
  * Each role is one row: a name, the function its processes run, and how many
- * to start.  Roles whose module is not built in are simply absent.
+ * to start.  The signer joins as a row when signing/ has a role loop.
  */
 #include "cmd/cmds.h"
 
@@ -17,14 +17,8 @@
 #include "workers/master.h"
 #include "workers/ocrenv.h"
 #include "workers/worker.h"
-#if __has_include("watchfolders/watch.h")
 #include "watchfolders/watch.h"
-#define HAVE_WATCH 1
-#endif
-#if __has_include("web/web.h")
 #include "web/web.h"
-#define HAVE_WEB 1
-#endif
 
 static const char usage_line[] =
     "ancong serve [--workers N] [--no-watch] [--no-web] [--metrics-listen HOST:PORT]";
@@ -32,7 +26,7 @@ static const char usage_line[] =
 static volatile sig_atomic_t role_stop;
 static void on_role_stop(int sig) { (void)sig; role_stop = 1; }
 
-static __attribute__((unused)) void role_signals(void)
+static void role_signals(void)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -42,13 +36,12 @@ static __attribute__((unused)) void role_signals(void)
     sigaction(SIGINT, &sa, NULL);
 }
 
-static __attribute__((unused)) void role_error(const char *role, const struct err *e)
+static void role_error(const char *role, const struct err *e)
 {
     char buf[1200], q[1300];
     log_error("role=%s stage=run error=%s", role, log_q(err_text(e, buf, sizeof buf), q, sizeof q));
 }
 
-#ifdef HAVE_WATCH
 static int run_watcher(struct cfg *cfg)
 {
     struct err e;
@@ -60,9 +53,7 @@ static int run_watcher(struct cfg *cfg)
     }
     return 0;
 }
-#endif
 
-#ifdef HAVE_WEB
 static int run_web(struct cfg *cfg)
 {
     struct err e;
@@ -73,7 +64,6 @@ static int run_web(struct cfg *cfg)
     }
     return 0;
 }
-#endif
 
 static int run_worker(struct cfg *cfg)
 {
@@ -119,18 +109,12 @@ int cmd_serve(int argc, char **argv, struct cfg *cfg)
             return cmd_usage_error(usage_line, "unknown argument \"%s\"", argv[i]);
         }
     }
-    (void)watch;
-    (void)web;
     ocrenv_single_thread();     /* the workers inherit it */
-#ifdef HAVE_WATCH
     if (watch)
         roles[nroles++] = (struct master_role){"watcher", run_watcher, 1};
-#endif
     roles[nroles++] = (struct master_role){"worker", run_worker, workers};
-#ifdef HAVE_WEB
     if (web)
         roles[nroles++] = (struct master_role){"web", run_web, 1};
-#endif
 
     err_init(&e);
     /* Start the embedded cluster once, here, rather than racing N children

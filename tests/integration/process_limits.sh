@@ -42,7 +42,9 @@ check "the summary names the failed file" grep -q 'failed: long.tif: processing 
 need pgrep
 "$ANCONG_BIN" process "$D/long.tif" --json-dir "$ANCONG_HOME/sig" 2>"$ANCONG_HOME/sig.err" &
 p=$!
-sleep 3
+# parent, worker and the file's sandbox child: then it is mid-file
+busy() { [ "$(pgrep -f -- "--json-dir $ANCONG_HOME/sig" | wc -l)" -ge 3 ]; }
+check "the run gets to work on the file" wait_for 60 busy
 kill -TERM "$p"
 ended() { ! kill -0 "$p" 2>/dev/null; }
 check "SIGTERM stops ancong process" wait_for 30 ended
