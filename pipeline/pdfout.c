@@ -674,8 +674,6 @@ static void page_content(const struct ocr_page *pg, const struct page_runs *pr,
         bool same_line = i > 0 && r->line >= 0 && pr->r[i - 1].line == r->line;
         if (same_line && x < line_end)
             x = line_end;
-        if (end < x + 0.1 * fs * r->n)
-            end = x + 0.1 * fs * r->n;
         int ncid = r->n;
         bool add_space = next && next->line == r->line && r->line >= 0 && space > 0;
         if (add_space) {
@@ -685,6 +683,11 @@ static void page_content(const struct ocr_page *pg, const struct page_runs *pr,
                 end = nx;
             ncid++;
         }
+        /* At least a quarter em per character: extractors find word breaks
+         * from the gap a space leaves (poppler wants 0.1 em), and OCR boxes
+         * that overlap would otherwise squeeze a word and its space. */
+        if (end - x < 0.25 * fs * ncid)
+            end = x + 0.25 * fs * ncid;
         line_end = end;
         double natural = ncid * fs * CID_WIDTH / 1000.0;
         double tz = 100.0 * (end - x) / natural;

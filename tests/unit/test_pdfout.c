@@ -503,15 +503,16 @@ static void check_hostile(const struct ocr_images *imgs)
     free(txt);
 }
 
-/* Real OCR geometry (an excerpt of a dev corpus page, tests/data/pdfout/):
- * one noisy word makes its line's box reach into the next line, and a
- * diacritic read as its own word overlaps the word it belongs to.  The
- * extracted text must still be the OCR text, in order. */
+/* Real OCR geometry (excerpts of two dev corpus pages, tests/data/pdfout/):
+ * one noisy word makes its line's box reach into the next line; a
+ * diacritic read as its own word overlaps the word it belongs to; a word's
+ * box swallows the next word ("tiến" over "độ").  The extracted text must
+ * still be the OCR text, in order, with its spaces. */
 static void check_real_geometry(void)
 {
     const char *top = getenv("ANCONG_TOP");
     char path[1200], pdf[600], cmd[1300];
-    snprintf(path, sizeof path, "%s/tests/data/pdfout/dev0003-p1-excerpt.tsv", top ? top : ".");
+    snprintf(path, sizeof path, "%s/tests/data/pdfout/ocr-excerpts.tsv", top ? top : ".");
     FILE *f = fopen(path, "r");
     struct ocr_doc doc;
     if (!f || ocr_doc_load(f, &doc) < 0) {
@@ -520,33 +521,41 @@ static void check_real_geometry(void)
         return;
     }
     fclose(f);
-    struct ocr_page *pg = &doc.pages[0];
-    PIX *pix = pixCreate(pg->width_px, pg->height_px, 1);
-    L_COMP_DATA *cid = NULL;
-    pixGenerateCIData(pix, L_G4_ENCODE, 0, 0, &cid);
-    struct ocr_image im = {OCR_IMG_CCITT_G4, cid->datacomp, cid->nbytescomp, pg->width_px,
-                           pg->height_px, 1, 1, pg->dpi};
-    struct ocr_images imgs = {1, &im};
+    struct ocr_image im[2];
+    L_COMP_DATA *cid[2] = {NULL, NULL};
+    for (int p = 0; p < 2 && p < doc.npages; p++) {
+        struct ocr_page *pg = &doc.pages[p];
+        PIX *pix = pixCreate(pg->width_px, pg->height_px, 1);
+        pixGenerateCIData(pix, L_G4_ENCODE, 0, 0, &cid[p]);
+        im[p] = (struct ocr_image){OCR_IMG_CCITT_G4, cid[p]->datacomp, cid[p]->nbytescomp,
+                                   pg->width_px, pg->height_px, 1, 1, pg->dpi};
+        pixDestroy(&pix);
+    }
+    struct ocr_images imgs = {doc.npages, im};
     struct sbuf out = SBUF_INIT;
     struct err e;
     err_init(&e);
-    T_CHECK(pdf_write_searchable(&doc, &imgs, NULL, &out, &e) == 0, "real OCR page written");
+    T_CHECK(doc.npages == 2 && pdf_write_searchable(&doc, &imgs, NULL, &out, &e) == 0,
+            "real OCR pages written");
     snprintf(pdf, sizeof pdf, "%s/real.pdf", tmpdir);
     if ((f = fopen(pdf, "wb"))) {
         fwrite(out.s, 1, out.len, f);
         fclose(f);
     }
     int st;
-    snprintf(cmd, sizeof cmd, "pdftotext -enc UTF-8 '%s' -", pdf);
-    char *txt = run(cmd, &st);
-    char *got = fold_ws(txt), *want = fold_ws(pg->text);
-    T_STREQ(got, want, "overlapping lines and words of real OCR come back in order");
-    free(got);
-    free(want);
-    free(txt);
+    for (int p = 0; p < doc.npages; p++) {
+        /* -raw: the order of the content stream, which is the OCR's order */
+        snprintf(cmd, sizeof cmd, "pdftotext -raw -enc UTF-8 -f %d -l %d '%s' -", p + 1, p + 1, pdf);
+        char *txt = run(cmd, &st);
+        char *got = fold_ws(txt), *want = fold_ws(doc.pages[p].text);
+        T_STREQ(got, want, "real OCR page %d: text comes back in order with its spaces", p + 1);
+        free(got);
+        free(want);
+        free(txt);
+    }
     sbuf_release(&out);
-    l_CIDataDestroy(&cid);
-    pixDestroy(&pix);
+    for (int p = 0; p < 2; p++)
+        l_CIDataDestroy(&cid[p]);
     ocr_doc_release(&doc);
 }
 
