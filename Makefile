@@ -15,6 +15,8 @@ O        ?= build
 DEVELOPER ?= 1
 PKGS     := tesseract lept poppler-glib cairo vips libpq openssl libmicrohttpd \
             libsodium libarchive libutf8proc zbar libqrencode
+PKGS     += libtiff-4
+PKGS     += pangocairo
 PKGS     += zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)

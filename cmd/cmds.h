@@ -18,4 +18,9 @@ int cmd_watch(int argc, char **argv, struct cfg *cfg);
 int cmd_sign(int argc, char **argv, struct cfg *cfg);
 int cmd_verify(int argc, char **argv, struct cfg *cfg);
 
+int cmd_search(int argc, char **argv, struct cfg *cfg);
+int cmd_report(int argc, char **argv, struct cfg *cfg);
+
+int cmd_backfill(int argc, char **argv, struct cfg *cfg);
+
 #endif

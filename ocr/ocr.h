@@ -34,6 +34,7 @@ struct ocr_image {
     int bpc;                /* bits per component: 1 or 8 */
     int ncomp;              /* 1 gray, 3 RGB */
     int dpi;
+    int black_is_1;         /* CCITT G4 only: PDF DecodeParms /BlackIs1 true */
 };
 
 struct ocr_images {

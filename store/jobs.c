@@ -400,6 +400,18 @@ int job_complete(struct store *s, const struct job *j, const char *result_json,
     }
     if (!mine)
         log_warn("job=%lld sha256=%.12s event=late_complete state=%s", j->id, j->sha256, state);
+    if (strcmp(j->kind, "ocr") != 0) {
+        /* Other stages (signing...) record their own outcome; the job is
+         * simply done and the document's OCR result stays as it is. */
+        const char *p[1] = {id};
+        if (sq_cmd(s, "finish the job",
+                   "UPDATE jobs SET state = 'done', lease_until = NULL, last_error = NULL,"
+                   " finished_at = now(), updated_at = now() WHERE id = $1", 1, p, e) < 0 ||
+            sq_commit(s, e) < 0)
+            goto fail;
+        log_info("job=%lld sha256=%.12s event=done kind=%s", j->id, j->sha256, j->kind);
+        return 0;
+    }
     json = json_no_nul(result_json);
     {
         const char *p[3] = {docid, json,

@@ -46,6 +46,16 @@ sql "UPDATE jobs SET state = 'ready', next_run_at = now() WHERE document_id = $d
 "$T" complete ocr w2 "$W/kn.json" >/dev/null 2>&1
 is "$(counts)" "$before" "redoing the job leaves the same rows (documents/pages/fields/cases/jobs)"
 
+# Another stage (signing) completing its job leaves the OCR result alone.
+"$T" enqueue "$d1" sign 0 2>/dev/null
+echo '{}' > "$W/empty.json"
+"$T" complete sign s1 "$W/empty.json" >/dev/null 2>&1
+is "$(sql "SELECT j.state || ':' || d.status || ':' || d.doc_type FROM jobs j JOIN documents d ON d.id = j.document_id WHERE j.kind = 'sign' AND d.id = $d1")" "done:needs_review:kien_nghi" "a sign job completes without touching the OCR result"
+"$T" enqueue "$d1" sign 0 2>/dev/null
+is "$(sql "SELECT state || ':' || attempts || ':' || count(*) OVER () FROM jobs WHERE kind = 'sign' AND document_id = $d1")" "ready:0:1" "enqueueing again resets the one job of that kind"
+sql "DELETE FROM jobs WHERE kind = 'sign'" >/dev/null
+before=$(counts)
+
 # A second document of the same case joins it.
 printf 'qd\n' > "$W/qd.pdf"
 d2=$("$T" ingest "$W/qd.pdf" qd.pdf st01 2>/dev/null | kv document)

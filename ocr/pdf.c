@@ -1,0 +1,447 @@
+/*
+ * ocr/pdf.c: the PDF path (Poppler glib + cairo).
+ *
+ * A page whose text layer holds real text is read from it (source
+ * "text_layer", word boxes from poppler_page_get_text_layout); any other
+ * page is rendered at the configured resolution and OCR'd.  A page never
+ * gets both, so an existing invisible OCR layer is re-used, not doubled.
+ * /Rotate is honoured by Poppler when rendering and laying out text.
+ *
+ * Before rendering, the raw bytes are scanned for image XObjects whose
+ * declared size is over the pixel limit (Poppler would decode them whole).
+ */
+#include "ocr/ocr_int.h"
+
+#include <ctype.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cairo.h>
+#include <poppler.h>
+
+#include "common/str.h"
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+static const unsigned char *memfind(const unsigned char *h, size_t n, const char *needle,
+                                    size_t from)
+{
+    size_t nl = strlen(needle);
+    if (from >= n || nl > n) return NULL;
+    const void *p = memmem(h + from, n - from, needle, nl);
+    return p;
+}
+
+static long read_int_after(const unsigned char *d, size_t n, const unsigned char *p)
+{
+    size_t i = (size_t)(p - d);
+    while (i < n && (d[i] == ' ' || d[i] == '\r' || d[i] == '\n' || d[i] == '\t')) i++;
+    long v = 0;
+    int digits = 0;
+    while (i < n && isdigit(d[i]) && digits < 12) { v = v * 10 + (d[i] - '0'); i++; digits++; }
+    /* "12 0 R" is a reference, not a size we can read here */
+    return digits ? v : -1;
+}
+
+/* Largest image XObject declared in the file (width x height), 0 if none. */
+static double largest_image(const unsigned char *d, size_t n, long *bw, long *bh)
+{
+    double best = 0;
+    size_t pos = 0;
+    const unsigned char *p;
+    while ((p = memfind(d, n, "/Image", pos))) {
+        size_t at = (size_t)(p - d);
+        pos = at + 6;
+        if (pos < n && isalpha(d[pos])) continue;        /* /ImageMask, /ImageB ... */
+        size_t lo = at > 600 ? at - 600 : 0, hi = at + 600 < n ? at + 600 : n;
+        long w = -1, h = -1;
+        const unsigned char *q;
+        if ((q = memfind(d, hi, "/Width", lo))) w = read_int_after(d, hi, q + 6);
+        if ((q = memfind(d, hi, "/Height", lo))) h = read_int_after(d, hi, q + 7);
+        if (w > 0 && h > 0 && (double)w * h > best) {
+            best = (double)w * h;
+            *bw = w;
+            *bh = h;
+        }
+    }
+    return best;
+}
+
+/* Render a page to a 32 bpp PIX at dpi (white background). */
+static PIX *render_page(PopplerPage *page, double wpt, double hpt, int dpi)
+{
+    int W = (int)ceil(wpt * dpi / 72.0), H = (int)ceil(hpt * dpi / 72.0);
+    cairo_surface_t *s;
+    cairo_t *cr;
+    PIX *pix = NULL;
+
+    if (W < 1 || H < 1) return NULL;
+    s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
+    if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(s);
+        return NULL;
+    }
+    cr = cairo_create(s);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_scale(cr, dpi / 72.0, dpi / 72.0);
+    poppler_page_render_for_printing(page, cr);
+    cairo_destroy(cr);
+    cairo_surface_flush(s);
+
+    /* cairo RGB24 is 0x00RRGGBB per native uint32; Leptonica is 0xRRGGBBAA. */
+    unsigned char *src = cairo_image_surface_get_data(s);
+    int stride = cairo_image_surface_get_stride(s);
+    int grey = 1;
+    for (int y = 0; y < H && grey; y += 7) {
+        const uint32_t *row = (const uint32_t *)(src + (size_t)y * stride);
+        for (int x = 0; x < W; x += 3) {
+            uint32_t v = row[x];
+            if (((v >> 16) & 0xff) != ((v >> 8) & 0xff) || ((v >> 8) & 0xff) != (v & 0xff)) {
+                grey = 0;
+                break;
+            }
+        }
+    }
+    pix = pixCreate(W, H, grey ? 8 : 32);
+    if (pix) {
+        for (int y = 0; y < H; y++) {
+            const uint32_t *row = (const uint32_t *)(src + (size_t)y * stride);
+            l_uint32 *line = pixGetData(pix) + (size_t)y * pixGetWpl(pix);
+            if (grey) {
+                for (int x = 0; x < W; x++) SET_DATA_BYTE(line, x, row[x] & 0xff);
+            } else {
+                for (int x = 0; x < W; x++) line[x] = row[x] << 8;
+            }
+        }
+        pixSetResolution(pix, dpi, dpi);
+    }
+    cairo_surface_destroy(s);
+    return pix;
+}
+
+/* Text layer worth using: enough letters/digits, few replacement or
+ * control characters (a font without a Unicode map gives those). */
+static int real_text(const char *t)
+{
+    int good = 0, bad = 0;
+    for (const char *p = t; p && *p;) {
+        gunichar c = g_utf8_get_char_validated(p, -1);
+        if (c == (gunichar)-1 || c == (gunichar)-2) return 0;
+        if (g_unichar_isalnum(c)) good++;
+        else if (c == 0xFFFD || (g_unichar_iscntrl(c) && c != '\n' && c != '\t') ||
+                 (c >= 0xE000 && c <= 0xF8FF)) bad++;
+        p = g_utf8_next_char(p);
+    }
+    return good >= 16 && bad * 10 < good;
+}
+
+/* Words and lines from the text layer, boxes scaled to dpi. */
+static void text_layer_page(PopplerPage *page, const char *text, double scale,
+                            struct ocr_page *pg)
+{
+    PopplerRectangle *rects = NULL;
+    guint nr = 0;
+    int capw = 0, capl = 0, cur_line = -1;
+    struct sbuf word = SBUF_INIT;
+    struct ocr_box wb = { 0 };
+    int have_box = 0;
+
+    poppler_page_get_text_layout(page, &rects, &nr);
+    guint ci = 0;
+    for (const char *p = text;; ci++) {
+        gunichar c = *p ? g_utf8_get_char(p) : 0;
+        int brk = c == 0 || c == '\n' || g_unichar_isspace(c);
+        if (brk && word.len) {
+            char *t = utf8_nfc(word.s);
+            sbuf_reset(&word);
+            if (cur_line < 0) {
+                if (pg->nlines == capl) {
+                    capl = capl ? capl * 2 : 64;
+                    pg->lines = xrealloc(pg->lines, capl * sizeof *pg->lines);
+                }
+                memset(&pg->lines[pg->nlines], 0, sizeof pg->lines[0]);
+                pg->lines[pg->nlines].first_word = pg->nwords;
+                pg->lines[pg->nlines].box = wb;
+                cur_line = pg->nlines++;
+            }
+            if (pg->nwords == capw) {
+                capw = capw ? capw * 2 : 256;
+                pg->words = xrealloc(pg->words, capw * sizeof *pg->words);
+            }
+            struct ocr_word *w = &pg->words[pg->nwords++];
+            w->text = t;
+            w->box = wb;
+            w->conf = 1.0f;
+            w->line = cur_line;
+            struct ocr_line *ln = &pg->lines[cur_line];
+            ln->nwords++;
+            ln->conf = 1.0f;
+            if (wb.x0 < ln->box.x0) ln->box.x0 = wb.x0;
+            if (wb.y0 < ln->box.y0) ln->box.y0 = wb.y0;
+            if (wb.x1 > ln->box.x1) ln->box.x1 = wb.x1;
+            if (wb.y1 > ln->box.y1) ln->box.y1 = wb.y1;
+            have_box = 0;
+        }
+        if (c == 0) break;
+        if (c == '\n') cur_line = -1;
+        if (!brk) {
+            sbuf_add(&word, p, (size_t)(g_utf8_next_char(p) - p));
+            if (ci < nr) {
+                struct ocr_box b = { (int)floor(rects[ci].x1 * scale), (int)floor(rects[ci].y1 * scale),
+                                     (int)ceil(rects[ci].x2 * scale), (int)ceil(rects[ci].y2 * scale) };
+                if (!have_box) { wb = b; have_box = 1; }
+                else {
+                    if (b.x0 < wb.x0) wb.x0 = b.x0;
+                    if (b.y0 < wb.y0) wb.y0 = b.y0;
+                    if (b.x1 > wb.x1) wb.x1 = b.x1;
+                    if (b.y1 > wb.y1) wb.y1 = b.y1;
+                }
+            }
+        }
+        p = g_utf8_next_char(p);
+    }
+    sbuf_release(&word);
+    g_free(rects);
+    /* block ids: a new block where the vertical gap is large */
+    int block = 0;
+    for (int l = 0; l < pg->nlines; l++) {
+        if (l) {
+            int h = pg->lines[l - 1].box.y1 - pg->lines[l - 1].box.y0;
+            if (pg->lines[l].box.y0 - pg->lines[l - 1].box.y1 > h) block++;
+        }
+        pg->lines[l].block = block;
+    }
+    pg->source = OCR_SRC_TEXT_LAYER;
+    pg->ocr_conf = pg->nwords ? 1.0 : 0;
+    ocr_page_rebuild_text(pg);
+}
+
+static void find_sigs(PopplerDocument *pd, const unsigned char *d, size_t n, struct ocr_doc *doc)
+{
+    GList *fields = poppler_document_get_signature_fields(pd);
+    int cnt = (int)g_list_length(fields);
+    size_t sf_pos = 0;
+
+    if (cnt <= 0) {
+        g_list_free_full(fields, g_object_unref);
+        return;
+    }
+    doc->sigs = xcalloc(cnt, sizeof *doc->sigs);
+    for (GList *l = fields; l; l = l->next) {
+        PopplerFormField *f = l->data;
+        struct ocr_sig_info *si = &doc->sigs[doc->nsigs];
+        GError *ge = NULL;
+        PopplerSignatureInfo *info =
+            poppler_form_field_signature_validate_sync(f, 0, NULL, &ge);
+        if (ge) g_error_free(ge);
+        if (info) {
+            const char *nm = poppler_signature_info_get_signer_name(info);
+            if (nm && *nm) si->signer = utf8_sanitize(nm, strlen(nm));
+            GDateTime *dt = poppler_signature_info_get_local_signing_time(info);
+            if (dt) {
+                gchar *iso = g_date_time_format_iso8601(dt);
+                if (iso) si->time = xstrdup(iso);
+                g_free(iso);
+            }
+            poppler_signature_info_free(info);
+        }
+        /* SubFilter is not in the glib API: take the next one in the file. */
+        const unsigned char *p = d ? memfind(d, n, "/SubFilter", sf_pos) : NULL;
+        if (p) {
+            size_t i = (size_t)(p - d) + 10;
+            while (i < n && (d[i] == ' ' || d[i] == '\r' || d[i] == '\n')) i++;
+            if (i < n && d[i] == '/') {
+                size_t j = ++i;
+                while (j < n && j - i < 64 && (isalnum(d[j]) || d[j] == '.' || d[j] == '_' || d[j] == '-')) j++;
+                si->subfilter = xstrndup((const char *)d + i, j - i);
+            }
+            sf_pos = (size_t)(p - d) + 10;
+        }
+        doc->nsigs++;
+    }
+    g_list_free_full(fields, g_object_unref);
+}
+
+int ocr_pdf_file(struct ocr_engine *eng, const char *path, const unsigned char *data,
+                 size_t len, const struct ocr_limits *lim, struct ocr_doc *doc,
+                 struct ocr_images *images, struct err *e)
+{
+    const char *name = base_name(path);
+    PopplerDocument *pd = NULL;
+    GError *ge = NULL;
+    unsigned char *map = NULL;
+    size_t maplen = 0;
+    int rc = -1, n, fd = -1;
+    int truncated = 0;
+    char *uri = NULL;
+
+    /* The raw bytes: limits and facts Poppler's glib API does not give. */
+    if (!data) {
+        struct stat st;
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || fstat(fd, &st) < 0) { err_errno(e, "open", path); goto out; }
+        maplen = (size_t)st.st_size;
+        map = mmap(NULL, maplen, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (map == MAP_FAILED) { map = NULL; err_errno(e, "read", path); goto out; }
+        data = map;
+        len = maplen;
+    }
+    {
+        long bw = 0, bh = 0;
+        double big = largest_image(data, len, &bw, &bh);
+        if (lim->max_pixels > 0 && big > (double)lim->max_pixels) {
+            err_set(e, ERR_LIMIT, "\"%s\" holds an image of %ld x %ld pixels (%.0f megapixels), "
+                    "over the limit of %.0f megapixels", name, bw, bh, big / 1e6,
+                    lim->max_pixels / 1e6);
+            err_hint(e, "Scan at 300 dpi, or raise ocr.max_pixels in ancong.conf if such "
+                     "images are expected.");
+            goto out;
+        }
+        size_t tail = len > 2048 ? len - 2048 : 0;
+        truncated = memfind(data, len, "%%EOF", tail) == NULL;
+    }
+
+    uri = g_filename_to_uri(path, NULL, NULL);
+    if (uri) pd = poppler_document_new_from_file(uri, NULL, &ge);
+    if (!pd) {
+        if (ge && g_error_matches(ge, POPPLER_ERROR, POPPLER_ERROR_ENCRYPTED)) {
+            err_set(e, ERR_INPUT, "\"%s\" is protected by a password", name);
+            err_hint(e, "Ask the sender for a copy without a password (or open it and print "
+                     "it to a new PDF), then drop that copy.");
+        } else {
+            err_set(e, ERR_INPUT, "\"%s\" is a damaged or truncated PDF%s%s%s", name,
+                    ge ? " (" : "", ge ? ge->message : "", ge ? ")" : "");
+            err_hint(e, "Copy or scan the document again; if it came by e-mail, save the "
+                     "attachment again.");
+        }
+        goto out;
+    }
+    doc->encrypted = memfind(data, len, "/Encrypt", 0) != NULL;
+    n = poppler_document_get_n_pages(pd);
+    if (n <= 0) {
+        if (memfind(data, len, "/XFA", 0)) {
+            err_set(e, ERR_INPUT, "\"%s\" is a dynamic XFA form, which is not supported", name);
+            err_hint(e, "Open it in Adobe Reader and print it to a PDF, then drop that PDF.");
+        } else {
+            err_set(e, ERR_INPUT, "\"%s\" has no pages", name);
+            err_hint(e, "Check the file on the scanning station and scan the document again.");
+        }
+        goto out;
+    }
+    if (n > lim->max_pages) {
+        err_set(e, ERR_LIMIT, "\"%s\" has %d pages, over the limit of %d", name, n,
+                lim->max_pages);
+        err_hint(e, "Split the file, or raise ocr.max_pages in ancong.conf.");
+        goto out;
+    }
+    find_sigs(pd, data, len, doc);
+
+    doc->pages = xcalloc(n, sizeof *doc->pages);
+    if (images) images->img = xcalloc(n, sizeof *images->img);
+    int blank_pages = 0;
+    for (int i = 0; i < n; i++) {
+        struct ocr_page *pg = &doc->pages[i];
+        PopplerPage *page = poppler_document_get_page(pd, i);
+        double wpt = 0, hpt = 0;
+        int dpi = lim->render_dpi > 0 ? lim->render_dpi : 300;
+        char *text = NULL;
+        PIX *pix = NULL;
+
+        pg->number = i + 1;
+        doc->npages = i + 1;
+        if (images) images->n = i + 1;
+        if (page) poppler_page_get_size(page, &wpt, &hpt);
+        if (!page || !(wpt >= 1 && hpt >= 1 && wpt < 200 * 72 && hpt < 200 * 72)) {
+            pg->blank = true;
+            pg->text = xstrdup("");
+            pg->dpi = dpi;
+            pg->dpi_source = "metadata";
+            pg->warning = xstrdup("page has no usable size (damaged page tree); treated as blank");
+            blank_pages++;
+            if (page) g_object_unref(page);
+            continue;
+        }
+        double px = (wpt * dpi / 72.0) * (hpt * dpi / 72.0);
+        if (lim->max_pixels > 0 && px > (double)lim->max_pixels) {
+            dpi = (int)floor(dpi * sqrt((double)lim->max_pixels / px));
+            if (dpi < 10) dpi = 10;
+            pg->warning = xstrdup("page is very large; rendered at a lower resolution");
+        }
+        text = poppler_page_get_text(page);
+        if (text && real_text(text)) {
+            double scale = dpi / 72.0;
+            pg->width_px = (int)ceil(wpt * scale);
+            pg->height_px = (int)ceil(hpt * scale);
+            pg->dpi = dpi;
+            pg->dpi_source = "metadata";
+            text_layer_page(page, text, scale, pg);
+            if (ocr_prep_opts()->layout) ocr_layout_order(pg);
+            if (images) {
+                pix = render_page(page, wpt, hpt, dpi);
+                if (!pix || ocr_image_encode(pix, dpi, &images->img[i], e) < 0) {
+                    if (!err_is_set(e))
+                        err_set(e, ERR_INTERNAL, "\"%s\": page %d could not be rendered", name, i + 1);
+                    g_free(text);
+                    g_object_unref(page);
+                    pixDestroy(&pix);
+                    goto out;
+                }
+            }
+        } else {
+            struct ocr_src src = { 0 };
+            pix = render_page(page, wpt, hpt, dpi);
+            if (!pix) {
+                err_set(e, ERR_INPUT, "\"%s\": page %d could not be rendered", name, i + 1);
+                err_hint(e, "Open the PDF on the scanning station to check it, then scan "
+                         "the document again.");
+                g_free(text);
+                g_object_unref(page);
+                goto out;
+            }
+            src.pix = pix;
+            src.dpi = dpi;
+            src.dpi_source = "metadata";
+            if (ocr_page_from_pix(eng, &src, pg, images ? &images->img[i] : NULL, e) < 0) {
+                err_prefix(e, "\"%s\": ", name);
+                g_free(text);
+                g_object_unref(page);
+                pixDestroy(&pix);
+                goto out;
+            }
+            if (pg->blank) blank_pages++;
+        }
+        if (truncated && !pg->warning)
+            pg->warning = xstrdup("the PDF is truncated (no end-of-file marker); this page may be incomplete");
+        pixDestroy(&pix);
+        g_free(text);
+        g_object_unref(page);
+    }
+    if (blank_pages == n && memfind(data, len, "/XFA", 0)) {
+        err_set(e, ERR_INPUT, "\"%s\" is a dynamic XFA form, which is not supported", name);
+        err_hint(e, "Open it in Adobe Reader and print it to a PDF, then drop that PDF.");
+        goto out;
+    }
+    if (truncated && blank_pages == n) {
+        err_set(e, ERR_INPUT, "\"%s\" is a truncated PDF: nothing on its pages could be read", name);
+        err_hint(e, "Copy or scan the document again.");
+        goto out;
+    }
+    rc = 0;
+out:
+    if (ge) g_error_free(ge);
+    g_free(uri);
+    if (pd) g_object_unref(pd);
+    if (map) munmap(map, maplen);
+    if (fd >= 0) close(fd);
+    return rc;
+}
