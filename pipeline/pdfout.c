@@ -751,7 +751,8 @@ static int put_image(struct pdfw *w, int n, const struct ocr_image *im, int pno,
             goto out;
         }
         sbuf_printf(&d, " /BitsPerComponent 1 /Filter /CCITTFaxDecode /DecodeParms "
-                    "<< /K -1 /Columns %d /Rows %d /BlackIs1 false >>", im->width, im->height);
+                    "<< /K -1 /Columns %d /Rows %d /BlackIs1 %s >>", im->width, im->height,
+                    im->black_is_1 ? "true" : "false");
         break;
     case OCR_IMG_FLATE:
         if ((im->bpc != 1 && im->bpc != 8) || (im->bpc == 1 && im->ncomp != 1)

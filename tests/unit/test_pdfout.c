@@ -559,6 +559,43 @@ static void check_real_geometry(void)
     ocr_doc_release(&doc);
 }
 
+/* A G4 stream whose coded black runs are the paper (as in a MinIsBlack
+ * TIFF) renders right when black_is_1 says so. */
+static void check_black_is_1(PIX *pix1, const struct ocr_page *pg)
+{
+    PIX *inv = pixInvert(NULL, pix1);
+    L_COMP_DATA *cid = NULL;
+    pixGenerateCIData(inv, L_G4_ENCODE, 0, 0, &cid);
+    struct ocr_image im = {OCR_IMG_CCITT_G4, cid->datacomp, cid->nbytescomp, W, H, 1, 1, DPI, 1};
+    struct ocr_images imgs = {1, &im};
+    struct ocr_page one = *pg;
+    one.number = 1;
+    struct ocr_doc doc = {.npages = 1, .pages = &one};
+    struct sbuf out = SBUF_INIT;
+    struct err e;
+    err_init(&e);
+    char pdf[600], cmd[1300], pgm[600];
+    snprintf(pdf, sizeof pdf, "%s/inv.pdf", tmpdir);
+    FILE *f;
+    if (pdf_write_searchable(&doc, &imgs, NULL, &out, &e) == 0 && (f = fopen(pdf, "wb"))) {
+        fwrite(out.s, 1, out.len, f);
+        fclose(f);
+    }
+    int st;
+    snprintf(cmd, sizeof cmd, "pdftoppm -r 75 -gray '%s' '%s/inv' 2>&1", pdf, tmpdir);
+    free(run(cmd, &st));
+    snprintf(pgm, sizeof pgm, "%s/inv-1.pgm", tmpdir);
+    const struct tline *l0 = &page_lines[1][0];
+    int in = pgm_at(pgm, (l0->x0 + 10) / 4, (l0->y0 + l0->h / 2) / 4);
+    int paper = pgm_at(pgm, 5, (H - 20) / 4);
+    T_CHECK(in >= 0 && in < 80 && paper > 200,
+            "a G4 image with black_is_1 renders with the right polarity (bar %d, paper %d)",
+            in, paper);
+    sbuf_release(&out);
+    l_CIDataDestroy(&cid);
+    pixDestroy(&inv);
+}
+
 int main(void)
 {
     const char *tools[] = {"pdftotext", "pdftoppm", "pdfinfo", "pdffonts", "qpdf"};
@@ -580,11 +617,14 @@ int main(void)
     doc.pages = xcalloc(NPAGES, sizeof *doc.pages);
     imgs.n = NPAGES;
     imgs.img = xcalloc(NPAGES, sizeof *imgs.img);
+    PIX *keep_g4 = NULL;
     for (int p = 0; p < NPAGES; p++) {
         PIX *pix = pixCreate(W, H, 1);
         pixSetResolution(pix, DPI, DPI);
         build_page(&doc.pages[p], p, pix);
         encode_page(p, pix, &imgs.img[p]);
+        if (p == 1)
+            keep_g4 = pixClone(pix);
         pixDestroy(&pix);
     }
 
@@ -632,6 +672,8 @@ int main(void)
     check_errors(&doc, &imgs);
     check_hostile(&imgs);
     check_real_geometry();
+    check_black_is_1(keep_g4, &doc.pages[1]);
+    pixDestroy(&keep_g4);
 
     sbuf_release(&out);
     images_free(&imgs);
