@@ -17,6 +17,7 @@ int cmd_status(int argc, char **argv, struct cfg *cfg);
 int cmd_watch(int argc, char **argv, struct cfg *cfg);
 int cmd_sign(int argc, char **argv, struct cfg *cfg);
 int cmd_verify(int argc, char **argv, struct cfg *cfg);
+int cmd_signer(int argc, char **argv, struct cfg *cfg);
 
 int cmd_search(int argc, char **argv, struct cfg *cfg);
 int cmd_report(int argc, char **argv, struct cfg *cfg);
