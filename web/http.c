@@ -179,19 +179,96 @@ static void serve_static(struct web_req *r, struct web_resp *p)
 
 /* ---- health ------------------------------------------------------------------ */
 
+/* The watcher's state file ($ANCONG_HOME/run/watch.status, key=value lines
+ * written by watchfolders/), copied into the health answer so that a paused
+ * intake (database down, disk full) shows here with its reason.  Returns the
+ * number of lines kept (0: no watcher has run in this ANCONG_HOME); *state
+ * is its state, or "stale" when a watcher left "ok" behind and stopped
+ * rewriting the file (it died). */
+#define INTAKE_MAX 24
+static int intake_read(const struct cfg *c, struct kv *kv, char *state, size_t n)
+{
+    char path[1024], line[1024];
+    cfg_path(c, path, sizeof path, "run/watch.status");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    struct stat sb;
+    bool stale = fstat(fileno(f), &sb) == 0 && time(NULL) - sb.st_mtime > 120;
+    int k = 0;
+    snprintf(state, n, "unknown");
+    while (k < INTAKE_MAX && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = 0;
+        char *eq = strchr(line, '=');
+        if (!eq || eq == line)
+            continue;
+        *eq = 0;
+        if (strcmp(line, "state") == 0)
+            snprintf(state, n, "%s", eq + 1);
+        kv[k].k = xstrdup(line);
+        kv[k].v = utf8_sanitize(eq + 1, strlen(eq + 1));
+        k++;
+    }
+    fclose(f);
+    if (stale && strcmp(state, "ok") == 0)
+        snprintf(state, n, "stale");
+    return k;
+}
+
+/* GET /healthz: 200 when the database answers and intake (if a watcher runs
+ * in this ANCONG_HOME) is taking files; 503 saying why otherwise.  No
+ * session needed, nothing secret in it. */
 static void healthz(struct web_req *r, struct web_resp *p)
 {
+    long long nr = 0, ready = 0, running = 0;
     bool db_ok = false;
     if (r->db) {
-        PGresult *res = PQexec(r->db, "SELECT 1");
-        db_ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+        PGresult *res = PQexec(r->db,
+            "SELECT (SELECT count(*) FROM documents WHERE status = 'needs_review'), "
+            "       (SELECT count(*) FROM jobs WHERE state = 'ready'), "
+            "       (SELECT count(*) FROM jobs WHERE state = 'running')");
+        db_ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+        if (db_ok) {
+            nr = atoll(PQgetvalue(res, 0, 0));
+            ready = atoll(PQgetvalue(res, 0, 1));
+            running = atoll(PQgetvalue(res, 0, 2));
+        }
         PQclear(res);
     }
-    p->status = db_ok ? 200 : 503;
-    p->ctype = "application/json; charset=utf-8";
+    struct kv kv[INTAKE_MAX];
+    char state[64];
+    int nkv = intake_read(r->cfg, kv, state, sizeof state);
+    bool intake_ok = nkv == 0 || strcmp(state, "ok") == 0;
+
     sbuf_reset(&p->body);
-    sbuf_printf(&p->body, "{\"status\":\"%s\",\"database\":\"%s\"}", db_ok ? "ok" : "unavailable",
-                db_ok ? "ok" : "unreachable");
+    struct json j;
+    json_init(&j, &p->body, false);
+    json_obj_begin(&j);
+    json_key(&j, "status");
+    json_str(&j, !db_ok ? "database_unreachable" : !intake_ok ? "intake_paused" : "ok");
+    json_key(&j, "database");
+    json_str(&j, db_ok ? "ok" : "unreachable");
+    if (db_ok) {
+        json_key(&j, "needs_review"); json_int(&j, nr);
+        json_key(&j, "jobs_ready"); json_int(&j, ready);
+        json_key(&j, "jobs_running"); json_int(&j, running);
+    }
+    if (nkv) {
+        json_key(&j, "intake");
+        json_obj_begin(&j);
+        json_key(&j, "health");
+        json_str(&j, state);
+        for (int i = 0; i < nkv; i++) {
+            json_key(&j, kv[i].k);
+            json_str(&j, kv[i].v);
+            free(kv[i].k);
+            free(kv[i].v);
+        }
+        json_obj_end(&j);
+    }
+    json_obj_end(&j);
+    p->status = db_ok && intake_ok ? 200 : 503;
+    p->ctype = "application/json; charset=utf-8";
 }
 
 /* ---- routing ------------------------------------------------------------------ */
@@ -258,6 +335,7 @@ static void route(struct web_req *r, struct web_resp *p)
     if (strcmp(path, "/logout") == 0 && post) { sess_logout(r, p); return; }
     if (strcmp(path, "/") == 0 && get) { web_redirect(p, "/queue"); return; }
     if (strcmp(path, "/queue") == 0 && get) { queue_page(r, p); return; }
+    if (strcmp(path, "/search") == 0 && get) { search_page(r, p); return; }
     if (strcmp(path, "/review/next") == 0 && get) { review_next(r, p); return; }
 
     char idbuf[32], rest[64];

@@ -248,6 +248,21 @@ async function main() {
     expect(st === 403, 'status ' + st);
   });
 
+  await check('the search box finds text without diacritics, only in the user\'s province', async () => {
+    await p.goto(BASE + '/queue');
+    await p.fill('form.topsearch input', 'khac phuc vi pham');
+    await Promise.all([p.waitForNavigation(), p.press('form.topsearch input', 'Enter')]);
+    const t = await p.textContent('#search-results');
+    expect(t.includes('kien_nghi_0007.pdf'), 'Hà Nội hit missing: ' + t);
+    await shot(p, '09-search');
+    await p.goto(BASE + '/search?q=' + encodeURIComponent('bi mat cua tinh khac'));
+    expect(await p.isVisible('#search-empty'), 'another province\'s text was found');
+    const r = await p.goto(BASE + '/search?q=' + encodeURIComponent("' OR 1=1; DROP TABLE pages; --"));
+    expect(r.status() === 200, 'status ' + r.status());
+    await p.goto(BASE + '/search?q=' + encodeURIComponent('<script>window.__pwned=1</script>'));
+    expect(await p.evaluate(() => window.__pwned === undefined), 'a script ran from the search box');
+  });
+
   await check('logging out ends the session', async () => {
     await two.page.goto(BASE + '/queue');
     await Promise.all([two.page.waitForNavigation(), two.page.click('header form button')]);

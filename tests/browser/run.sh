@@ -63,7 +63,15 @@ at_exit "kill $WEB_PID; wait $WEB_PID"
 BASE="http://127.0.0.1:$PORT"
 if wait_for 30 curl -fsS "$BASE/healthz" -o /dev/null; then ok "ancong web answers /healthz"
 else not_ok "ancong web answers /healthz" "$(tail -5 "$ANCONG_HOME/web.log")"; exit 1; fi
-is "$(curl -s "$BASE/healthz")" '{"status":"ok","database":"ok"}' "/healthz reports the database"
+is "$(curl -s "$BASE/healthz" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["status"], d["database"], d["needs_review"])')" \
+   "ok ok 4" "/healthz reports the database and the review queue"
+# A paused intake (the watcher's state file) makes the health check fail, with the reason.
+mkdir -p "$ANCONG_HOME/run"
+printf 'state=disk_full\nreason=only 12 MB free on /srv/ancong\npending=3\n' >"$ANCONG_HOME/run/watch.status"
+is "$(curl -s -o "$ANCONG_HOME/h.json" -w '%{http_code}' "$BASE/healthz")" 503 "/healthz is 503 while intake is paused"
+is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["status"], d["intake"]["health"], d["intake"]["reason"])' "$ANCONG_HOME/h.json")" \
+   "intake_paused disk_full only 12 MB free on /srv/ancong" "/healthz says why intake is paused"
+rm -f "$ANCONG_HOME/run/watch.status"
 is "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/api/documents/$A")" 401 "the API without a session is 401"
 is "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/queue")" 303 "a page without a session redirects to the login"
 
