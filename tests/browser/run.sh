@@ -96,6 +96,12 @@ is "$(curl -s -b "$ANCONG_HOME/qn.jar" "$BASE/queue" | grep -o 'class="doc"' | w
 is "$(curl -s -b "$ANCONG_HOME/qn.jar" -o /dev/null -w '%{http_code}' -X POST -H 'Origin: http://evil.example' \
       --data 'version=1' "$BASE/api/documents/$C/approve")" 403 "a change from another origin is refused"
 
+kill -HUP "$WEB_PID"
+if wait_for 20 grep -q 'msg=reloaded' "$ANCONG_HOME/web.log" && kill -0 "$WEB_PID" 2>/dev/null &&
+   curl -fsS "$BASE/healthz" -o /dev/null; then
+    ok "SIGHUP reloads the web settings and the server keeps running"
+else not_ok "SIGHUP reloads the web settings and the server keeps running" "$(tail -3 "$ANCONG_HOME/web.log")"; fi
+
 SHOTS="$ANCONG_TEST_OUT/screenshots"
 mkdir -p "$SHOTS"
 DOC_A=$A DOC_B=$B DOC_C=$C DOC_D=$D BASE=$BASE PASS=$T_PASS SHOTS=$SHOTS \
