@@ -513,13 +513,17 @@ static void handle_event(struct watcher *w, const struct inotify_event *ev, int6
     if (!S_ISREG(st.st_mode) || (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO))) {
         see_entry(w, path, ev->name, &st, station_of(d), d->depth + 1, now);
         struct watch_file *f = watch_tab_get(w->tab, path, NULL, false, now);
-        if (f)
+        if (f) {
             f->writing = false;            /* closed, or renamed in whole */
+            if (ev->mask & IN_MOVED_TO)
+                f->renamed = true;
+        }
         return;
     }
     /* IN_CREATE or IN_MODIFY of a regular file: someone is writing it. */
     struct watch_file *f = watch_tab_get(w->tab, path, station_of(d), true, now);
     f->writing = true;
+    f->renamed = false;
     f->changed_ms = now;
     w->status_dirty = true;
 }
@@ -693,6 +697,7 @@ out:
 
 struct ready_scan {
     int64_t now, stable_ms, empty_ms, next_due;
+    bool trust_rename;
     size_t refused;
     char **paths;
     bool *empty;
@@ -703,7 +708,7 @@ static bool collect_ready(struct watch_file *f, void *arg)
 {
     struct ready_scan *r = arg;
     int64_t due;
-    enum watch_verdict v = watch_file_judge(f, r->now, r->stable_ms, r->empty_ms, &due);
+    enum watch_verdict v = watch_file_judge2(f, r->now, r->stable_ms, r->empty_ms, r->trust_rename, &due);
 
     r->refused += f->refused;
     if (v == WATCH_WAIT) {
@@ -725,7 +730,8 @@ static bool collect_ready(struct watch_file *f, void *arg)
 static int64_t take_ready(struct watcher *w, int64_t now)
 {
     struct ready_scan r = {now, (int64_t)w->c->watch_stable_s * 1000,
-                           (int64_t)w->c->watch_empty_s * 1000, INT64_MAX, 0, NULL, NULL, 0, 0};
+                           (int64_t)w->c->watch_empty_s * 1000, INT64_MAX, w->c->watch_trust_rename,
+                           0, NULL, NULL, 0, 0};
 
     watch_tab_each(w->tab, collect_ready, &r);
     if (r.refused != w->n_refused)
@@ -810,6 +816,7 @@ static void reload(struct watcher *w, struct cfg *cur, int64_t now)
     cur->watch_stable_s = n.watch_stable_s;
     cur->watch_empty_s = n.watch_empty_s;
     cur->watch_min_free_mb = n.watch_min_free_mb;
+    cur->watch_trust_rename = n.watch_trust_rename;
     memcpy(cur->log_level, n.log_level, sizeof cur->log_level);
     if (log_level_parse(cur->log_level, &l) == 0)
         log_set_level(l);

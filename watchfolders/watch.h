@@ -30,8 +30,8 @@
  * an error: the watcher waits for it.  SIGIO is ignored in this process (the
  * open-for-writing check uses file leases).  SIGHUP is handled: it reloads
  * the configuration file and applies watch.rescan_s, watch.stable_s,
- * watch.empty_s, watch.min_free_mb and log.level (watch.inotify needs a
- * restart); a bad file keeps the old values.  c is copied; the caller's
+ * watch.empty_s, watch.trust_rename, watch.min_free_mb and log.level
+ * (watch.inotify needs a restart); a bad file keeps the old values.  c is copied; the caller's
  * struct is not changed.
  *
  * Returns 0 after a stop request, -1 with e set when it cannot start at all
