@@ -682,8 +682,9 @@ static enum take_rc take(struct watcher *w, struct watch_file *f, bool empty, in
         watch_tab_del(w->tab, f->path);
         f = NULL;
     } else {
-        log_warn("stage=intake file=%s msg=\"changed while it was being stored; kept for another "
-                 "look\"", log_q(f->path, q, sizeof q));
+        log_warn("stage=intake doc=%lld file=%s msg=\"changed or replaced while it was being stored; "
+                 "the stored copy is document %lld, the file stays for another look\"",
+                 res.document_id, log_q(f->path, q, sizeof q), res.document_id);
     }
     w->status_dirty = true;
     rc = TAKE_DONE;
