@@ -226,6 +226,43 @@ static void text_layer_page(PopplerPage *page, const char *text, double scale,
     ocr_page_rebuild_text(pg);
 }
 
+/* Text shown in filled form fields is part of the page's text: put each
+ * text field's value in as a line, at its place from the top. */
+static void add_form_text(PopplerPage *page, double hpt, double scale, struct ocr_page *pg)
+{
+    GList *map = poppler_page_get_form_field_mapping(page);
+    for (GList *l = map; l; l = l->next) {
+        PopplerFormFieldMapping *m = l->data;
+        if (poppler_form_field_get_field_type(m->field) != POPPLER_FORM_FIELD_TEXT) continue;
+        gchar *v = poppler_form_field_text_get_text(m->field);
+        if (!v || !*v) { g_free(v); continue; }
+        char *t = utf8_sanitize(v, strlen(v));
+        g_free(v);
+        str_squash(t);
+        if (!*t || (pg->text && strstr(pg->text, t))) { free(t); continue; }
+        struct ocr_box b = { (int)floor(m->area.x1 * scale), (int)floor((hpt - m->area.y2) * scale),
+                             (int)ceil(m->area.x2 * scale), (int)ceil((hpt - m->area.y1) * scale) };
+        /* insert before the first line that starts lower */
+        int at = 0;
+        while (at < pg->nlines && pg->lines[at].box.y0 <= b.y0) at++;
+        int fw = at < pg->nlines ? pg->lines[at].first_word : pg->nwords;
+        pg->words = xrealloc(pg->words, (pg->nwords + 1) * sizeof *pg->words);
+        memmove(pg->words + fw + 1, pg->words + fw, (pg->nwords - fw) * sizeof *pg->words);
+        pg->words[fw] = (struct ocr_word){ utf8_nfc(t), b, 1.0f, at };
+        free(t);
+        pg->nwords++;
+        pg->lines = xrealloc(pg->lines, (pg->nlines + 1) * sizeof *pg->lines);
+        memmove(pg->lines + at + 1, pg->lines + at, (pg->nlines - at) * sizeof *pg->lines);
+        pg->lines[at] = (struct ocr_line){ NULL, b, 1.0f, fw, 1,
+                                           at ? pg->lines[at - 1].block : 0 };
+        pg->nlines++;
+        for (int k = at + 1; k < pg->nlines; k++) pg->lines[k].first_word++;
+        for (int w = fw + 1; w < pg->nwords; w++) pg->words[w].line++;
+        ocr_page_rebuild_text(pg);
+    }
+    poppler_page_free_form_field_mapping(map);
+}
+
 static void find_sigs(PopplerDocument *pd, const unsigned char *d, size_t n, struct ocr_doc *doc)
 {
     GList *fields = poppler_document_get_signature_fields(pd);
@@ -327,6 +364,17 @@ int ocr_pdf_file(struct ocr_engine *eng, const char *path, const unsigned char *
         goto out;
     }
     doc->encrypted = memfind(data, len, "/Encrypt", 0) != NULL;
+    {
+        /* A dynamic XFA form: its pages are a "please wait" placeholder. */
+        const unsigned char *q = memfind(data, len, "/NeedsRendering", 0);
+        size_t i = q ? (size_t)(q - data) + 15 : len;
+        while (i < len && (data[i] == ' ' || data[i] == '\r' || data[i] == '\n')) i++;
+        if (i + 4 <= len && !memcmp(data + i, "true", 4)) {
+            err_set(e, ERR_INPUT, "\"%s\" is a dynamic XFA form, which is not supported", name);
+            err_hint(e, "Open it in Adobe Reader and print it to a PDF, then drop that PDF.");
+            goto out;
+        }
+    }
     n = poppler_document_get_n_pages(pd);
     if (n <= 0) {
         if (memfind(data, len, "/XFA", 0)) {
@@ -385,6 +433,7 @@ int ocr_pdf_file(struct ocr_engine *eng, const char *path, const unsigned char *
             pg->dpi = dpi;
             pg->dpi_source = "metadata";
             text_layer_page(page, text, scale, pg);
+            add_form_text(page, hpt, scale, pg);
             if (ocr_prep_opts()->layout) ocr_layout_order(pg);
             if (images) {
                 pix = render_page(page, wpt, hpt, dpi);
