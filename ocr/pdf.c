@@ -146,71 +146,90 @@ static int real_text(const char *t)
 }
 
 /* Words and lines from the text layer, boxes scaled to dpi. */
+struct tl_ctx {
+    struct ocr_page *pg;
+    int capw, capl, cur_line;
+    struct sbuf word;
+    struct ocr_box wb;
+    int have_box;
+};
+
+static void tl_flush(struct tl_ctx *c)
+{
+    struct ocr_page *pg = c->pg;
+    if (!c->word.len) return;
+    char *t = utf8_nfc(c->word.s);
+    sbuf_reset(&c->word);
+    if (c->cur_line < 0) {
+        if (pg->nlines == c->capl) {
+            c->capl = c->capl ? c->capl * 2 : 64;
+            pg->lines = xrealloc(pg->lines, c->capl * sizeof *pg->lines);
+        }
+        memset(&pg->lines[pg->nlines], 0, sizeof pg->lines[0]);
+        pg->lines[pg->nlines].first_word = pg->nwords;
+        pg->lines[pg->nlines].box = c->wb;
+        c->cur_line = pg->nlines++;
+    }
+    if (pg->nwords == c->capw) {
+        c->capw = c->capw ? c->capw * 2 : 256;
+        pg->words = xrealloc(pg->words, c->capw * sizeof *pg->words);
+    }
+    struct ocr_word *w = &pg->words[pg->nwords++];
+    w->text = t;
+    w->box = c->wb;
+    w->conf = 1.0f;
+    w->line = c->cur_line;
+    struct ocr_line *ln = &pg->lines[c->cur_line];
+    ln->nwords++;
+    ln->conf = 1.0f;
+    if (c->wb.x0 < ln->box.x0) ln->box.x0 = c->wb.x0;
+    if (c->wb.y0 < ln->box.y0) ln->box.y0 = c->wb.y0;
+    if (c->wb.x1 > ln->box.x1) ln->box.x1 = c->wb.x1;
+    if (c->wb.y1 > ln->box.y1) ln->box.y1 = c->wb.y1;
+    c->have_box = 0;
+}
+
 static void text_layer_page(PopplerPage *page, const char *text, double scale,
                             struct ocr_page *pg)
 {
     PopplerRectangle *rects = NULL;
-    guint nr = 0;
-    int capw = 0, capl = 0, cur_line = -1;
-    struct sbuf word = SBUF_INIT;
-    struct ocr_box wb = { 0 };
-    int have_box = 0;
+    guint nr = 0, ci = 0;
+    struct tl_ctx c = { pg, 0, 0, -1, SBUF_INIT, { 0, 0, 0, 0 }, 0 };
 
     poppler_page_get_text_layout(page, &rects, &nr);
-    guint ci = 0;
-    for (const char *p = text;; ci++) {
-        gunichar c = *p ? g_utf8_get_char(p) : 0;
-        int brk = c == 0 || c == '\n' || g_unichar_isspace(c);
-        if (brk && word.len) {
-            char *t = utf8_nfc(word.s);
-            sbuf_reset(&word);
-            if (cur_line < 0) {
-                if (pg->nlines == capl) {
-                    capl = capl ? capl * 2 : 64;
-                    pg->lines = xrealloc(pg->lines, capl * sizeof *pg->lines);
-                }
-                memset(&pg->lines[pg->nlines], 0, sizeof pg->lines[0]);
-                pg->lines[pg->nlines].first_word = pg->nwords;
-                pg->lines[pg->nlines].box = wb;
-                cur_line = pg->nlines++;
-            }
-            if (pg->nwords == capw) {
-                capw = capw ? capw * 2 : 256;
-                pg->words = xrealloc(pg->words, capw * sizeof *pg->words);
-            }
-            struct ocr_word *w = &pg->words[pg->nwords++];
-            w->text = t;
-            w->box = wb;
-            w->conf = 1.0f;
-            w->line = cur_line;
-            struct ocr_line *ln = &pg->lines[cur_line];
-            ln->nwords++;
-            ln->conf = 1.0f;
-            if (wb.x0 < ln->box.x0) ln->box.x0 = wb.x0;
-            if (wb.y0 < ln->box.y0) ln->box.y0 = wb.y0;
-            if (wb.x1 > ln->box.x1) ln->box.x1 = wb.x1;
-            if (wb.y1 > ln->box.y1) ln->box.y1 = wb.y1;
-            have_box = 0;
+    for (const char *p = text; *p; p = g_utf8_next_char(p), ci++) {
+        gunichar ch = g_utf8_get_char(p);
+        if (ch == '\n' || g_unichar_isspace(ch)) {
+            tl_flush(&c);
+            if (ch == '\n') c.cur_line = -1;
+            continue;
         }
-        if (c == 0) break;
-        if (c == '\n') cur_line = -1;
-        if (!brk) {
-            sbuf_add(&word, p, (size_t)(g_utf8_next_char(p) - p));
-            if (ci < nr) {
-                struct ocr_box b = { (int)floor(rects[ci].x1 * scale), (int)floor(rects[ci].y1 * scale),
-                                     (int)ceil(rects[ci].x2 * scale), (int)ceil(rects[ci].y2 * scale) };
-                if (!have_box) { wb = b; have_box = 1; }
-                else {
-                    if (b.x0 < wb.x0) wb.x0 = b.x0;
-                    if (b.y0 < wb.y0) wb.y0 = b.y0;
-                    if (b.x1 > wb.x1) wb.x1 = b.x1;
-                    if (b.y1 > wb.y1) wb.y1 = b.y1;
-                }
+        struct ocr_box b = c.wb;
+        int hb = 0;
+        if (ci < nr) {
+            b = (struct ocr_box){ (int)floor(rects[ci].x1 * scale), (int)floor(rects[ci].y1 * scale),
+                                  (int)ceil(rects[ci].x2 * scale), (int)ceil(rects[ci].y2 * scale) };
+            hb = 1;
+            /* Poppler may glue two cells of a row into one "word" with no
+             * space: break where the next glyph is far from the last one. */
+            int h = b.y1 - b.y0;
+            if (c.word.len && c.have_box && h > 0 &&
+                (b.x0 - c.wb.x1 > h * 8 / 10 || b.x0 - c.wb.x1 < -2 * h))
+                tl_flush(&c);
+        }
+        sbuf_add(&c.word, p, (size_t)(g_utf8_next_char(p) - p));
+        if (hb) {
+            if (!c.have_box) { c.wb = b; c.have_box = 1; }
+            else {
+                if (b.x0 < c.wb.x0) c.wb.x0 = b.x0;
+                if (b.y0 < c.wb.y0) c.wb.y0 = b.y0;
+                if (b.x1 > c.wb.x1) c.wb.x1 = b.x1;
+                if (b.y1 > c.wb.y1) c.wb.y1 = b.y1;
             }
         }
-        p = g_utf8_next_char(p);
     }
-    sbuf_release(&word);
+    tl_flush(&c);
+    sbuf_release(&c.word);
     g_free(rects);
     /* block ids: a new block where the vertical gap is large */
     int block = 0;
