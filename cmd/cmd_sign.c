@@ -62,7 +62,9 @@ int cmd_sign(int argc, char **argv, struct cfg *cfg)
     }
     err_init(&e);
     sig_opts_from_cfg(&o, cfg);
-    crls = calloc((size_t)argc + 1, sizeof *crls);
+    crls = calloc((size_t)argc + 17, sizeof *crls);
+    for (int k = 0; k < o.ncrl; k++)       /* sign.crl from the configuration */
+        crls[ncrl++] = o.crl_files[k];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -119,6 +121,8 @@ int cmd_sign(int argc, char **argv, struct cfg *cfg)
             o.tsa_url = NULL;
         } else if (!strcmp(a, "--stamp")) {
             o.stamp = true;
+        } else if (!strcmp(a, "--no-stamp")) {
+            o.stamp = false;
         } else if (!strcmp(a, "--json")) {
             json = true;
         } else if (a[0] == '-' && a[1]) {

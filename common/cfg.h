@@ -22,6 +22,8 @@ struct cfg {
     char db_pg_bindir[512];   /* PostgreSQL server programs; "" = found automatically */
     char intake_unit[64];     /* unit code of stations created on first drop */
     int  workers;             /* 0 = one per core */
+    int  serve_stop_timeout_s;   /* serve: TERM, then KILL after this */
+    char serve_metrics_listen[128]; /* serve: "host:port" for /healthz, /metrics; "" = off */
     char log_level[16];
 
     /* ocr */
@@ -46,6 +48,7 @@ struct cfg {
     int  watch_empty_s;       /* an empty file must stay empty this long before it fails */
     bool watch_inotify;       /* false: rescans only (network shares) */
     long watch_min_free_mb;   /* pause intake below this much free space */
+    bool watch_trust_rename;  /* a file renamed into place needs no stability window */
     int  job_max_attempts;
     int  job_lease_s;
     int  job_backoff_s;
@@ -64,6 +67,11 @@ struct cfg {
     char sign_chain[512];
     bool sign_allow_bb;       /* TSA unreachable: fall back to B-B */
     char sign_name[256];      /* visible stamp: agency / officer name */
+    char sign_unit[256];      /* visible stamp: unit line */
+    char sign_copy_type[128]; /* visible stamp: first line ("Bản sao điện tử") */
+    bool sign_stamp;          /* add the visible stamp */
+    char sign_crl[1024];      /* CRL files for the DSS (B-LT), comma-separated */
+    int  sign_tsa_timeout_s;
 
     /* backfill */
     int  backfill_max_ratio;  /* archive expansion ratio limit */

@@ -41,17 +41,17 @@ enum title {
  * diacritics, so the patterns work on the folded form. */
 static enum title title_of(const char *f)
 {
-    if (rx_search("^ *quyet *dinh *:? *$", f, NULL, 0)) return TI_QD;
-    if (rx_search("^ *kien *nghi *$", f, NULL, 0)) return TI_KN;
-    if (rx_search("^ *bien *ban *xac *minh", f, NULL, 0)) return TI_BB_XM;
-    if (rx_search("^ *bien *ban *lam *viec", f, NULL, 0)) return TI_BB_LV;
-    if (rx_search("^ *bien *ban *$", f, NULL, 0)) return TI_BB;
-    if (rx_search("^ *bien *ban *tiep *nhan", f, NULL, 0)) return TI_BB;
-    if (rx_search("^ *phieu *tiep *nhan", f, NULL, 0)) return TI_PHIEU_TN;
-    if (rx_search("^ *thong *bao *$", f, NULL, 0)) return TI_TB;
-    if (rx_search("^ *bao *cao *$", f, NULL, 0)) return TI_BC;
-    if (rx_search("^ *don *khoi *kien", f, NULL, 0)) return TI_DON_KK;
-    if (rx_search("^ *don *(de *nghi|phan *anh|kien *nghi|to *cao|khieu *nai|trinh *bay|yeu *cau)",
+    if (rx_search("^[^a-z0-9]*quyet *dinh *:? *$", f, NULL, 0)) return TI_QD;
+    if (rx_search("^[^a-z0-9]*kien *nghi *$", f, NULL, 0)) return TI_KN;
+    if (rx_search("^[^a-z0-9]*bien *ban *xac *minh", f, NULL, 0)) return TI_BB_XM;
+    if (rx_search("^[^a-z0-9]*bien *ban *lam *viec", f, NULL, 0)) return TI_BB_LV;
+    if (rx_search("^[^a-z0-9]*bien *ban *$", f, NULL, 0)) return TI_BB;
+    if (rx_search("^[^a-z0-9]*bien *ban *tiep *nhan", f, NULL, 0)) return TI_BB;
+    if (rx_search("^[^a-z0-9]*phieu *tiep *nhan", f, NULL, 0)) return TI_PHIEU_TN;
+    if (rx_search("^[^a-z0-9]*thong *bao *$", f, NULL, 0)) return TI_TB;
+    if (rx_search("^[^a-z0-9]*bao *cao *$", f, NULL, 0)) return TI_BC;
+    if (rx_search("^[^a-z0-9]*don *khoi *kien", f, NULL, 0)) return TI_DON_KK;
+    if (rx_search("^[^a-z0-9]*don *(de *nghi|phan *anh|kien *nghi|to *cao|khieu *nai|trinh *bay|yeu *cau)",
                   f, NULL, 0))
         return TI_DON_DN;
     return TI_NONE;
@@ -97,7 +97,7 @@ void cls_classify(const struct ptext *t, struct cls_result *out)
         const char *f = t->segs[i].fold;
         sbuf_puts(&page, f);
         sbuf_putc(&page, ' ');
-        if (i < a + 30 && rx_search("^ *v */ *v\\b", f, NULL, 0)) {
+        if (i < a + 30 && rx_search("^[^a-z0-9]*[vy] */ *v\\b", f, NULL, 0)) {
             for (int k = i; k < i + 3 && k < b; k++) {
                 sbuf_puts(&subj, t->segs[k].fold);
                 sbuf_putc(&subj, ' ');
@@ -161,9 +161,9 @@ void cls_classify(const struct ptext *t, struct cls_result *out)
     }
     /* Letters (công văn) have no title: the V/v line says what they are. */
     if (ti == TI_NONE) {
-        if (rx_search("v */ *v *(yeu *cau|de *nghi) *cung *cap", S, NULL, 0) && vks)
+        if (rx_search("[vy] */ *v *(yeu *cau|de *nghi) *cung *cap", S, NULL, 0) && vks)
             sc[T_YEU_CAU] += 6;
-        if (rx_search("v */ *v *tra *loi *kien *nghi", S, NULL, 0))
+        if (rx_search("[vy] */ *v *tra *loi *kien *nghi", S, NULL, 0))
             sc[T_TRA_LOI] += 6;
         else if (rx_search("tra *loi *kien *nghi", S, NULL, 0))
             sc[T_TRA_LOI] += 4;

@@ -368,6 +368,8 @@ struct ctx {
     bool header;           /* an official two-block header is printed */
     bool private_paper;    /* ID card, receipt, invoice */
     bool contract;
+    int kv;                /* area number of the issuing procuracy (voted), or 0 */
+    int court_kv;          /* area number of the court, or 0 */
 };
 
 static bool is_motto(const char *f)
@@ -382,6 +384,151 @@ static char digit_fix(char c)
     if (c == 'O' || c == 'o') return '0';
     if (c == 'l' || c == 'I' || c == '|') return '1';
     return c;
+}
+
+
+/* Levenshtein distance of two short byte strings. */
+static int edit_distance(const char *a, const char *b)
+{
+    int n = (int)strlen(a), m = (int)strlen(b);
+    if (n > 120 || m > 120)
+        return 1000;
+    int prev[128], cur[128];
+    for (int j = 0; j <= m; j++) prev[j] = j;
+    for (int i = 1; i <= n; i++) {
+        cur[0] = i;
+        for (int j = 1; j <= m; j++) {
+            int x = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            int y = prev[j] + 1, z = cur[j - 1] + 1;
+            cur[j] = x < y ? (x < z ? x : z) : (y < z ? y : z);
+        }
+        memcpy(prev, cur, sizeof(int) * (size_t)(m + 1));
+    }
+    return prev[m];
+}
+
+/*
+ * Codes used in the numbers of Vietnamese official documents (Decree
+ * 30/2020 appendix abbreviations of document types, the procuracy's and
+ * courts' unit codes, the pilot's case codes).  OCR that garbles one of
+ * them by a letter ("DSCTI", "QĐĐ") is brought back to the code.
+ */
+static const char *const known_codes[] = {
+    "QĐ", "KN", "BB", "TB", "BC", "ĐKK", "VKS", "VKSND", "VKSTC", "DS", "DSCI", "P9", "TLVA",
+    "TLST", "TL", "UBND", "SYT", "STC", "SNNMT", "VP", "KT", "NVY", "CCMT", "QLCS", "KQ", "QTMT",
+    "CT", "TTr", "NĐ", "CP", "QH", "AL", "KH", "CV", "HĐ", "TTLT", "KDTM", "HC", "HNGĐ", "ATTP",
+    "TA", "TAND", "HSVV", "YC", "GM", "TTHC", "KTTH", "KGVX", NULL,
+};
+
+static bool code_known(const char *c)
+{
+    for (int i = 0; known_codes[i]; i++)
+        if (strcmp(known_codes[i], c) == 0)
+            return true;
+    return false;
+}
+
+/* Fix one code part; *changed is set when the part was altered. */
+static char *fix_part(const char *part, int kv, bool *changed, bool *unknown)
+{
+    /* doubled bars: "QĐĐ", "ĐĐKK" */
+    struct sbuf b = SBUF_INIT;
+    int prev = -1;
+    for (const char *p = part; *p;) {
+        int cp = utf8_next(&p);
+        if (cp == 0x0110 && prev == 0x0110) { *changed = true; continue; }
+        utf8_put(&b, cp);
+        prev = cp;
+    }
+    char *v = sbuf_detach(&b);
+    if (!*v || isdigit((unsigned char)v[0]) || code_known(v))
+        return v;
+    /* the procuracy's area unit: VKSKV<n> */
+    if (str_starts(v, "VKSKV") || str_starts(v, "KV")) {
+        const char *tail = v + (v[0] == 'V' ? 5 : 2);
+        struct sbuf o = SBUF_INIT;
+        sbuf_add(&o, v, (size_t)(tail - v));
+        char num[16];
+        int nd = 0;
+        bool clean = true;
+        for (const char *q = tail; *q && nd < 8; q++) {
+            if (isdigit((unsigned char)*q)) num[nd++] = *q;
+            else clean = false;
+        }
+        num[nd] = '\0';
+        if (kv > 0 && (!clean || nd == 0 || atoi(num) != kv)) {
+            sbuf_printf(&o, "%d", kv);
+            *changed = true;
+        } else if (nd > 0) {
+            sbuf_puts(&o, num);
+            if (!clean) *changed = true;
+        } else {
+            sbuf_puts(&o, tail);
+            *unknown = true;
+        }
+        free(v);
+        return sbuf_detach(&o);
+    }
+    /* two codes run together: "VKSDS" */
+    for (int i = 0; known_codes[i]; i++) {
+        size_t l = strlen(known_codes[i]);
+        if (strncmp(v, known_codes[i], l) == 0 && code_known(v + l) && l >= 2 && strlen(v + l) >= 2) {
+            struct sbuf o = SBUF_INIT;
+            sbuf_printf(&o, "%s-%s", known_codes[i], v + l);
+            free(v);
+            *changed = true;
+            return sbuf_detach(&o);
+        }
+    }
+    /* one letter off a known code of 3+ letters */
+    int best = -1, nbest = 0;
+    for (int i = 0; known_codes[i]; i++) {
+        if (strlen(known_codes[i]) < 3)
+            continue;
+        if (edit_distance(v, known_codes[i]) == 1) {
+            best = i;
+            nbest++;
+        }
+    }
+    if (nbest == 1) {
+        free(v);
+        *changed = true;
+        return xstrdup(known_codes[best]);
+    }
+    *unknown = true;
+    return v;
+}
+
+/* Normalise the codes of a document number ("37/QĐĐ-VKSDS" ->
+ * "37/QĐ-VKS-DS").  kv: the area number of the issuing procuracy, or 0.
+ * *quality (if not NULL): 2 clean, 1 corrected, 0 unknown parts. */
+static char *fix_codes_kv(const char *num, int kv, int *quality)
+{
+    struct sbuf o = SBUF_INIT;
+    bool changed = false, unknown = false;
+    const char *p = num;
+    while (*p) {
+        size_t l = strcspn(p, "/-");
+        char *part = xstrndup(p, l);
+        char *fx = fix_part(part, kv, &changed, &unknown);
+        /* type codes where OCR lost the bar of Đ */
+        if (strcmp(fx, "QD") == 0) { free(fx); fx = xstrdup("QĐ"); changed = true; }
+        else if (strcmp(fx, "DKK") == 0) { free(fx); fx = xstrdup("ĐKK"); changed = true; }
+        else if (strcmp(fx, "ND") == 0) { free(fx); fx = xstrdup("NĐ"); changed = true; }
+        sbuf_puts(&o, fx);
+        free(fx);
+        free(part);
+        p += l;
+        if (*p) sbuf_putc(&o, *p++);
+    }
+    if (quality)
+        *quality = unknown ? 0 : changed ? 1 : 2;
+    return sbuf_detach(&o);
+}
+
+static char *fix_codes(const char *num, int *quality)
+{
+    return fix_codes_kv(num, 0, quality);
 }
 
 static char *clean_number(const char *raw)
@@ -424,29 +571,9 @@ static char *clean_number(const char *raw)
     /* leading numeric part: fix O/l misreads */
     for (char *x = v; *x && *x != '/'; x++)
         *x = digit_fix(*x);
-    /* type codes where OCR lost the bar of Đ */
-    struct sbuf o = SBUF_INIT;
-    char *save = NULL;
-    char *dup = xstrdup(v);
-    bool first = true;
-    for (char *part = strtok_r(dup, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
-        if (!first) sbuf_putc(&o, '/');
-        first = false;
-        char *s2 = NULL, *pd = xstrdup(part);
-        bool f2 = true;
-        for (char *sub = strtok_r(pd, "-", &s2); sub; sub = strtok_r(NULL, "-", &s2)) {
-            if (!f2) sbuf_putc(&o, '-');
-            f2 = false;
-            if (strcmp(sub, "QD") == 0) sbuf_puts(&o, "QĐ");
-            else if (strcmp(sub, "DKK") == 0) sbuf_puts(&o, "ĐKK");
-            else if (strcmp(sub, "ND") == 0) sbuf_puts(&o, "NĐ");
-            else sbuf_puts(&o, sub);
-        }
-        free(pd);
-    }
-    free(dup);
+    char *r = fix_codes(v, NULL);
     free(v);
-    return sbuf_detach(&o);
+    return r;
 }
 
 static void find_header(struct ctx *x)
@@ -459,9 +586,17 @@ static void find_header(struct ctx *x)
         const char *f = t->segs[i].fold;
         if (x->motto_seg < 0 && is_motto(f))
             x->motto_seg = i;
-        if (x->so_seg < 0 && rx_search("(^|[^a-z])s *[o0-9] *[:;] *[0-9o]", f, NULL, 0) &&
-            !rx_search("(den|cv|quyen|vao *so|so *no)[^a-z]*s *[o0-9] *[:;]", f, NULL, 0))
-            x->so_seg = i;
+        regmatch_t m[1];
+        if (x->so_seg < 0 && rx_search("(^|[^a-z])s *[o0-9] *[:;] *[0-9o]", f, m, 1) &&
+            !rx_search("(den|cv|quyen|vao *so|so *no)[^a-z]*s *[o0-9] *[:;]", f, NULL, 0)) {
+            /* at the start of the line, or after upper-case header words
+             * only (not "Thửa đất số: 287") */
+            char *pre = seg_sub(&t->segs[i], 0, m[0].rm_so);
+            bool ok = !pre[0] || text_is_upper(pre);
+            free(pre);
+            if (ok)
+                x->so_seg = i;
+        }
     }
 }
 
@@ -474,13 +609,16 @@ static void ext_so(struct ctx *x)
     if (!rx_search("(^|[^a-z])s *[o0-9] *[:;] *", s->fold, m, 1))
         return;
     char *raw = seg_sub(s, m[0].rm_eo, s->ncp);
-    char *v = clean_number(raw);
+    char *v0 = clean_number(raw);
     free(raw);
+    int q = 2;
+    char *v = fix_codes_kv(v0, x->kv, &q);
+    free(v0);
     /* the number itself: an optional year, a code */
     char *fv = fold_str(v);
     double ev = 0.5;
     if (rx_search("^[0-9]{1,5}(/[0-9]{4})?/[a-z0-9]+(-[a-z0-9]+)*$", fv, NULL, 0))
-        ev = 0.98;
+        ev = q == 2 ? 0.98 : q == 1 ? 0.92 : 0.8;
     else if (rx_search("^[0-9]{1,6}$", fv, NULL, 0))
         ev = 0.9;
     free(fv);
@@ -578,6 +716,118 @@ static bool body_start(const char *f)
                      "cong *an|phong |bo |van *phong|cong *ty|benh *vien|truong )", f, NULL, 0);
 }
 
+
+/* Vote for the area number ("khu vực N") of the issuing procuracy and of
+ * the court: header line, body mentions, and the unit code in the number. */
+static void vote_kv(struct ctx *x)
+{
+    int votes[64] = {0}, cvotes[64] = {0};
+    regmatch_t m[3];
+    const char *p = x->fl.f;
+    while (rx_search("(vien *kiem *sat *nhan *dan|toa *an *nhan *dan|vksnd|vien *ksnd)? *khu *vuc *([0-9]{1,2})\\b", p, m, 3)) {
+        int n = atoi(p + m[2].rm_so);
+        bool court = m[1].rm_so >= 0 && p[m[1].rm_so] == 't';
+        bool vks = m[1].rm_so >= 0 && !court;
+        if (n > 0 && n < 64) {
+            if (court) cvotes[n] += 2;
+            else if (vks) votes[n] += 2;
+            else votes[n] += 1;
+        }
+        p += m[0].rm_eo;
+    }
+    p = x->fl.f;
+    while (rx_search("/ *[a-z]{1,4} *- *vkskv *([0-9]{1,2})\\b", p, m, 2)) {
+        int n = atoi(p + m[1].rm_so);
+        if (n > 0 && n < 64) votes[n] += 1;
+        p += m[0].rm_eo;
+    }
+    int best = 0, bv = 0, cb = 0, cbv = 0;
+    for (int i = 1; i < 64; i++) {
+        if (votes[i] > bv) { bv = votes[i]; best = i; }
+        if (cvotes[i] > cbv) { cbv = cvotes[i]; cb = i; }
+    }
+    x->kv = bv >= 2 ? best : 0;
+    x->court_kv = cbv >= 2 ? cb : 0;
+}
+
+static char *compact(const char *s)
+{
+    char *f = fold_str(s);
+    char *o = f;
+    for (char *c = f; *c; c++)
+        if (isalnum((unsigned char)*c)) *o++ = *c;
+    *o = '\0';
+    return f;
+}
+
+/*
+ * Known forms of an issuing body's name.  An OCR'd header within a few
+ * letters of exactly one of them is replaced by it (tone marks, "NHÂNDÂN",
+ * a speck after "KHU VỰC 9").  Names not in the list are kept as read.
+ */
+static char *canon_body(const char *v, const struct ctx *x)
+{
+    static const char *const prov_up[] = {"HÀ NỘI", "HỒ CHÍ MINH", "ĐÀ NẴNG", "CẦN THƠ",
+                                          "QUẢNG NINH", "ĐẮK LẮK"};
+    static const char *const prov_tp[] = {"THÀNH PHỐ", "THÀNH PHỐ", "THÀNH PHỐ", "THÀNH PHỐ",
+                                          "TỈNH", "TỈNH"};
+    static const char *const prov_court[] = {"HÀ NỘI", "TP. HỒ CHÍ MINH", "ĐÀ NẴNG", "CẦN THƠ",
+                                             "QUẢNG NINH", "ĐẮK LẮK"};
+    static const char *const depts[] = {
+        "SỞ Y TẾ", "SỞ TÀI CHÍNH", "SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG", "SỞ CÔNG THƯƠNG",
+        "SỞ XÂY DỰNG", "SỞ TƯ PHÁP", "SỞ NỘI VỤ", "SỞ GIÁO DỤC VÀ ĐÀO TẠO",
+        "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH", "SỞ KHOA HỌC VÀ CÔNG NGHỆ", "SỞ DÂN TỘC VÀ TÔN GIÁO",
+        "SỞ NGOẠI VỤ", "SỞ VĂN HÓA VÀ THỂ THAO", "SỞ DU LỊCH",
+        "VIỆN KIỂM SÁT NHÂN DÂN TỐI CAO", "TÒA ÁN NHÂN DÂN TỐI CAO",
+    };
+    struct sbuf c = SBUF_INIT;
+    const char *cands[64];
+    char *owned[64];
+    int n = 0, no = 0;
+    for (int i = 0; i < 6; i++) {
+        struct sbuf b = SBUF_INIT;
+        sbuf_printf(&b, "VIỆN KIỂM SÁT NHÂN DÂN %s %s", prov_tp[i], prov_up[i]);
+        owned[no] = sbuf_detach(&b);
+        cands[n++] = owned[no++];
+        if (x->court_kv > 0) {
+            struct sbuf b2 = SBUF_INIT;
+            sbuf_printf(&b2, "TÒA ÁN NHÂN DÂN KHU VỰC %d - %s", x->court_kv, prov_court[i]);
+            owned[no] = sbuf_detach(&b2);
+            cands[n++] = owned[no++];
+        }
+    }
+    if (x->kv > 0) {
+        struct sbuf b = SBUF_INIT;
+        sbuf_printf(&b, "VIỆN KIỂM SÁT NHÂN DÂN KHU VỰC %d", x->kv);
+        owned[no] = sbuf_detach(&b);
+        cands[n++] = owned[no++];
+    }
+    for (size_t i = 0; i < sizeof depts / sizeof depts[0]; i++)
+        cands[n++] = depts[i];
+    char *cv = compact(v);
+    int len = (int)strlen(cv);
+    int best = -1, bd = 1000, ties = 0;
+    for (int i = 0; i < n; i++) {
+        char *cc = compact(cands[i]);
+        int d = edit_distance(cv, cc);
+        free(cc);
+        if (d < bd) { bd = d; best = i; ties = 1; }
+        else if (d == bd) ties++;
+    }
+    int tol = len / 10;
+    if (tol < 1) tol = 1;
+    if (tol > 4) tol = 4;
+    char *r;
+    if (best >= 0 && ties == 1 && bd <= tol)
+        r = xstrdup(cands[best]);
+    else
+        r = xstrdup(v);
+    free(cv);
+    for (int i = 0; i < no; i++) free(owned[i]);
+    sbuf_release(&c);
+    return r;
+}
+
 static void ext_co_quan(struct ctx *x)
 {
     const struct ptext *t = x->t;
@@ -591,17 +841,21 @@ static void ext_co_quan(struct ctx *x)
         const struct pseg *s = &t->segs[i];
         if (is_motto(s->fold) || rx_search(", *ngay", s->fold, NULL, 0))
             continue;
-        if (!s->upper)
+        if (!s->upper || i == x->c->title_seg)
+            continue;
+        if (!(s->col == 1 || x->motto_seg < 0 || i < x->motto_seg))
             continue;
         idx[n++] = i;
     }
     /* the "Số:" segment may carry header words before "Số:" when unsplit */
     if (n == 0)
         return;
-    int start = 0;
+    int start = -1;
     for (int k = 0; k < n; k++)
         if (body_start(t->segs[idx[k]].fold))
             start = k;
+    if (start < 0)
+        return;     /* no issuing body named: a form or a private paper */
     struct sbuf b = SBUF_INIT;
     struct loc L = {0};
     bool any = false;
@@ -626,7 +880,10 @@ static void ext_co_quan(struct ctx *x)
     L.ocr = cs / (n - start);
     char *fx = fix_eth(sbuf_cstr(&b));
     char *canon = canon_phrases(fx);
-    char *v = upper_dup(canon);
+    char *v0 = upper_dup(canon);
+    char *v = canon_body(v0, x);
+    free(v0);
+    strip_trailing(v, ".,;:-");
     double ev = body_start(t->segs[idx[start]].fold) ? 0.95 : 0.6;
     put(x->r, F_CO_QUAN_BAN_HANH, v, ev, &L);
     free(v);
@@ -659,30 +916,78 @@ static int title_rank(const char *f)
     return -1;
 }
 
-static bool looks_name(const struct pseg *s)
+/* First code point of s is an upper-case letter. */
+static bool starts_upper(const char *s)
 {
-    /* 2..6 words, each starting with an upper-case letter, no digits */
+    const char *p = s;
+    int cp = utf8_next(&p);
+    if (cp <= 0)
+        return false;
+    struct sbuf one = SBUF_INIT;
+    utf8_put(&one, cp);
+    char *f = fold_str(sbuf_cstr(&one));
+    char *u = utf8_upper(sbuf_cstr(&one));
+    bool r = isalpha((unsigned char)f[0]) && strcmp(u, sbuf_cstr(&one)) == 0;
+    free(f);
+    free(u);
+    sbuf_release(&one);
+    return r;
+}
+
+/*
+ * A person's name printed under a signature: 2..6 words, each capitalised,
+ * no digits, not all upper case.  OCR specks around it ("__.Phạm Thanh Lan",
+ * "Võ Ngọc Nga -") are trimmed.  Returns the cleaned name (caller frees) or
+ * NULL.
+ */
+static char *name_of(const struct pseg *s)
+{
     char **w;
     int n;
     words_of(s->text, &w, &n);
-    bool ok = n >= 2 && n <= 6;
+    struct sbuf b = SBUF_INIT;
+    int kept = 0;
+    bool ok = true;
     for (int i = 0; i < n && ok; i++) {
+        /* trim non-letters at both ends of the word */
         char *f = fold_str(w[i]);
-        if (!isalpha((unsigned char)f[0])) ok = false;
-        for (char *c = f; *c; c++)
-            if (isdigit((unsigned char)*c)) ok = false;
-        const char *p = w[i];
-        int cp = utf8_next(&p);
-        struct sbuf one = SBUF_INIT;
-        utf8_put(&one, cp);
-        char *u = utf8_upper(sbuf_cstr(&one));
-        if (strcmp(u, sbuf_cstr(&one)) != 0) ok = false;
-        free(u);
-        sbuf_release(&one);
+        int ncp = (int)strlen(f), a = 0, e = ncp;
+        while (a < e && !isalpha((unsigned char)f[a])) a++;
+        while (e > a && !isalpha((unsigned char)f[e - 1])) e--;
+        for (int k = a; k < e; k++)
+            if (!isalpha((unsigned char)f[k])) ok = false;
+        if (e > a) {
+            const char *p = w[i];
+            for (int k = 0; k < a; k++) utf8_next(&p);
+            const char *q = p;
+            for (int k = a; k < e; k++) utf8_next(&q);
+            char *word = xstrndup(p, (size_t)(q - p));
+            if (!starts_upper(word)) ok = false;
+            if (b.len) sbuf_putc(&b, ' ');
+            sbuf_puts(&b, word);
+            free(word);
+            kept++;
+        } else if (i > 0 && i < n - 1) {
+            ok = false;
+        }
         free(f);
     }
     free_words(w, n);
-    return ok;
+    char *r = sbuf_detach(&b);
+    if (!ok || kept < 2 || kept > 6 || text_is_upper(r)) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* Segment k right after a signer title: a parenthesised note, a short
+ * scribble or a stamp fragment that may sit between title and name. */
+static bool skippable(const struct pseg *s)
+{
+    if (s->fold[strspn(s->fold, " ")] == '(' || rx_search("^ *\\(?(ky|da ky)", s->fold, NULL, 0))
+        return true;
+    return s->ncp <= 3 || (s->upper && s->ncp <= 6);
 }
 
 static void ext_signer(struct ctx *x)
@@ -703,15 +1008,17 @@ static void ext_signer(struct ctx *x)
         int rk = title_rank(s->fold);
         if (rk < 0 || !s->upper)
             continue;
-        /* a name must follow within 3 segments */
+        /* a name must follow within a few segments */
         int name = -1;
-        for (int k = i + 1; k < i + 4 && k < lb; k++) {
-            const struct pseg *n = &t->segs[k];
-            if (n->fold[0] == '(' || rx_search("^ *\\(?(ky|da ky)", n->fold, NULL, 0))
-                continue;
-            if (looks_name(n) && !n->upper)
+        for (int k = i + 1; k < i + 5 && k < lb; k++) {
+            char *nm = name_of(&t->segs[k]);
+            if (nm) {
+                free(nm);
                 name = k;
-            break;
+                break;
+            }
+            if (!skippable(&t->segs[k]))
+                break;
         }
         if (name < 0)
             continue;
@@ -728,13 +1035,10 @@ static void ext_signer(struct ctx *x)
         return;
     const struct pseg *ts = &t->segs[best];
     int name = -1;
-    for (int k = best + 1; k < best + 4 && k < lb; k++) {
-        const struct pseg *n = &t->segs[k];
-        if (n->fold[0] == '(' || rx_search("^ *\\(?(ky|da ky)", n->fold, NULL, 0))
-            continue;
-        name = k;
-        break;
-    }
+    char *nv = NULL;
+    for (int k = best + 1; k < best + 5 && k < lb && !nv; k++)
+        if ((nv = name_of(&t->segs[k])))
+            name = k;
     struct loc L;
     char *title = seg_sub(ts, 0, ts->ncp);
     strip_trailing(title, ".,:;");
@@ -744,7 +1048,6 @@ static void ext_signer(struct ctx *x)
     put(x->r, F_CHUC_VU_NGUOI_KY, tv, 0.95, &L);
     free(title); free(ct); free(tv);
     const struct pseg *ns = &t->segs[name];
-    char *nv = seg_sub(ns, 0, ns->ncp);
     char *fx = fix_eth(nv);
     seg_loc(t, name, 0, ns->ncp, &L);
     put(x->r, F_NGUOI_KY, fx, 0.93, &L);
@@ -783,7 +1086,7 @@ static void ext_trich_yeu(struct ctx *x)
     double ev = 0.9;
     /* letters: "V/v ..." in the left header block */
     for (int i = x->p1a; i < x->p1b && i < x->p1a + 30; i++)
-        if (rx_search("^ *v */ *v\\b", t->segs[i].fold, NULL, 0)) {
+        if (rx_search("^[^a-z0-9]*[vy] */ *v\\b", t->segs[i].fold, NULL, 0)) {
             start = i;
             break;
         }
@@ -804,7 +1107,7 @@ static void ext_trich_yeu(struct ctx *x)
         const struct pseg *s = &t->segs[end];
         if (s->page != t->segs[start].page)
             break;
-        if (is_motto(s->fold) || s->upper)
+        if (is_motto(s->fold) || (s->upper && !isdigit((unsigned char)s->fold[0])))
             break;
         const char *p = s->text;
         int cp = utf8_next(&p);
@@ -901,7 +1204,7 @@ static char *cut_party(const char *s)
     char *f = fold_str(v);
     int cut = (int)strlen(f);
     regmatch_t m[1];
-    if (rx_search("( *[,;(]| *- *dia *chi| *dia *chi|\\.$| *\\. )", f, m, 1) && m[0].rm_so < cut)
+    if (rx_search("( *[,;(]| *- *dia *chi| *(dia *chi|noi *cu *tru|tru *so|sinh *nam|nam *sinh|nguoi *dai *dien|so *dien *thoai|can *cuoc)\\b)", f, m, 1) && m[0].rm_so < cut)
         cut = m[0].rm_so;
     /* cut is a code point index: map to bytes */
     const char *p = v;
@@ -948,31 +1251,29 @@ static void ext_parties(struct ctx *x)
         put(x->r, F_NGUYEN_DON, c, 0.9, &L);
         free(raw); free(v); free(c);
     } else if (x->r->fields[F_CO_QUAN_BAN_HANH].present) {
-        /* a decision to sue: the procuracy itself, as named in the body */
+        /* a decision to sue: the procuracy itself, as named in the body
+         * (sentence case), with the "- province" of an area procuracy */
         char *cq = fold_str(x->r->fields[F_CO_QUAN_BAN_HANH].value);
-        const char *p = F;
-        int best_a = -1, best_b = -1;
-        while (rx_search("vien *kiem *sat *nhan *dan *(khu *vuc *[0-9]+ *- *[a-z.]+( [a-z]+){0,3}|(thanh *pho|tinh|tp\\.) *[a-z]+( [a-z]+){0,2})", p, m, 1)) {
-            int a = (int)(p - F) + m[0].rm_so, b = (int)(p - F) + m[0].rm_eo;
-            p += m[0].rm_eo;
-            char *cand = xstrndup(F + a, (size_t)(b - a));
-            /* same body as the header (ignoring the "- province" suffix) */
-            char *c2 = xstrdup(cand);
-            char *dash = strstr(c2, " -");
-            if (dash) *dash = '\0';
-            bool same = strncmp(c2, cq, strlen(c2)) == 0 || strncmp(cq, c2, strlen(cq)) == 0;
-            free(c2);
-            free(cand);
-            if (same) { best_a = a; best_b = b; break; }
+        size_t cl = strlen(cq);
+        const char *hit = NULL;
+        for (const char *p = F; (p = strstr(p, cq)); p += cl) {
+            int a = (int)(p - F);
+            int sg = x->fl.seg[a];
+            if (sg >= 0 && !t->segs[sg].upper && (p[cl] == ' ' || p[cl] == ';' || p[cl] == ',' || p[cl] == '.' || !p[cl])) {
+                hit = p;
+                break;
+            }
         }
-        if (best_a >= 0) {
-            /* trim to the province words that belong to the name */
-            char *raw = flat_sub(t, &x->fl, best_a, best_b);
-            char *v = cut_party(raw);
-            char *c = canon_phrases(v);
-            flat_loc(t, &x->fl, best_a, best_b, &L);
-            put(x->r, F_NGUYEN_DON, c, 0.8, &L);
-            free(raw); free(v); free(c);
+        if (hit) {
+            int a = (int)(hit - F), b = a + (int)cl;
+            regmatch_t pm[1];
+            if (rx_search("^ *- *(tp\\. *ho *chi *minh|ha *noi|da *nang|can *tho|quang *ninh|dak *lak)", F + b, pm, 1))
+                b += pm[0].rm_eo;
+            char *raw = flat_sub(t, &x->fl, a, b);
+            char *c = canon_phrases(raw);
+            flat_loc(t, &x->fl, a, b, &L);
+            put(x->r, F_NGUYEN_DON, c, 0.85, &L);
+            free(raw); free(c);
         }
         free(cq);
     }
@@ -1091,12 +1392,14 @@ static const struct { const char *rx; int area; double w; } area_kw[] = {
     /* facts */
     {"o *nhiem", 0, 2}, {"nuoc *thai", 0, 2}, {"xa *thai", 0, 2}, {"khi *thai", 0, 2},
     {"chat *thai", 0, 2}, {"rac *thai", 0, 1}, {"moi *truong", 0, 1},
-    {"ngo *doc", 1, 2}, {"thuc *pham", 1, 1}, {"suat *an", 1, 1},
+    {"ngo *doc", 1, 3}, {"thuc *pham", 1, 1}, {"suat *an", 1, 1},
     {"nguoi *tieu *dung", 2, 2}, {"quang *cao", 2, 2}, {"san *pham", 2, 1}, {"hang *gia", 2, 2},
-    {"thua *dat", 3, 1}, {"quyen *su *dung *dat", 3, 1}, {"lan *chiem", 3, 1}, {"dat *dai", 3, 1},
-    {"tai *san *cong", 4, 2}, {"dat *cong", 4, 1}, {"co *so *nha, *dat", 4, 2},
-    {"nguoi *cao *tuoi", 5, 1.5}, {"nguoi *khuyet *tat", 5, 2}, {"tre *em", 5, 0.5},
-    {"dan *toc *thieu *so", 5, 1}, {"nhom *de *bi *ton *thuong", 5, 1},
+    {"thua *dat", 3, 1}, {"lan *chiem", 3, 2}, {"dat *dai", 3, 1}, {"dat *cong", 3, 2},
+    {"san *lap", 3, 1},
+    {"tai *san *cong", 4, 3}, {"co *so *nha, *dat", 4, 3}, {"nha, *dat *cong", 4, 2},
+    {"cua *nguoi *cao *tuoi", 5, 3}, {"nguoi *cao *tuoi", 5, 1}, {"nguoi *khuyet *tat", 5, 2},
+    {"tre *em", 5, 0.5}, {"dan *toc *thieu *so", 5, 1}, {"nhom *de *bi *ton *thuong", 5, 1},
+    {"chuyen *nhuong *quyen *su *dung *dat", 5, 3}, {"song *mot *minh", 5, 2}, {"neo *don", 5, 2},
     {"di *tich", 6, 2}, {"di *san", 6, 2},
 };
 static const char *const area_ids[] = {
@@ -1156,6 +1459,7 @@ void ext_fields(const struct ptext *t, const struct cls_result *c, struct doc_re
         text_page_range(t, p, &x.p1a, &x.p1b);
     flat_build(t, 0, t->nsegs, &x.fl);
     find_header(&x);
+    vote_kv(&x);
     x.header = x.so_seg >= 0;
     /* kinds of "khac" paper that FIELDS.md treats specially */
     for (int i = x.p1a; i < x.p1b && i < x.p1a + 15; i++) {

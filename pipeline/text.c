@@ -158,8 +158,18 @@ struct run {
     int col;
 };
 
-static void finish_seg(struct ptext *t, int page, const struct run *r)
+static bool is_dash(const char *s)
 {
+    return strcmp(s, "-") == 0 || strcmp(s, "–") == 0 || strcmp(s, "—") == 0;
+}
+
+static void finish_seg(struct ptext *t, int page, const struct run *in)
+{
+    /* a dash alone at either end is a list marker or a speck: the analysis
+     * does without it (the page text keeps it) */
+    struct run rr = *in, *r = &rr;
+    while (r->a < r->b && is_dash(t->toks[r->a].text)) r->a++;
+    while (r->b > r->a && is_dash(t->toks[r->b - 1].text)) r->b--;
     if (r->b <= r->a)
         return;
     if (t->nsegs == t->segcap) {
@@ -247,6 +257,10 @@ static int classify_col(const struct ocr_page *pg, struct ocr_box b)
         return 1;
     if (b.x0 >= mid - pg->width_px / 50)
         return 2;
+    /* the right header block (motto, place-and-date) starts left of the
+     * middle when it is wide, but it sits well right of it */
+    if (b.x0 * 5 > pg->width_px * 2 && (b.x0 + b.x1) * 5 > pg->width_px * 6)
+        return 2;
     return 0;
 }
 
@@ -260,6 +274,70 @@ static void box_union(struct ocr_box *a, struct ocr_box b)
     if (b.y0 < a->y0) a->y0 = b.y0;
     if (b.x1 > a->x1) a->x1 = b.x1;
     if (b.y1 > a->y1) a->y1 = b.y1;
+}
+
+
+/* A token with no letter or digit that carries no meaning ("_", ":", "|",
+ * "=", a lone quote): specks, stamp edges and table rules read as text.
+ * Dashes stay: they separate list items and "KHU VỰC 8 - HÀ NỘI". */
+static bool junk_token(const char *s)
+{
+    if (strcmp(s, "-") == 0 || strcmp(s, "–") == 0 || strcmp(s, "+") == 0)
+        return false;
+    for (const char *p = s; *p;) {
+        int cp = utf8_next(&p);
+        if (cp < 0) continue;
+        unsigned char f = fold_cp(cp);
+        if (isalnum(f))
+            return false;
+    }
+    return true;
+}
+
+static bool tok_is(const struct ptext *t, int i, const char *word)
+{
+    char *f = fold_str(t->toks[i].text);
+    bool r = strncmp(f, word, strlen(word)) == 0;
+    free(f);
+    return r;
+}
+
+/*
+ * Where the left and right header blocks share an OCR line: before the
+ * national motto ("CỘNG HÒA ...", "Độc lập ..."), and, in the top part of
+ * the page, at a gap much wider than the line's other gaps (the "Số:" line
+ * beside the place-and-date line).  brk[k] set = cut before token start+k.
+ */
+static void header_breaks(const struct ptext *t, int start, int end, const struct ocr_page *pg,
+                          const struct ocr_line *ln, bool *brk)
+{
+    for (int i = start + 1; i + 1 < end; i++) {
+        if ((tok_is(t, i, "cong") || tok_is(t, i, "gong")) && tok_is(t, i + 1, "hoa"))
+            brk[i - start] = true;
+        if (tok_is(t, i, "doc") && tok_is(t, i + 1, "lap"))
+            brk[i - start] = true;
+    }
+    if (end - start < 3 || !t->toks[start].real_box)
+        return;
+    if (pg->height_px > 0 && ln->box.y0 > pg->height_px * 2 / 5)
+        return;
+    int n = end - start - 1, best = -1, bg = -1;
+    int *g = xmalloc((size_t)n * sizeof(int));
+    for (int i = 0; i < n; i++) {
+        g[i] = t->toks[start + i + 1].box.x0 - t->toks[start + i].box.x1;
+        if (g[i] > bg) { bg = g[i]; best = i; }
+    }
+    int *o = xmalloc((size_t)n * sizeof(int));
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (i != best) o[m++] = g[i];
+    qsort(o, (size_t)m, sizeof(int), cmp_int);
+    int med = m ? o[m / 2] : 0;
+    int h = ln->box.y1 - ln->box.y0;
+    if (best >= 0 && bg > 2 * med + 4 && bg * 2 > h)
+        brk[best + 1] = true;
+    free(o);
+    free(g);
 }
 
 static void build_page(struct ptext *t, const struct ocr_page *pg)
@@ -298,18 +376,32 @@ static void build_page(struct ptext *t, const struct ocr_page *pg)
                 p = e;
             }
         }
+        /* drop junk tokens: specks and stamp edges read as "_", ":", "|" */
+        int o = start;
+        for (int i = start; i < t->ntoks; i++) {
+            if (junk_token(t->toks[i].text)) {
+                free(t->toks[i].text);
+                continue;
+            }
+            t->toks[o++] = t->toks[i];
+        }
+        t->ntoks = o;
         int end = t->ntoks;
         if (end == start)
             continue;
-        /* cut the line at wide gaps */
+        /* cut the line at wide gaps, and where the two header blocks meet */
         int h = ln->box.y1 - ln->box.y0;
         int cut = gap * 3;
         if (cut < h * 6 / 5) cut = h * 6 / 5;
+        bool *brk = xcalloc((size_t)(end - start + 1), sizeof(bool));
+        header_breaks(t, start, end, pg, ln, brk);
         int a = start;
         for (int i = start; i < end; i++) {
             bool last = i + 1 == end;
             bool wide = !last && t->toks[i].real_box && t->toks[i + 1].real_box &&
                         t->toks[i + 1].box.x0 - t->toks[i].box.x1 > cut && cut > 0;
+            if (!last && brk[i + 1 - start])
+                wide = true;
             if (!last && !wide)
                 continue;
             struct run r = {a, i + 1, {0, 0, 0, 0}, 0, 0};
@@ -334,6 +426,7 @@ static void build_page(struct ptext *t, const struct ocr_page *pg)
             }
             a = i + 1;
         }
+        free(brk);
     }
     for (int k = 0; k < nl; k++) finish_seg(t, pg->number, &left[k]);
     for (int k = 0; k < nr; k++) finish_seg(t, pg->number, &right[k]);

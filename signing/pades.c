@@ -37,6 +37,21 @@ void sig_opts_from_cfg(struct sig_opts *o, const struct cfg *c)
     o->chain_pem = c->sign_chain[0] ? c->sign_chain : NULL;
     o->allow_bb = c->sign_allow_bb;
     o->stamp_agency = c->sign_name[0] ? c->sign_name : NULL;
+    o->stamp_unit = c->sign_unit[0] ? c->sign_unit : NULL;
+    o->stamp_copy_type = c->sign_copy_type[0] ? c->sign_copy_type : NULL;
+    o->stamp = c->sign_stamp;
+    o->tsa_timeout_s = c->sign_tsa_timeout_s;
+    /* sign.crl: comma-separated; o->crl_files points into a static copy */
+    static char crlbuf[sizeof c->sign_crl];
+    static const char *crls[16];
+    snprintf(crlbuf, sizeof crlbuf, "%s", c->sign_crl);
+    o->ncrl = 0;
+    for (char *save = NULL, *t = strtok_r(crlbuf, ",", &save); t && o->ncrl < 16; t = strtok_r(NULL, ",", &save)) {
+        t = str_trim(t);
+        if (*t)
+            crls[o->ncrl++] = t;
+    }
+    o->crl_files = o->ncrl ? crls : NULL;
 }
 
 /* ------------------------------------------------------------------ helpers */

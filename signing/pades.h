@@ -52,7 +52,8 @@ struct sig_opts {
     const char *font_file;     /* TrueType font; default Liberation Serif */
 };
 
-/* Fill opts from the configuration (sign.* settings); strings point into c. */
+/* Fill opts from the configuration (sign.* settings); strings point into c
+ * (sign.crl's list into a static copy: not thread-safe, call once per use). */
 void sig_opts_from_cfg(struct sig_opts *o, const struct cfg *c);
 
 struct sig_result {

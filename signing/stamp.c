@@ -180,7 +180,7 @@ static int ttf_subset(const struct ttf *f, unsigned char *keep, struct sbuf *out
                                        "loca", "maxp", "name", "post", "prep"};
     size_t gl = 0;
     const unsigned char *glyf = table(f, "glyf", &gl);
-    struct sbuf nglyf = SBUF_INIT, nloca = SBUF_INIT, nhead = SBUF_INIT;
+    struct sbuf nglyf = SBUF_INIT, nloca = SBUF_INIT, nhead = SBUF_INIT, npost = SBUF_INIT;
     struct { const char *tag; const unsigned char *p; size_t n; } t[16];
     int nt = 0;
 
@@ -217,12 +217,20 @@ static int ttf_subset(const struct ttf *f, unsigned char *keep, struct sbuf *out
     sbuf_add(&nhead, head, hl);
     nhead.s[50] = 0; nhead.s[51] = 1;                 /* long loca */
     memset(nhead.s + 8, 0, 4);                         /* checkSumAdjustment, set below */
+    /* post: version 3 (no glyph names) is enough for an embedded CID font */
+    size_t pl = 0;
+    const unsigned char *post = table(f, "post", &pl);
+    if (post && pl >= 32) {
+        sbuf_add(&npost, post, 32);
+        npost.s[0] = 0; npost.s[1] = 3; npost.s[2] = 0; npost.s[3] = 0;
+    }
     for (size_t k = 0; k < sizeof tabs / sizeof tabs[0]; k++) {
         size_t l;
         const unsigned char *p;
         if (!strcmp(tabs[k], "glyf")) { p = (unsigned char *)nglyf.s; l = nglyf.len; }
         else if (!strcmp(tabs[k], "loca")) { p = (unsigned char *)nloca.s; l = nloca.len; }
         else if (!strcmp(tabs[k], "head")) { p = (unsigned char *)nhead.s; l = nhead.len; }
+        else if (!strcmp(tabs[k], "post") && npost.len) { p = (unsigned char *)npost.s; l = npost.len; }
         else if (!(p = table(f, tabs[k], &l))) continue;
         t[nt].tag = tabs[k];
         t[nt].p = p;
@@ -255,6 +263,7 @@ static int ttf_subset(const struct ttf *f, unsigned char *keep, struct sbuf *out
     sbuf_release(&nglyf);
     sbuf_release(&nloca);
     sbuf_release(&nhead);
+    sbuf_release(&npost);
     (void)e;
     return 0;
 }

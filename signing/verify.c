@@ -225,6 +225,9 @@ static int changes_after(struct sig_pdf *fin, size_t end, char *out, size_t outn
             } else if ((o->t == SO_STREAM && (sig_obj_is_name(sig_obj_get(o, "Type"), "XRef") ||
                                               sig_obj_is_name(sig_obj_get(o, "Type"), "ObjStm")))) {
                 /* cross-reference machinery */
+            } else if (o->t == SO_STREAM && n->t == SO_STREAM && sig_obj_is_name(sig_obj_get(o, "Type"), "Metadata") &&
+                       sig_obj_is_name(sig_obj_get(n, "Type"), "Metadata")) {
+                /* XMP metadata (producer, dates), like /Info: not shown on any page */
             } else if (!allowed) {
                 what = o->t == SO_STREAM ? "stream changed" : "changed";
             } else {

@@ -245,18 +245,43 @@ int job_enqueue(struct store *s, long long document_id, const char *kind, int pr
                 struct err *e)
 {
     char docid[24], prio[16];
+    PGresult *r;
     snprintf(docid, sizeof docid, "%lld", document_id);
     snprintf(prio, sizeof prio, "%d", priority);
     const char *p[3] = {docid, kind, prio};
-    if (sq_cmd(s, "queue a job",
-               "INSERT INTO jobs (document_id, kind, priority) VALUES ($1, $2, $3)"
-               " ON CONFLICT (document_id, kind) DO UPDATE SET state = 'ready', attempts = 0,"
-               "  next_run_at = now(), lease_until = NULL, worker = NULL, last_error = NULL,"
-               "  finished_at = NULL, priority = excluded.priority, updated_at = now()"
-               " WHERE jobs.state <> 'running'", 3, p, e) < 0)
+    if (sq_begin(s, e) < 0)
         return -1;
+    r = sq_exec(s, "queue a job",
+                "INSERT INTO jobs (document_id, kind, priority) VALUES ($1, $2, $3)"
+                " ON CONFLICT (document_id, kind) DO UPDATE SET state = 'ready', attempts = 0,"
+                "  next_run_at = now(), lease_until = NULL, worker = NULL, last_error = NULL,"
+                "  finished_at = NULL, priority = excluded.priority, updated_at = now()"
+                " WHERE jobs.state <> 'running' RETURNING id", 3, p, e);
+    if (!r)
+        goto fail;
+    int queued = PQntuples(r);
+    PQclear(r);
+    /* Redoing OCR: the document starts over (its error goes, its status
+     * follows the new result). */
+    const char *pd[2] = {docid, kind};
+    if (queued && strcmp(kind, "ocr") == 0 &&
+        sq_cmd(s, "reset the document",
+               "UPDATE documents SET status = 'received', error = NULL, updated_at = now(),"
+               " version = version + 1 WHERE id = $1", 1, pd, e) < 0)
+        goto fail;
+    if (queued &&
+        sq_cmd(s, "write the audit log",
+               "INSERT INTO audit_log (actor, action, document_id, unit_id, details)"
+               " SELECT 'system:queue', 'job.queued', id, unit_id, jsonb_build_object('kind', $2::text)"
+               " FROM documents WHERE id = $1", 2, pd, e) < 0)
+        goto fail;
+    if (sq_commit(s, e) < 0)
+        goto fail;
     job_notify(s);
     return 0;
+fail:
+    sq_rollback(s);
+    return -1;
 }
 
 /*
@@ -356,6 +381,23 @@ static const char *const complete_steps[][2] = {
      " WHERE (d.id = $1 OR d.parent_id = $1)"
      "   AND (CASE WHEN jsonb_typeof(f.value) = 'object' THEN ancong_jtext(f.value->'value')"
      "             ELSE ancong_jtext(f.value) END) IS NOT NULL"},
+    /* A document still in the Supreme procuracy (the default unit of new
+     * stations) that names one of the provinces in its "tinh" field
+     * belongs to that province's procuracy, so that its users see it and
+     * its case is counted there.  A station assigned to a unit keeps its
+     * documents where it is. */
+    {"place the document in its province",
+     "UPDATE documents d SET unit_id = u.id, updated_at = now()"
+     " FROM fields f, units u"
+     " WHERE (d.id = $1 OR d.parent_id = $1) AND f.document_id = d.id AND f.name = 'tinh'"
+     "   AND u.code = f.value AND u.level = 'provincial'"
+     "   AND d.unit_id IN (SELECT id FROM units WHERE level = 'supreme')"},
+    {"place the bundle with its parts",
+     "UPDATE documents d SET unit_id = p.unit_id, updated_at = now()"
+     " FROM (SELECT min(unit_id) AS unit_id FROM documents WHERE parent_id = $1"
+     "       HAVING count(DISTINCT unit_id) = 1) p"
+     " WHERE d.id = $1 AND d.unit_id IN (SELECT id FROM units WHERE level = 'supreme')"
+     "   AND p.unit_id IS NOT NULL"},
     {"link the case",
      "WITH docs AS ("
      "  SELECT d.id, d.unit_id,"
@@ -400,6 +442,18 @@ int job_complete(struct store *s, const struct job *j, const char *result_json,
     }
     if (!mine)
         log_warn("job=%lld sha256=%.12s event=late_complete state=%s", j->id, j->sha256, state);
+    if (strcmp(j->kind, "ocr") != 0) {
+        /* Other stages (signing...) record their own outcome; the job is
+         * simply done and the document's OCR result stays as it is. */
+        const char *p[1] = {id};
+        if (sq_cmd(s, "finish the job",
+                   "UPDATE jobs SET state = 'done', lease_until = NULL, last_error = NULL,"
+                   " finished_at = now(), updated_at = now() WHERE id = $1", 1, p, e) < 0 ||
+            sq_commit(s, e) < 0)
+            goto fail;
+        log_info("job=%lld sha256=%.12s event=done kind=%s", j->id, j->sha256, j->kind);
+        return 0;
+    }
     json = json_no_nul(result_json);
     {
         const char *p[3] = {docid, json,

@@ -100,9 +100,14 @@ struct job {
 /* 1 claimed, 0 nothing ready, -1 error.  worker: a label for the log/table. */
 int  job_claim(struct store *s, const char *kind, const char *worker, struct job *j,
                struct err *e);
+/* Extend the lease to job.lease_s from now; -1 when the job is no longer
+ * this claim's (the lease ran out and another worker took it). */
 int  job_heartbeat(struct store *s, const struct job *j, struct err *e);
 /* Result JSON (CONTRACT.md form) saved in one transaction with pages,
- * fields, search text, case link and status; the job is done. */
+ * fields, search text, case link and status; the job is done.  For a split
+ * bundle ("documents" array) one child document per part is kept, linked to
+ * the original.  Idempotent: a job already done is left alone.  For kinds
+ * other than "ocr" only the job is marked done (result_json may be "{}"). */
 int  job_complete(struct store *s, const struct job *j, const char *result_json,
                   const char *searchable_pdf_sha256, struct err *e);
 /* The attempt failed.  retryable: try again later (until max attempts);

@@ -139,6 +139,7 @@ bool watch_file_observe(struct watch_file *f, const struct stat *st, int64_t now
         f->retry_ms = 0;
         f->noted = false;
         f->busy_ms = 0;
+        f->renamed = false;
         return true;
     }
     return false;
@@ -147,12 +148,19 @@ bool watch_file_observe(struct watch_file *f, const struct stat *st, int64_t now
 enum watch_verdict watch_file_judge(const struct watch_file *f, int64_t now_ms,
                                     int64_t stable_ms, int64_t empty_ms, int64_t *due_ms)
 {
+    return watch_file_judge2(f, now_ms, stable_ms, empty_ms, false, due_ms);
+}
+
+enum watch_verdict watch_file_judge2(const struct watch_file *f, int64_t now_ms,
+                                     int64_t stable_ms, int64_t empty_ms, bool trust_rename,
+                                     int64_t *due_ms)
+{
     int64_t due;
 
     *due_ms = 0;
     if (f->refused || f->taken || f->writing || !f->statted)
         return WATCH_WAIT;            /* the close event (or a stat) will bring it back */
-    due = f->changed_ms + (f->size == 0 ? empty_ms : stable_ms);
+    due = f->changed_ms + (f->size == 0 ? empty_ms : (trust_rename && f->renamed) ? 0 : stable_ms);
     if (f->retry_ms > due)
         due = f->retry_ms;
     if (now_ms < due) {

@@ -42,6 +42,7 @@ struct watch_file {
     bool refused;             /* not a regular file (symlink, FIFO, device...): never taken */
     bool taken;               /* stored, but could not be removed from the inbox */
     int64_t busy_ms;          /* since when a writer holds it open, unchanged (0 = not) */
+    bool renamed;             /* renamed into place (IN_MOVED_TO) and unchanged since */
     struct watch_file *next;  /* hash chain */
 };
 
@@ -61,7 +62,8 @@ void watch_tab_each(struct watch_tab *t, bool (*fn)(struct watch_file *f, void *
 
 /* Record what stat() says now.  Any change of device, inode, size or mtime
  * restarts the stability clock (changed_ms = now) and forgets earlier
- * per-file errors and a "taken" mark: it is new content.  true if it changed. */
+ * per-file errors, a "taken" mark and a "renamed" mark: it is new content.
+ * true if it changed. */
 bool watch_file_observe(struct watch_file *f, const struct stat *st, int64_t now_ms);
 
 enum watch_verdict {
@@ -77,6 +79,12 @@ enum watch_verdict {
  * and files never statted, wait with *due_ms = 0. */
 enum watch_verdict watch_file_judge(const struct watch_file *f, int64_t now_ms,
                                     int64_t stable_ms, int64_t empty_ms, int64_t *due_ms);
+/* The same, where a non-empty file renamed into place (renamed set, the
+ * usual "write under a temporary name, then rename" protocol) needs no
+ * stability window when trust_rename is true. */
+enum watch_verdict watch_file_judge2(const struct watch_file *f, int64_t now_ms,
+                                     int64_t stable_ms, int64_t empty_ms, bool trust_rename,
+                                     int64_t *due_ms);
 
 /* Backoff after a per-file error: 2 s, 4 s, ... capped at cap_ms. */
 void watch_file_failed(struct watch_file *f, int64_t now_ms, int64_t cap_ms);

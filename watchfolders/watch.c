@@ -30,6 +30,8 @@
 /* Backoff cap for one file that keeps failing, and for reconnects. */
 #define WATCH_FILE_RETRY_CAP_MS (10 * 60 * 1000)
 #define WATCH_PROBE_CAP_MS 10000
+/* Embedded cluster down: let store_check() try to start it this often. */
+#define WATCH_RESTART_MS 30000
 /* A file held open, unchanged, this long gets one warning in the log. */
 #define WATCH_BUSY_WARN_MS (10 * 60 * 1000)
 
@@ -61,6 +63,7 @@ struct watcher {
     time_t since;             /* wall clock of the last state change */
     int64_t probe_ms, probe_delay_ms;
     int64_t need_bytes;       /* disk: free space wanted before resuming */
+    int64_t restart_ms;       /* last reconnect attempt while the server did not answer */
 
     int64_t next_rescan_ms;
     int64_t status_ms;        /* last status write */
@@ -192,6 +195,7 @@ static void set_pause(struct watcher *w, enum pause p, const char *why, int64_t 
     } else {
         log_warn("stage=intake state=%s reason=%s msg=\"intake paused, files stay in the inbox\"",
                  pause_names[p], log_q(why, q, sizeof q));
+        w->restart_ms = now;
         w->probe_delay_ms = 1000;
         w->probe_ms = now + w->probe_delay_ms;
     }
@@ -257,6 +261,13 @@ static void probe(struct watcher *w, int64_t now)
             set_pause(w, PAUSE_NONE, "", now);
         return;
     }
+    /* A ping first: it logs nothing and costs little.  Only when the server
+     * answers (or, for the embedded cluster, every WATCH_RESTART_MS, so that
+     * store_check() can start it again as the store does) is a reconnect
+     * tried; store_check() logs each attempt. */
+    if (!pgc_running(w->c) && (w->c->database_url[0] || now - w->restart_ms < WATCH_RESTART_MS))
+        return;
+    w->restart_ms = now;
     if (db_ready(w, now))
         set_pause(w, PAUSE_NONE, "", now);
 }
@@ -502,13 +513,17 @@ static void handle_event(struct watcher *w, const struct inotify_event *ev, int6
     if (!S_ISREG(st.st_mode) || (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO))) {
         see_entry(w, path, ev->name, &st, station_of(d), d->depth + 1, now);
         struct watch_file *f = watch_tab_get(w->tab, path, NULL, false, now);
-        if (f)
+        if (f) {
             f->writing = false;            /* closed, or renamed in whole */
+            if (ev->mask & IN_MOVED_TO)
+                f->renamed = true;
+        }
         return;
     }
     /* IN_CREATE or IN_MODIFY of a regular file: someone is writing it. */
     struct watch_file *f = watch_tab_get(w->tab, path, station_of(d), true, now);
     f->writing = true;
+    f->renamed = false;
     f->changed_ms = now;
     w->status_dirty = true;
 }
@@ -682,6 +697,7 @@ out:
 
 struct ready_scan {
     int64_t now, stable_ms, empty_ms, next_due;
+    bool trust_rename;
     size_t refused;
     char **paths;
     bool *empty;
@@ -692,7 +708,7 @@ static bool collect_ready(struct watch_file *f, void *arg)
 {
     struct ready_scan *r = arg;
     int64_t due;
-    enum watch_verdict v = watch_file_judge(f, r->now, r->stable_ms, r->empty_ms, &due);
+    enum watch_verdict v = watch_file_judge2(f, r->now, r->stable_ms, r->empty_ms, r->trust_rename, &due);
 
     r->refused += f->refused;
     if (v == WATCH_WAIT) {
@@ -714,7 +730,8 @@ static bool collect_ready(struct watch_file *f, void *arg)
 static int64_t take_ready(struct watcher *w, int64_t now)
 {
     struct ready_scan r = {now, (int64_t)w->c->watch_stable_s * 1000,
-                           (int64_t)w->c->watch_empty_s * 1000, INT64_MAX, 0, NULL, NULL, 0, 0};
+                           (int64_t)w->c->watch_empty_s * 1000, INT64_MAX, w->c->watch_trust_rename,
+                           0, NULL, NULL, 0, 0};
 
     watch_tab_each(w->tab, collect_ready, &r);
     if (r.refused != w->n_refused)
@@ -773,12 +790,54 @@ const char *watch_status_path(const struct cfg *c, char *buf, size_t n)
     return cfg_path(c, buf, n, "run/watch.status");
 }
 
+static volatile sig_atomic_t watch_hup;
+
+static void on_hup(int sig)
+{
+    (void)sig;
+    watch_hup = 1;
+}
+
+/* SIGHUP: read the configuration again and apply the settings the watcher
+ * can change while running; a bad file keeps the old values. */
+static void reload(struct watcher *w, struct cfg *cur, int64_t now)
+{
+    struct cfg n;
+    struct err e;
+    char t[900], q[1000];
+    enum log_level l;
+
+    err_init(&e);
+    if (cfg_load(&n, cur->config_file[0] ? cur->config_file : NULL, &e) < 0) {
+        log_error("stage=reload result=kept_old error=%s", log_q(err_text(&e, t, sizeof t), q, sizeof q));
+        return;
+    }
+    cur->watch_rescan_s = n.watch_rescan_s;
+    cur->watch_stable_s = n.watch_stable_s;
+    cur->watch_empty_s = n.watch_empty_s;
+    cur->watch_min_free_mb = n.watch_min_free_mb;
+    cur->watch_trust_rename = n.watch_trust_rename;
+    memcpy(cur->log_level, n.log_level, sizeof cur->log_level);
+    if (log_level_parse(cur->log_level, &l) == 0)
+        log_set_level(l);
+    log_info("stage=reload result=ok rescan_s=%d stable_s=%d empty_s=%d min_free_mb=%ld",
+             cur->watch_rescan_s, cur->watch_stable_s, cur->watch_empty_s, cur->watch_min_free_mb);
+    if (w->pause == PAUSE_DISK)
+        w->need_bytes = (int64_t)cur->watch_min_free_mb << 20;
+    w->probe_ms = now;
+    w->probe_delay_ms = 500;
+    w->rescan_now = true;
+}
+
 int watch_run(const struct cfg *c, volatile sig_atomic_t *stop, struct err *e)
 {
     struct watcher w = {0};
+    struct cfg cur = *c;       /* SIGHUP changes this copy */
+    struct sigaction sa;
     int lockfd = -1, rc = -1;
     char q[PATH_MAX + 8];
 
+    c = &cur;
     w.c = c;
     w.stop = stop;
     w.ifd = -1;
@@ -793,6 +852,11 @@ int watch_run(const struct cfg *c, volatile sig_atomic_t *stop, struct err *e)
     if (take_lock(&w, &lockfd, e) < 0)
         return -1;
     signal(SIGIO, SIG_IGN);   /* lease-break notices: our leases last microseconds */
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_hup;   /* no SA_RESTART: poll() returns at once */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGHUP, &sa, NULL);
+    watch_hup = 0;
     w.tab = watch_tab_new();
     if (c->watch_inotify) {
         w.ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -811,6 +875,10 @@ int watch_run(const struct cfg *c, volatile sig_atomic_t *stop, struct err *e)
 
     while (!*stop) {
         now = fs_now_ms();
+        if (watch_hup) {
+            watch_hup = 0;
+            reload(&w, &cur, now);
+        }
         probe(&w, now);
         if (w.rescan_now || now >= w.next_rescan_ms)
             rescan(&w, now);

@@ -28,7 +28,11 @@
  * looks at *stop at least once a second).  Only one watcher runs per
  * ANCONG_HOME (run/watch.lock).  The database being down at start-up is not
  * an error: the watcher waits for it.  SIGIO is ignored in this process (the
- * open-for-writing check uses file leases).
+ * open-for-writing check uses file leases).  SIGHUP is handled: it reloads
+ * the configuration file and applies watch.rescan_s, watch.stable_s,
+ * watch.empty_s, watch.trust_rename, watch.min_free_mb and log.level
+ * (watch.inotify needs a restart); a bad file keeps the old values.  c is copied; the caller's
+ * struct is not changed.
  *
  * Returns 0 after a stop request, -1 with e set when it cannot start at all
  * (inbox cannot be created, another watcher holds the lock).

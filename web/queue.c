@@ -68,7 +68,7 @@ static void filter_select(struct sbuf *b, PGresult *opts, const char *name, cons
         sbuf_puts(b, "<option value=\"");
         html_esc(b, v);
         sbuf_puts(b, strcmp(v, cur) == 0 ? "\" selected>" : "\">");
-        html_esc(b, strcmp(name, "type") == 0 ? doc_type_vi(v) : v);
+        html_esc(b, v);
         sbuf_puts(b, "</option>");
     }
     sbuf_puts(b, "</select></label>");
@@ -85,40 +85,48 @@ void queue_page(struct web_req *r, struct web_resp *p)
     snprintf(thr, sizeof thr, "%.4f", r->cfg->review_threshold);
     const char *pa[7] = {uid, station, type, cas, off, thr, NULL};
 
+    /* The page of 50 first (the ordering matches documents_review_queue_idx),
+     * then the per-row details for those rows only; the total apart. */
     PGresult *rows = PQexecParams(r->db,
+        "WITH q AS (SELECT d.id " QUEUE_WHERE QUEUE_ORDER " LIMIT 50 OFFSET $5::int) "
         "SELECT d.id, d.file_name, coalesce(d.station, ''), coalesce(d.doc_type, ''), "
         "       coalesce(d.case_code, ''), to_char(d.created_at, 'DD/MM/YYYY HH24:MI'), "
         "       coalesce(to_char(d.deadline, 'DD/MM/YYYY'), ''), d.unit_name, "
         "       (SELECT count(*) FROM web_field f WHERE f.document_id = d.id AND f.confidence < $6::float8 "
         "          AND NOT f.reviewed), "
-        "       coalesce(d.deadline < now(), false), count(*) OVER () "
-        QUEUE_WHERE QUEUE_ORDER " LIMIT " "50" " OFFSET $5::int",
+        "       coalesce(d.deadline < now(), false) "
+        "  FROM q JOIN web_doc d ON d.id = q.id " QUEUE_ORDER,
         6, NULL, pa, NULL, NULL, 0);
-    if (PQresultStatus(rows) != PGRES_TUPLES_OK) {
-        log_error("stage=web msg=\"queue query failed\" pg=\"%s\"", PQresultErrorMessage(rows));
+    PGresult *cnt = PQexecParams(r->db, "SELECT count(*) " QUEUE_WHERE, 4, NULL, pa, NULL, NULL, 0);
+    if (PQresultStatus(rows) != PGRES_TUPLES_OK || PQresultStatus(cnt) != PGRES_TUPLES_OK) {
+        log_error("stage=web msg=\"queue query failed\" pg=\"%s\"", PQresultErrorMessage(
+            PQresultStatus(rows) != PGRES_TUPLES_OK ? rows : cnt));
         PQclear(rows);
+        PQclear(cnt);
         html_error_page(p, r, 500, "Lỗi cơ sở dữ liệu khi đọc hàng đợi.");
         return;
     }
-    /* filter choices: only values the user may see */
+    long long total = atoll(PQgetvalue(cnt, 0, 0));
+    PQclear(cnt);
+    /* filter choices: the stations of the units the user may see, every type */
     PGresult *stations = PQexecParams(r->db,
-        "SELECT DISTINCT d.station FROM web_doc d WHERE d.status = 'needs_review' AND d.station IS NOT NULL AND "
-        VISIBLE_SQL("$1::bigint") " ORDER BY 1", 1, NULL, pa, NULL, NULL, 0);
-    PGresult *types = PQexecParams(r->db,
-        "SELECT DISTINCT d.doc_type FROM web_doc d WHERE d.status = 'needs_review' AND d.doc_type IS NOT NULL AND "
-        VISIBLE_SQL("$1::bigint") " ORDER BY 1", 1, NULL, pa, NULL, NULL, 0);
+        "SELECT s.code FROM stations s WHERE s.unit_id IN (SELECT unit_id FROM web_visible_units($1::bigint)) "
+        " ORDER BY 1", 1, NULL, pa, NULL, NULL, 0);
     if (PQresultStatus(stations) != PGRES_TUPLES_OK) { PQclear(stations); stations = NULL; }
-    if (PQresultStatus(types) != PGRES_TUPLES_OK) { PQclear(types); types = NULL; }
-
     int n = PQntuples(rows);
-    long long total = n ? atoll(PQgetvalue(rows, 0, 10)) : 0;
     struct sbuf *b = &p->body;
     sbuf_reset(b);
     html_begin(b, r, "Hàng đợi duyệt", "queue");
     sbuf_printf(b, "<section class=\"queue\"><h1>Hàng đợi duyệt <span class=\"count\" id=\"queue-count\">%lld tài liệu</span></h1>", total);
     sbuf_puts(b, "<form method=\"get\" action=\"/queue\" class=\"filters\">");
     filter_select(b, stations, "station", "Trạm quét", station);
-    filter_select(b, types, "type", "Loại văn bản", type);
+    sbuf_printf(b, "<label>Loại văn bản<select name=\"type\" id=\"f-type\"><option value=\"\">Tất cả</option>");
+    for (int i = 0; doc_types[i]; i++) {
+        sbuf_printf(b, "<option value=\"%s\"%s>", doc_types[i], strcmp(doc_types[i], type) == 0 ? " selected" : "");
+        html_esc(b, doc_type_vi(doc_types[i]));
+        sbuf_puts(b, "</option>");
+    }
+    sbuf_puts(b, "</select></label>");
     sbuf_puts(b, "<label>Mã vụ việc<input name=\"case\" id=\"f-case\" value=\"");
     html_esc(b, cas);
     sbuf_puts(b, "\"></label><button type=\"submit\">Lọc</button></form>");
@@ -148,8 +156,6 @@ void queue_page(struct web_req *r, struct web_resp *p)
         sbuf_puts(b, "</tbody></table>");
         if (total > QUEUE_PAGE) {
             sbuf_puts(b, "<nav class=\"pages\">");
-            struct sbuf q = SBUF_INIT;
-            if (page > 1) sbuf_printf(&q, "page=%d", page - 1);
             for (int dir = -1; dir <= 1; dir += 2) {
                 int to = page + dir;
                 if (to < 1 || (long long)(to - 1) * QUEUE_PAGE >= total) continue;
@@ -169,7 +175,6 @@ void queue_page(struct web_req *r, struct web_resp *p)
                 }
                 sbuf_printf(b, "\">%s</a>", dir < 0 ? "← Trang trước" : "Trang sau →");
             }
-            sbuf_release(&q);
             sbuf_printf(b, "<span>Trang %d</span></nav>", page);
         }
     }
@@ -177,5 +182,4 @@ void queue_page(struct web_req *r, struct web_resp *p)
     html_end(b, "/static/queue.js");
     PQclear(rows);
     PQclear(stations);
-    PQclear(types);
 }

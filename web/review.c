@@ -177,8 +177,10 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
         json_obj_begin(&j);
         json_key(&j, "field"); json_str(&j, fname);
         json_key(&j, "label"); json_str(&j, strcmp(fname, "doc_type") == 0 ? "Loại văn bản" : field_label_vi(fname));
-        json_key(&j, "old"); json_str(&j, PQgetvalue(revs, i, 1));
-        json_key(&j, "new"); json_str(&j, PQgetvalue(revs, i, 2));
+        bool is_type = strcmp(fname, "doc_type") == 0;
+        const char *ov = PQgetvalue(revs, i, 1), *nv = PQgetvalue(revs, i, 2);
+        json_key(&j, "old"); json_str(&j, is_type && *ov ? doc_type_vi(ov) : ov);
+        json_key(&j, "new"); json_str(&j, is_type && *nv ? doc_type_vi(nv) : nv);
         json_key(&j, "by"); json_str(&j, PQgetvalue(revs, i, 3));
         json_key(&j, "at"); json_str(&j, PQgetvalue(revs, i, 4));
         json_obj_end(&j);

@@ -61,13 +61,15 @@ int sess_load(struct web_req *r)
     char idle[32];
     snprintf(idle, sizeof idle, "%d", r->cfg->web_session_idle_min);
     const char *params[2] = {r->session_hash, idle};
+    /* A read; last_seen is written at most once a minute (a write per
+     * request would cost a WAL flush on every page). */
     PGresult *res = PQexecParams(r->db,
-        "UPDATE web_sessions s SET last_seen = now() "
-        "  FROM users u JOIN units un ON un.id = u.unit_id "
-        " WHERE s.token_hash = $1 AND u.id = s.user_id AND u.active "
+        "SELECT u.id, u.unit_id, u.login, u.full_name, u.role, un.name, s.csrf, "
+        "       s.last_seen < now() - interval '1 minute' "
+        "  FROM web_sessions s JOIN users u ON u.id = s.user_id JOIN units un ON un.id = u.unit_id "
+        " WHERE s.token_hash = $1 AND u.active "
         "   AND s.last_seen > now() - make_interval(mins => $2::int) "
-        "   AND s.created_at > now() - interval '7 days' "
-        "RETURNING u.id, u.unit_id, u.login, u.full_name, u.role, un.name, s.csrf",
+        "   AND s.created_at > now() - interval '7 days'",
         2, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         log_error("stage=web msg=\"session lookup failed\" pg=\"%s\"", PQresultErrorMessage(res));
@@ -83,6 +85,11 @@ int sess_load(struct web_req *r)
         snprintf(r->user.role, sizeof r->user.role, "%s", PQgetvalue(res, 0, 4));
         snprintf(r->user.unit_name, sizeof r->user.unit_name, "%s", PQgetvalue(res, 0, 5));
         snprintf(r->csrf, sizeof r->csrf, "%s", PQgetvalue(res, 0, 6));
+        if (strcmp(PQgetvalue(res, 0, 7), "t") == 0) {
+            const char *pa[1] = {r->session_hash};
+            PQclear(PQexecParams(r->db, "UPDATE web_sessions SET last_seen = now() WHERE token_hash = $1",
+                                 1, NULL, pa, NULL, NULL, 0));
+        }
     }
     PQclear(res);
     return 0;

@@ -198,6 +198,16 @@ async function main() {
     expect(await p.$$eval('#queue-table img', (n) => n.length) === 0, 'img injected in the queue');
   });
 
+  await check('SQL injection through a field correction is stored as plain text', async () => {
+    await p.goto(BASE + '/review/' + DOC_D);
+    await p.waitForFunction(() => document.activeElement && document.activeElement.id === 'fld-trich_yeu');
+    await p.keyboard.type("x'); DROP TABLE fields; --");
+    await p.keyboard.press('Enter');
+    await p.waitForFunction(() => /Đã lưu/.test(document.getElementById('flash').textContent));
+    await p.reload();
+    expect((await p.inputValue('#fld-trich_yeu')) === "x'); DROP TABLE fields; --", 'value ' + await p.inputValue('#fld-trich_yeu'));
+  });
+
   await check('changing the document type re-lists its fields', async () => {
     await p.goto(BASE + '/review/' + DOC_D);
     expect(await p.$('#fld-bi_don') === null, 'khac has no bi_don');
@@ -205,7 +215,7 @@ async function main() {
     await p.waitForSelector('#fld-bi_don');
     await p.waitForSelector('#fld-nguyen_don');
     const rev = await p.textContent('#revisions');
-    expect(rev.includes('Loại văn bản') && rev.includes('quyet_dinh_khoi_kien'), 'type change not in revisions');
+    expect(rev.includes('Loại văn bản') && rev.includes('Quyết định khởi kiện') && rev.includes('Tài liệu khác'), 'type change not in revisions: ' + rev);
   });
 
   await check('the page image is rendered by the server and zooms', async () => {
@@ -236,6 +246,21 @@ async function main() {
       return r.status;
     }, DOC_D);
     expect(st === 403, 'status ' + st);
+  });
+
+  await check('the search box finds text without diacritics, only in the user\'s province', async () => {
+    await p.goto(BASE + '/queue');
+    await p.fill('form.topsearch input', 'khac phuc vi pham');
+    await Promise.all([p.waitForNavigation(), p.press('form.topsearch input', 'Enter')]);
+    const t = await p.textContent('#search-results');
+    expect(t.includes('kien_nghi_0007.pdf'), 'Hà Nội hit missing: ' + t);
+    await shot(p, '09-search');
+    await p.goto(BASE + '/search?q=' + encodeURIComponent('bi mat cua tinh khac'));
+    expect(await p.isVisible('#search-empty'), 'another province\'s text was found');
+    const r = await p.goto(BASE + '/search?q=' + encodeURIComponent("' OR 1=1; DROP TABLE pages; --"));
+    expect(r.status() === 200, 'status ' + r.status());
+    await p.goto(BASE + '/search?q=' + encodeURIComponent('<script>window.__pwned=1</script>'));
+    expect(await p.evaluate(() => window.__pwned === undefined), 'a script ran from the search box');
   });
 
   await check('logging out ends the session', async () => {

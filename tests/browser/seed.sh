@@ -4,7 +4,7 @@
 #
 #   seed_blob SEED         -> prints the sha256 of a generated page stored as an original
 #   seed_users             hn_rev, hn_rev2 (Hà Nội), qn_rev (Quảng Ninh), hn_op (operator),
-#                          hn_lock (throttling), all with password $T_PASS
+#                          hn_lock (throttling), tc_lead (Supreme), all with password $T_PASS
 #   seed_docs              documents A..E below; prints nothing
 
 T_PASS='mat-khau-thu-nghiem-2026'
@@ -38,7 +38,8 @@ seed_users() {
     "$ANCONG_BIN" user add hn_rev2 --unit ha_noi     --role specialist --full-name 'Trần Văn Hai' --password-file "$pf" &&
     "$ANCONG_BIN" user add qn_rev  --unit quang_ninh --role reviewer --full-name 'Lê Văn Quảng' --password-file "$pf" &&
     "$ANCONG_BIN" user add hn_op   --unit ha_noi     --role operator --full-name 'Phạm Vận Hành' --password-file "$pf" &&
-    "$ANCONG_BIN" user add hn_lock --unit ha_noi     --role reviewer --full-name 'Khóa Thử' --password-file "$pf"
+    "$ANCONG_BIN" user add hn_lock --unit ha_noi     --role reviewer --full-name 'Khóa Thử' --password-file "$pf" &&
+    "$ANCONG_BIN" user add tc_lead --unit vkstc      --role leader --full-name 'Lãnh Đạo Tối Cao' --password-file "$pf"
 }
 
 # seed_doc NAME UNIT STATION SHA TYPE DUE_DAYS PAGE_TEXT  -> prints the id

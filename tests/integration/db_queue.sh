@@ -132,6 +132,18 @@ sql "UPDATE jobs SET next_run_at = now() WHERE document_id = $d" >/dev/null
 is "$(sql "SELECT j.state || ':' || d.status || ':' || d.error FROM jobs j JOIN documents d ON d.id = j.document_id WHERE d.id = $d")" "failed:failed:not a document" "a non-retryable failure fails the document at once"
 conf "job.backoff_s = 0" "job.max_attempts = 3"
 
+# --- requeue: failed documents go back to the queue (not the empty ones) ---
+nfailed=$(sql "SELECT count(*) FROM documents WHERE status = 'failed' AND size_bytes > 0")
+out=$("$ANCONG_BIN" requeue --failed 2>&1)
+is "$out" "queued $nfailed documents again" "requeue --failed queues every failed non-empty document"
+is "$(sql "SELECT status || ':' || coalesce(error, '-') FROM documents WHERE id = $d")" "received:-" "a requeued document starts over"
+is "$(sql "SELECT state || ':' || attempts FROM jobs WHERE document_id = $d")" "ready:0" "its job is ready with no attempts"
+is "$(sql "SELECT status FROM documents WHERE name = 'empty.pdf'")" "failed" "an empty file is not requeued"
+is "$("$ANCONG_BIN" requeue "${sha:0:12}" 2>&1)" "queued 1 document again" "requeue by sha256 prefix"
+"$ANCONG_BIN" requeue "nothex" >/dev/null 2>&1
+is "$?" "2" "a bad prefix is a usage error"
+sql "UPDATE jobs SET state = 'done' WHERE state <> 'done'" >/dev/null
+
 # --- NOTIFY wakes a waiting worker ----------------------------------------
 "$T" wait 60000 >"$W/wait.out" 2>/dev/null &
 wpid=$!

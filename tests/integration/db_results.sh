@@ -46,6 +46,16 @@ sql "UPDATE jobs SET state = 'ready', next_run_at = now() WHERE document_id = $d
 "$T" complete ocr w2 "$W/kn.json" >/dev/null 2>&1
 is "$(counts)" "$before" "redoing the job leaves the same rows (documents/pages/fields/cases/jobs)"
 
+# Another stage (signing) completing its job leaves the OCR result alone.
+"$T" enqueue "$d1" sign 0 2>/dev/null
+echo '{}' > "$W/empty.json"
+"$T" complete sign s1 "$W/empty.json" >/dev/null 2>&1
+is "$(sql "SELECT j.state || ':' || d.status || ':' || d.doc_type FROM jobs j JOIN documents d ON d.id = j.document_id WHERE j.kind = 'sign' AND d.id = $d1")" "done:needs_review:kien_nghi" "a sign job completes without touching the OCR result"
+"$T" enqueue "$d1" sign 0 2>/dev/null
+is "$(sql "SELECT state || ':' || attempts || ':' || count(*) OVER () FROM jobs WHERE kind = 'sign' AND document_id = $d1")" "ready:0:1" "enqueueing again resets the one job of that kind"
+sql "DELETE FROM jobs WHERE kind = 'sign'" >/dev/null
+before=$(counts)
+
 # A second document of the same case joins it.
 printf 'qd\n' > "$W/qd.pdf"
 d2=$("$T" ingest "$W/qd.pdf" qd.pdf st01 2>/dev/null | kv document)
@@ -58,6 +68,19 @@ J
 "$T" complete ocr w1 "$W/qd.json" >/dev/null 2>&1
 is "$(sql "SELECT count(DISTINCT case_id) || '/' || count(*) FROM documents WHERE id IN ($d1, $d2)")" "1/2" "two documents with the same case code share one case"
 is "$(sql "SELECT value FROM fields WHERE document_id = $d2 AND name = 'bi_don'")" "Công ty TNHH O'Brien; DROP TABLE cases; --" "a field value with SQL in it is stored as text"
+
+# A document of the default (Supreme) unit that names its province moves there.
+printf 'hn\n' > "$W/hn.pdf"
+d6=$("$T" ingest "$W/hn.pdf" hn.pdf st09 2>/dev/null | kv document)
+printf '%s' '{"status":"indexed","doc_type":"phan_cong","fields":{"tinh":{"value":"ha_noi","confidence":0.99,"page":1,"bbox":[0,0,1,1]},"ma_vu_viec":{"value":"11/2026/DSCI","confidence":0.99,"page":1,"bbox":[0,0,1,1]}},"pages":[{"number":1,"text":"x"}]}' > "$W/hn.json"
+"$T" complete ocr w1 "$W/hn.json" >/dev/null 2>&1
+is "$(sql "SELECT u.code || '/' || cu.code FROM documents d JOIN units u ON u.id = d.unit_id JOIN cases c ON c.id = d.case_id JOIN units cu ON cu.id = c.unit_id WHERE d.id = $d6")" "ha_noi/ha_noi" "a default-unit document naming its province belongs to it, with its case"
+printf 'dl\n' > "$W/dl.pdf"
+"$T" ingest "$W/dl.pdf" dl.pdf st10 >/dev/null 2>&1
+sql "UPDATE stations SET unit_id = (SELECT id FROM units WHERE code = 'dak_lak') WHERE code = 'st10'" >/dev/null
+sql "UPDATE documents SET unit_id = (SELECT id FROM units WHERE code = 'dak_lak') WHERE name = 'dl.pdf'" >/dev/null   # as if ingested from the assigned station
+"$T" complete ocr w1 "$W/hn.json" >/dev/null 2>&1
+is "$(sql "SELECT u.code FROM documents d JOIN units u ON u.id = d.unit_id WHERE d.name = 'dl.pdf'")" "dak_lak" "a document of an assigned unit stays there whatever it names"
 
 # A split bundle: one child document per part, linked to the original.
 printf 'bundle\n' > "$W/hs.pdf"
@@ -110,7 +133,7 @@ sql "UPDATE fields SET value = '08/KN-VKS-DS', source = 'reviewer' WHERE documen
 OUT=$ANCONG_HOME/export
 "$ANCONG_BIN" export --json-dir "$OUT" 2>"$W/export.err"
 is "$?" "0" "ancong export succeeds"
-is "$(ls "$OUT" | sort | tr '\n' ' ')" "bad.pdf.json ho_so.pdf.json kien_nghi_0007.pdf.json kien_nghi_0007.pdf~${sha5:0:8}.json qd.pdf.json " "one file per document, a repeated name gets ~sha8"
+is "$(ls "$OUT" | sort | tr '\n' ' ')" "bad.pdf.json dl.pdf.json hn.pdf.json ho_so.pdf.json kien_nghi_0007.pdf.json kien_nghi_0007.pdf~${sha5:0:8}.json qd.pdf.json " "one file per document, a repeated name gets ~sha8"
 python3 - "$OUT" "$sha5" <<'P'
 import json, os, sys
 out, sha5 = sys.argv[1], sys.argv[2]

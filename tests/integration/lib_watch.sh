@@ -15,6 +15,9 @@ w_start() {
     "$ANCONG_BIN" watch "$@" >>"$W_LOG" 2>&1 &
     W_PID=$!
     at_exit "kill $W_PID; wait $W_PID"
+    # Keep the watcher's log next to the test's output.
+    mkdir -p "$ANCONG_TEST_OUT"
+    at_exit "cp '$W_LOG' '$ANCONG_TEST_OUT/$(basename "$0" .sh).watch.log'"
     # Started when the status file names this pid.
     wait_for 30 grep -qsx "pid=$W_PID" "$ANCONG_HOME/run/watch.status" ||
         { not_ok "watcher starts" "$(tail -5 "$W_LOG")"; return 1; }

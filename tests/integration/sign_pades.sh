@@ -54,6 +54,13 @@ if [ -x "$SHARED/tools/pades-verify" ]; then
         || not_ok "pades-verify: no modification after the first signature" "$(grep modified "$W/two.pdf.pades.log")"
 fi
 pdfsig_valid "$W/two.pdf" 2 && ok "pdfsig: both signatures valid" || not_ok "pdfsig: both signatures valid" "$(pdfsig "$W/two.pdf" 2>&1 | grep -E 'Valid|#')"
+# pdfsig with an NSS database trusting our test root: both certificates trusted
+need certutil
+mkdir -p "$W/nss" && certutil -N -d "sql:$W/nss" --empty-password >/dev/null 2>&1 \
+    && certutil -A -d "sql:$W/nss" -n root -t CT,C,C -i "$CA_ROOT" >/dev/null 2>&1
+[ "$(pdfsig -nssdir "sql:$W/nss" "$W/two.pdf" 2>/dev/null | grep -c 'Certificate Validation: Certificate is Trusted')" -eq 2 ] \
+    && ok "pdfsig: both certificates trusted through the embedded chain" \
+    || not_ok "pdfsig: both certificates trusted" "$(pdfsig -nssdir "sql:$W/nss" "$W/two.pdf" 2>&1 | grep Validation)"
 grep -aq '/T *<5369676E617475726532>\|/T *(Signature2)' "$W/two.pdf" && ok "second field gets a new name" || not_ok "second field gets a new name"
 
 # --- a byte changed anywhere in the signed range makes verification fail

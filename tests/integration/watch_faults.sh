@@ -55,6 +55,21 @@ check "intake resumes by itself once there is room" wait_for 60 taken "$IN/hn01/
 is "$(grep -c 'stage=intake state=disk_full' "$W_LOG")" 1 "disk full logged once"
 is "$(w_status state)" ok "status back to ok"
 
+# -- SIGHUP reloads the watch.* settings; a bad file keeps the old ones ------------------
+w_conf watch.stable_s=1 watch.rescan_s=2 watch.min_free_mb=10000000
+kill -HUP "$W_PID"
+uniq_file "$IN/hn01/hup.pdf"; S5=$(sha_of "$IN/hn01/hup.pdf")
+check "after SIGHUP with a huge watch.min_free_mb, intake pauses" wait_for 60 eval 'w_state_is disk_full && [ "$(w_status waiting)" = 1 ]'
+check "the file stays in the inbox" test -f "$IN/hn01/hup.pdf"
+w_conf watch.stable_s=oops
+kill -HUP "$W_PID"
+check "a bad file on SIGHUP is refused" wait_for 30 grep -q 'stage=reload result=kept_old' "$W_LOG"
+check "and the watcher keeps running" kill -0 "$W_PID"
+w_conf watch.stable_s=1 watch.rescan_s=2
+kill -HUP "$W_PID"
+check "after SIGHUP with the old setting the file is taken" wait_for 60 taken "$IN/hn01/hup.pdf" "$S5"
+is "$(grep -c 'stage=reload result=ok' "$W_LOG")" 2 "two good reloads logged"
+
 # -- one watcher per ANCONG_HOME -----------------------------------------------------
 OUT=$(ANCONG_DATABASE_URL=$URL "$ANCONG_BIN" watch 2>&1); RC=$?
 is "$RC" 1 "a second watcher refuses to start"

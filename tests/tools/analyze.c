@@ -16,6 +16,7 @@
 #include "common/str.h"
 #include "ocr/page.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/pipe_int.h"
 
 static int one(const char *in, const char *out, const char *name, double thr)
 {
@@ -30,6 +31,17 @@ static int one(const char *in, const char *out, const char *name, double thr)
     if (rc < 0) {
         fprintf(stderr, "analyze: \"%s\" is not an ancong OCR file\n", in);
         return 1;
+    }
+    if (getenv("ANALYZE_SEGS")) {
+        /* debugging: the segments in reading order, as the pipeline sees them */
+        struct ptext t;
+        text_build(&t, &d, 1, d.npages);
+        for (int i = 0; i < t.nsegs; i++)
+            printf("p%d c%d %s%4d,%4d  %s\n", t.segs[i].page, t.segs[i].col,
+                   t.segs[i].upper ? "U" : " ", t.segs[i].box.x0, t.segs[i].box.y0, t.segs[i].text);
+        text_release(&t);
+        ocr_doc_release(&d);
+        return 0;
     }
     struct doc_result *parts = NULL;
     int n = pipe_split(&d, thr, &parts);

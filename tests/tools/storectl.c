@@ -11,6 +11,7 @@
  *   storectl heartbeat KIND WORKER             claim one job and extend its lease
  *   storectl wait MS                           wait for a NOTIFY (prints woken/timeout)
  *   storectl export DIR
+ *   storectl enqueue DOCUMENT KIND PRIORITY
  *   storectl restart-check                     stop the server under an open store, then
  *                                              store_check reconnects (starting it again)
  * Prints key=value lines; exit 0 ok, 1 error (the error on stderr).
@@ -135,6 +136,10 @@ int main(int argc, char **argv)
             goto out;
         }
         printf("%s\n", k ? "woken" : "timeout");
+        rc = 0;
+    } else if (!strcmp(cmd, "enqueue") && argc == 5) {
+        if (job_enqueue(s, atoll(argv[2]), argv[3], atoi(argv[4]), &e) < 0)
+            goto err;
         rc = 0;
     } else if (!strcmp(cmd, "restart-check") && argc == 2) {
         if (pgc_stop(&cfg, &e) < 0)

@@ -35,6 +35,32 @@ def load_tsv(path):
     return [pages[k] for k in sorted(pages)]
 
 
+def upright(p):
+    """Bare tesseract --psm 1 reports boxes in the stored orientation even when
+    it read the page turned: map them to the upright page (reading direction
+    from the order of words in lines)."""
+    W, H = p["size"]
+    dx = dy = 0
+    for ln in p["lines"].values():
+        ws = ln["words"]
+        for a, b in zip(ws, ws[1:]):
+            dx += (b[0][0] + b[0][2]) - (a[0][0] + a[0][2])
+            dy += (b[0][1] + b[0][3]) - (a[0][1] + a[0][3])
+    if abs(dx) >= abs(dy) and dx >= 0:
+        return
+    if abs(dx) >= abs(dy):          # upside down
+        f = lambda b: (W - b[2], H - b[3], W - b[0], H - b[1])
+    elif dy > 0:                    # text runs down the stored page
+        f = lambda b: (b[1], W - b[2], b[3], W - b[0])
+        p["size"] = (H, W)
+    else:                           # text runs up
+        f = lambda b: (H - b[3], b[0], H - b[1], b[2])
+        p["size"] = (H, W)
+    for ln in p["lines"].values():
+        ln["box"] = f(ln["box"])
+        ln["words"] = [(f(b), c, t) for b, c, t in ln["words"]]
+
+
 def main(argv):
     if len(argv) < 3:
         print(__doc__.strip())
@@ -44,6 +70,7 @@ def main(argv):
         pages.extend(load_tsv(f))
     out = ["#ancong-ocr 1", "doc\tunknown\t%d" % len(pages)]
     for i, p in enumerate(pages, 1):
+        upright(p)
         lines = [ln for ln in p["lines"].values() if ln["words"]]
         confs = [w[1] for ln in lines for w in ln["words"]]
         mean = sum(confs) / len(confs) if confs else 0.0

@@ -83,6 +83,29 @@ static void test_stability(void)
     f->writing = false;
     T_CHECK(watch_file_judge(f, 999999, S, E, &due) == WATCH_READY, "closed and stable: ready");
 
+    /* Renamed into place: no stability window when trusted (the usual
+     * "temp name, then rename" protocol), but never while open or empty. */
+    struct watch_file *r = watch_tab_get(t, "/in/a/renamed.pdf", "a", true, 0);
+    st = mkst(500, 20, 30);
+    watch_file_observe(r, &st, 50000);
+    r->renamed = true;
+    T_CHECK(watch_file_judge2(r, 50000, S, E, true, &due) == WATCH_READY,
+            "renamed into place: ready at once");
+    T_CHECK(watch_file_judge2(r, 50000, S, E, false, &due) == WATCH_WAIT && due == 52000,
+            "renamed, rename not trusted: waits the stable window");
+    r->writing = true;
+    T_CHECK(watch_file_judge2(r, 50000, S, E, true, &due) == WATCH_WAIT, "renamed but open: wait");
+    r->writing = false;
+    st = mkst(600, 21, 30);
+    T_CHECK(watch_file_observe(r, &st, 50100) && !r->renamed, "a change after the rename forgets it");
+    T_CHECK(watch_file_judge2(r, 50100, S, E, true, &due) == WATCH_WAIT && due == 52100,
+            "changed after the rename: stable window again");
+    st = mkst(0, 22, 31);
+    watch_file_observe(r, &st, 60000);
+    r->renamed = true;
+    T_CHECK(watch_file_judge2(r, 60000, S, E, true, &due) == WATCH_WAIT && due == 60000 + E,
+            "empty file renamed in still waits the empty window");
+
     /* Empty files wait the longer empty window, then are taken as empty. */
     struct watch_file *g = watch_tab_get(t, "/in/b.pdf", NULL, true, 0);
     T_CHECK(strcmp(g->station, "default") == 0, "file in the inbox itself: station default");
@@ -128,7 +151,7 @@ static void test_stability(void)
         snprintf(p, sizeof p, "/in/s/f%d.pdf", i);
         watch_tab_get(t, p, "s", true, 0);
     }
-    T_CHECK(watch_tab_count(t) == 502, "500 more entries, %zu in all", watch_tab_count(t));
+    T_CHECK(watch_tab_count(t) == 503, "500 more entries, %zu in all", watch_tab_count(t));
     T_CHECK(watch_tab_get(t, "/in/s/f377.pdf", NULL, false, 0) != NULL, "lookup after growth");
     watch_tab_del(t, "/in/s/f377.pdf");
     T_CHECK(watch_tab_get(t, "/in/s/f377.pdf", NULL, false, 0) == NULL, "deleted entry is gone");

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# bench/search.sh — search latency (median, p95) of `ancong search` queries over
+# SEARCH_PAGES synthetic pages (default 1,000,000) in a throwaway PostgreSQL.
+# Target (issue 8): p95 <= 100 ms.  Server time is measured with EXPLAIN ANALYZE
+# of the exact query the command runs, and the whole command's wall time too.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${ANCONG_BIN:-$PWD/bin/ancong}
+N=${SEARCH_PAGES:-1000000}
+export ANCONG_HOME=$(mktemp -d /tmp/ancong-bench-search.XXXXXX)
+chmod 0711 "$ANCONG_HOME"
+unset ANCONG_DATABASE_URL
+trap '"$BIN" db stop >/dev/null 2>&1; rm -rf "$ANCONG_HOME"' EXIT
+"$BIN" db start >/dev/null
+"$BIN" migrate >/dev/null 2>&1
+echo "search: loading $N synthetic pages (a few minutes)..."
+t0=$(date +%s)
+"$BIN" db psql -q <<SQL
+INSERT INTO stations (code, unit_id) SELECT 'bench', id FROM units WHERE code = 'ha_noi';
+INSERT INTO documents (sha256, name, station_id, unit_id, status, doc_type, npages)
+SELECT lpad(to_hex(g), 64, '0'), 'bench_' || g || '.pdf', (SELECT id FROM stations WHERE code = 'bench'),
+       (SELECT id FROM units ORDER BY (g % 7), id LIMIT 1 OFFSET 0),
+       'indexed', (ARRAY['kien_nghi','quyet_dinh_xac_minh','bien_ban_xac_minh','thong_bao_thu_ly'])[1 + g % 4], 2
+FROM generate_series(1, $N / 2) g;
+INSERT INTO pages (document_id, number, text)
+SELECT d.id, n,
+       (ARRAY['VIỆN KIỂM SÁT NHÂN DÂN', 'TÒA ÁN NHÂN DÂN', 'ỦY BAN NHÂN DÂN'])[1 + d.id % 3] || E'\nSố: ' || d.id || '/KN-VKS-DS' ||
+       E'\nCộng hòa xã hội chủ nghĩa Việt Nam\nĐộc lập - Tự do - Hạnh phúc\n' ||
+       (ARRAY['QUYẾT ĐỊNH khởi kiện vụ án dân sự công ích', 'KIẾN NGHỊ thực hiện quyền khởi kiện',
+              'BIÊN BẢN xác minh tại hiện trường', 'THÔNG BÁO thụ lý vụ án'])[1 + (d.id + n) % 4] ||
+       E'\nVề việc ' || (ARRAY['xả nước thải', 'lấn chiếm đất công', 'an toàn thực phẩm', 'quyền lợi người tiêu dùng',
+                             'tài sản công', 'di sản văn hóa'])[1 + (d.id * 7 + n) % 6] ||
+       ' tại phường ' || (ARRAY['Hồng Gai', 'Tân Hòa', 'Đông Tiến', 'Cái Khế', 'Ea Kmar'])[1 + d.id % 5] ||
+       E'\nCông ty TNHH số ' || (d.id % 5000) || E' vi phạm quy định.\nNơi nhận: như trên; lưu VT.'
+FROM documents d, generate_series(1, 2) n WHERE d.name LIKE 'bench_%';
+ANALYZE pages; ANALYZE documents;
+SQL
+echo "search: loaded in $(( $(date +%s) - t0 )) s: $("$BIN" db psql -qAt -c 'SELECT count(*) FROM pages') pages"
+queries=("quyet dinh khoi kien" "lan chiem dat cong" "Đông Tiến" "an toan thuc pham" "cong ty tnhh so 4242"
+         "thong bao thu ly vu an" "xả nước thải tại phường Hồng Gai" "bien ban xac minh" "kien nghi" "di san van hoa")
+ms=(); wall=()
+for round in 1 2 3; do
+  for q in "${queries[@]}"; do
+    for unit in "" "--unit ha_noi"; do
+      s=$(date +%s%N)
+      # shellcheck disable=SC2086
+      t=$("$BIN" search "$q" $unit --json --timing 2>&1 >/dev/null | sed -n 's/^search_ms=//p')
+      e=$(date +%s%N)
+      ms+=("$t"); wall+=($(( (e - s) / 1000000 )))
+    done
+  done
+done
+stats() { sort -n | awk -v what="$1" '{a[NR]=$1} END {
+  m = a[int((NR+1)/2)]; p = a[int(NR*0.95 + 0.999)];
+  printf "search: %-34s %d queries: median %d ms, p95 %d ms\n", what, NR, m, p }'; }
+printf '%s\n' "${ms[@]}" | stats "query time (target p95 <= 100 ms)"
+printf '%s\n' "${wall[@]}" | stats "whole command (start, connect)"

@@ -1,0 +1,158 @@
+/*
+ * ancong report: statistics of cases and documents (issue 8), from the same
+ * SQL function (ancong_report) as the web page, so the numbers agree.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd/cmd.h"
+#include "cmd/cmds.h"
+#include "common/str.h"
+#include "store/store.h"
+
+static const char usage[] =
+    "ancong report [--year YYYY | --from YYYY-MM-DD --to YYYY-MM-DD] [--unit CODE] [--csv FILE]";
+
+static const struct {
+    const char *section, *title, *k2;
+} sections[] = {
+    {"cases_by_stage", "Cases by unit and stage", "stage"},
+    {"cases_by_province", "Cases by province and stage", "stage"},
+    {"cases_by_area", "Cases by unit and area", "area"},
+    {"documents_by_type", "Documents by unit and type", "type"},
+    {"documents_by_month", "Documents by unit and month", "month"},
+    {"documents_by_status", "Documents by unit and status", "status"},
+    {"recommendations", "Recommendations issued and replied", "kind"},
+    {"backfill", "Back-filled documents by unit and status", "status"},
+    {"overdue", "Overdue cases", "case"},
+};
+
+static void csv_cell(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+int cmd_report(int argc, char **argv, struct cfg *cfg)
+{
+    char from[16] = "", to[16] = "", unit_s[16] = "0";
+    const char *unit = NULL, *csv = NULL;
+    int year = 0, rc = EXIT_WORK;
+    struct store *st = NULL;
+    struct err e;
+
+    if (cmd_wants_help(argc, argv)) {
+        printf("usage: %s\n\n"
+               "Counts of cases and documents by unit, province, stage, area, document type,\n"
+               "month and status; recommendations issued and replied; back-filled documents;\n"
+               "overdue cases.  The web app's statistics page shows the same numbers.\n\n"
+               "  --year YYYY   the statistical year ending 30 November YYYY (from 1 December\n"
+               "                of the year before); default: the current statistical year\n"
+               "  --from, --to  any period (inclusive dates)\n"
+               "  --unit CODE   this unit and the units under it (default: all)\n"
+               "  --csv FILE    also write every number as CSV: section,key,subkey,value\n", usage);
+        return EXIT_OK;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v)
+            return cmd_usage_error(usage, "option \"%s\" needs a value", a);
+        if (!strcmp(a, "--year")) year = atoi(v);
+        else if (!strcmp(a, "--from")) snprintf(from, sizeof from, "%s", v);
+        else if (!strcmp(a, "--to")) snprintf(to, sizeof to, "%s", v);
+        else if (!strcmp(a, "--unit")) unit = v;
+        else if (!strcmp(a, "--csv")) csv = v;
+        else return cmd_usage_error(usage, "unknown option \"%s\"", a);
+        i++;
+    }
+    if (!from[0] || !to[0]) {
+        if (!year) {
+            time_t now = time(NULL);
+            struct tm tm;
+            localtime_r(&now, &tm);
+            year = tm.tm_year + 1900 + (tm.tm_mon == 11 ? 1 : 0);
+        }
+        if (year < 2000 || year > 2200)
+            return cmd_usage_error(usage, "--year must be a year such as 2026");
+        snprintf(from, sizeof from, "%04d-12-01", year - 1);
+        snprintf(to, sizeof to, "%04d-11-30", year);
+    }
+    err_init(&e);
+    if (store_open(cfg, &st, &e) < 0) {
+        err_print(&e);
+        return EXIT_WORK;
+    }
+    if (unit) {
+        const char *pv[1] = {unit};
+        PGresult *r = PQexecParams(store_conn(st), "SELECT id FROM units WHERE code = $1", 1, NULL, pv, NULL, NULL, 0);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+            PQclear(r);
+            fprintf(stderr, "ancong: error: unknown unit \"%s\"\n", unit);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        snprintf(unit_s, sizeof unit_s, "%s", PQgetvalue(r, 0, 0));
+        PQclear(r);
+    } else {
+        PGresult *r = PQexec(store_conn(st), "SELECT id FROM units WHERE parent_id IS NULL ORDER BY id LIMIT 1");
+        if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+            snprintf(unit_s, sizeof unit_s, "%s", PQgetvalue(r, 0, 0));
+        PQclear(r);
+    }
+    const char *pv[3] = {from, to, unit_s};
+    PGresult *r = PQexecParams(store_conn(st), "SELECT section, k1, k2, value FROM ancong_report($1::date, $2::date, $3::int)",
+                               3, NULL, pv, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        fprintf(stderr, "ancong: error: could not compute the report: %s", PQresultErrorMessage(r));
+        fprintf(stderr, "hint: Dates are YYYY-MM-DD.\n");
+        PQclear(r);
+        goto out;
+    }
+    printf("Statistics %s to %s%s%s\n", from, to, unit ? ", unit " : "", unit ? unit : "");
+    for (size_t s = 0; s < sizeof sections / sizeof sections[0]; s++) {
+        long total = 0;
+        int shown = 0;
+        for (int i = 0; i < PQntuples(r); i++) {
+            if (strcmp(PQgetvalue(r, i, 0), sections[s].section))
+                continue;
+            if (!shown++)
+                printf("\n%s\n  %-18s %-26s %8s\n", sections[s].title, "unit", sections[s].k2, "count");
+            printf("  %-18s %-26s %8s\n", PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), PQgetvalue(r, i, 3));
+            total += atol(PQgetvalue(r, i, 3));
+        }
+        if (shown)
+            printf("  %-18s %-26s %8ld\n", "total", "", total);
+        else
+            printf("\n%s: none\n", sections[s].title);
+    }
+    if (csv) {
+        FILE *f = fopen(csv, "w");
+        if (!f) {
+            fprintf(stderr, "ancong: error: could not write \"%s\"\n", csv);
+            PQclear(r);
+            goto out;
+        }
+        fprintf(f, "section,key,subkey,value\n");
+        for (int i = 0; i < PQntuples(r); i++) {
+            for (int c = 0; c < 3; c++) {
+                csv_cell(f, PQgetvalue(r, i, c));
+                fputc(',', f);
+            }
+            fprintf(f, "%s\n", PQgetvalue(r, i, 3));
+        }
+        fclose(f);
+        printf("\nCSV: %s\n", csv);
+    }
+    PQclear(r);
+    rc = EXIT_OK;
+out:
+    store_close(&st);
+    return rc;
+}
