@@ -160,7 +160,7 @@ int ocr_page_from_pix(struct ocr_engine *eng, struct ocr_src *src, struct ocr_pa
 {
     const struct ocr_prep_opts *o = ocr_prep_opts();
     PIX *base = NULL, *grey = NULL, *tmp = NULL, *small = NULL, *work = NULL;
-    int rc = -1, dpi = src->dpi;
+    int rc = -1, dpi = src->dpi, alt_rot = 0;
     double scale_back = 1.0;
 
     double t0 = now_ms();
@@ -213,6 +213,7 @@ int ocr_page_from_pix(struct ocr_engine *eng, struct ocr_src *src, struct ocr_pa
         }
         if (getenv("ANCONG_OCR_TIMING"))
             fprintf(stderr, "orient up=%.1f left=%.1f osd rot=%d conf=%.2f\n", up, left, rot, conf);
+        if (rot && conf < 1.5 && conf > 0.3) alt_rot = rot;   /* unsure: checked after OCR */
         if (rot && conf >= 1.5) {
             PIX *g2 = rotate_orth(grey, rot), *b2r = rotate_orth(base, rot);
             if (g2 && b2r) {
@@ -278,6 +279,36 @@ int ocr_page_from_pix(struct ocr_engine *eng, struct ocr_src *src, struct ocr_pa
     if (ocr_tess_page(eng, work, (int)lround(dpi / scale_back), scale_back, pg, e) < 0)
         goto out;
     lap("tesseract", &t0);
+    /* OSD was unsure (little text) and the page reads badly: try its
+     * guess, keep whichever reading is more confident.  Rare, and the
+     * only case where a page is recognised twice. */
+    if (alt_rot && pg->ocr_conf < 0.75) {
+        struct ocr_page alt = { .number = pg->number };
+        struct err e2;
+        PIX *g2 = rotate_orth(work, alt_rot);
+        err_init(&e2);
+        if (g2 && ocr_tess_page(eng, g2, (int)lround(dpi / scale_back), scale_back, &alt, &e2) == 0 &&
+            alt.ocr_conf > pg->ocr_conf + 0.1 && alt.nwords > 0) {
+            PIX *gr = rotate_orth(grey, alt_rot), *br = rotate_orth(base, alt_rot);
+            if (gr && br) {
+                int prev_rot = pg->rotation;
+                double prev_skew = pg->skew_deg;
+                const char *prev_src = pg->dpi_source;
+                ocr_page_release(pg);
+                *pg = alt;
+                memset(&alt, 0, sizeof alt);
+                pg->rotation = (prev_rot + alt_rot) % 360;
+                pg->skew_deg = prev_skew;
+                pg->dpi_source = prev_src;
+                pixDestroy(&grey); grey = gr; gr = NULL;
+                pixDestroy(&base); base = br; br = NULL;
+            }
+            pixDestroy(&gr);
+            pixDestroy(&br);
+        }
+        ocr_page_release(&alt);
+        pixDestroy(&g2);
+    }
     if (o->layout) ocr_layout_order(pg);
     lap("layout", &t0);
 
