@@ -90,9 +90,15 @@ int main(int argc, char **argv)
         return 1;
     }
     FILE *f = fopen(argv[1], "wb");
+    int rc = 0;
     if (!f || fwrite(out.s, 1, out.len, f) != out.len || fclose(f) != 0) {
         perror(argv[1]);
-        return 1;
+        rc = 1;
     }
-    return 0;
+    sbuf_release(&out);
+    for (int p = 0; p < np; p++)
+        free(imgs.img[p].data);
+    free(imgs.img);
+    ocr_doc_release(&doc);
+    return rc;
 }
