@@ -311,7 +311,12 @@ int ocr_pdf_file(struct ocr_engine *eng, const char *path, const unsigned char *
         truncated = memfind(data, len, "%%EOF", tail) == NULL;
     }
 
-    uri = g_filename_to_uri(path, NULL, NULL);
+    {
+        /* g_filename_to_uri() accepts only absolute paths. */
+        char *abs = realpath(path, NULL);
+        uri = g_filename_to_uri(abs ? abs : path, NULL, NULL);
+        free(abs);
+    }
     if (uri) pd = poppler_document_new_from_file(uri, NULL, &ge);
     if (!pd) {
         if (ge && g_error_matches(ge, POPPLER_ERROR, POPPLER_ERROR_ENCRYPTED)) {
