@@ -17,6 +17,8 @@ const struct cfg_opt cfg_opts[] = {
  {"db.pg_bindir",       CFG_STR,    F(db_pg_bindir),           "",          0, 0,          false, "folder with initdb/pg_ctl of the embedded cluster; empty = found automatically"},
  {"intake.unit",        CFG_STR,    F(intake_unit),            "vkstc",     0, 0,          true,  "unit code a new scanning station belongs to until an admin assigns it"},
  {"workers",            CFG_INT,    F(workers),                "0",         0, 256,        false, "worker processes; 0 = one per core"},
+ {"serve.stop_timeout_s", CFG_INT,  F(serve_stop_timeout_s),   "60",        1, 86400,      true,  "seconds `serve` waits for children to finish their job on stop before killing them"},
+ {"serve.metrics_listen", CFG_STR,  F(serve_metrics_listen),   "",          0, 0,          false, "IPv4 address:port of the master's /healthz and /metrics; empty = off"},
  {"log.level",          CFG_STR,    F(log_level),              "info",      0, 0,          true,  "debug, info, warn or error"},
  {"ocr.lang",           CFG_STR,    F(ocr_lang),               "vie",       0, 0,          false, "Tesseract language(s)"},
  {"ocr.tessdata",       CFG_STR,    F(ocr_tessdata),           "",          0, 0,          false, "tessdata folder; empty = Tesseract's default"},

@@ -22,6 +22,8 @@ struct cfg {
     char db_pg_bindir[512];   /* PostgreSQL server programs; "" = found automatically */
     char intake_unit[64];     /* unit code of stations created on first drop */
     int  workers;             /* 0 = one per core */
+    int  serve_stop_timeout_s;   /* serve: TERM, then KILL after this */
+    char serve_metrics_listen[128]; /* serve: "host:port" for /healthz, /metrics; "" = off */
     char log_level[16];
 
     /* ocr */

@@ -141,6 +141,17 @@ static int open_for_writing(int fd)
     return errno == EAGAIN ? 1 : -1;
 }
 
+/* The same by path (opened O_NOFOLLOW|O_NONBLOCK, never blocks on a FIFO). */
+static int path_open_for_writing(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return -1;
+    int r = open_for_writing(fd);
+    close(fd);
+    return r;
+}
+
 /* ---- status file -------------------------------------------------------- */
 
 static void write_status(struct watcher *w, int64_t now)
@@ -417,6 +428,10 @@ static void see_entry(struct watcher *w, const char *path, const char *name, con
         f->noted = false;
         f->statted = false;
     }
+    /* Marked open by an event whose close never came (a hard link made with
+     * link(2) opens nothing; events may have been lost): ask the kernel. */
+    if (f->writing && path_open_for_writing(path) == 0)
+        f->writing = false;
     watch_file_observe(f, st, now);
 }
 
@@ -520,9 +535,12 @@ static void handle_event(struct watcher *w, const struct inotify_event *ev, int6
         }
         return;
     }
-    /* IN_CREATE or IN_MODIFY of a regular file: someone is writing it. */
+    /* IN_CREATE or IN_MODIFY of a regular file: someone is writing it,
+     * unless nobody has it open (a hard link: no close event will come). */
     struct watch_file *f = watch_tab_get(w->tab, path, station_of(d), true, now);
-    f->writing = true;
+    f->writing = !((ev->mask & IN_CREATE) && path_open_for_writing(path) == 0);
+    if (!f->writing)
+        watch_file_observe(f, &st, now);
     f->renamed = false;
     f->changed_ms = now;
     w->status_dirty = true;
@@ -682,8 +700,9 @@ static enum take_rc take(struct watcher *w, struct watch_file *f, bool empty, in
         watch_tab_del(w->tab, f->path);
         f = NULL;
     } else {
-        log_warn("stage=intake file=%s msg=\"changed while it was being stored; kept for another "
-                 "look\"", log_q(f->path, q, sizeof q));
+        log_warn("stage=intake doc=%lld file=%s msg=\"changed or replaced while it was being stored; "
+                 "the stored copy is document %lld, the file stays for another look\"",
+                 res.document_id, log_q(f->path, q, sizeof q), res.document_id);
     }
     w->status_dirty = true;
     rc = TAKE_DONE;

@@ -21,6 +21,15 @@
 
 #define SBX_DEFAULT_MAX_OUT ((size_t)512 << 20)
 
+/* AddressSanitizer reserves terabytes of address space: an RLIMIT_AS would
+ * stop it at once, so sanitizer builds set none (and so cannot tell "out of
+ * memory" from a crash). */
+#if defined(__SANITIZE_ADDRESS__)
+#define SBX_AS_LIMIT 0
+#else
+#define SBX_AS_LIMIT 1
+#endif
+
 /*
  * A page shared between parent and child (MAP_SHARED, made before the fork).
  * The child's fatal-signal handler records what killed it and how much
@@ -132,12 +141,8 @@ static __attribute__((noreturn)) void child_main(const struct sbx_limits *lim, s
         sigaction(fatal[i], &sa, NULL);
 
     set_limit(RLIMIT_CORE, 0, 0);
-#if !defined(__SANITIZE_ADDRESS__)
-    /* AddressSanitizer reserves terabytes of address space: an AS limit
-     * would stop it before main().  Sanitizer builds rely on the others. */
-    if (lim->mem_mb > 0)
+    if (SBX_AS_LIMIT && lim->mem_mb > 0)
         set_limit(RLIMIT_AS, (rlim_t)lim->mem_mb << 20, (rlim_t)lim->mem_mb << 20);
-#endif
     if (lim->cpu_s > 0)
         set_limit(RLIMIT_CPU, (rlim_t)lim->cpu_s, (rlim_t)lim->cpu_s + 2);
 
@@ -166,6 +171,7 @@ static __attribute__((noreturn)) void child_main(const struct sbx_limits *lim, s
     }
 
     rc = fn(wfd, arg);
+    sh->vm_peak_kb = read_vm_peak_kb();
     /* _exit, not exit: no atexit handlers or stdio buffers inherited from
      * the parent may run twice (libpq, OpenSSL, half-written stdout). */
     _exit(rc & 0xff);
@@ -248,6 +254,7 @@ int sbx_run(const struct sbx_limits *lim, sbx_fn fn, void *arg, const struct sbx
     pid_t pid, parent = getpid();
 
     memset(r, 0, sizeof *r);
+    memset(&ru, 0, sizeof ru);
     sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (sh == MAP_FAILED) {
         err_errno(e, "map memory for the sandbox", NULL);
@@ -356,6 +363,7 @@ int sbx_run(const struct sbx_limits *lim, sbx_fn fn, void *arg, const struct sbx
 
     r->cpu_ms = tv_ms(ru.ru_utime) + tv_ms(ru.ru_stime);
     r->maxrss_kb = ru.ru_maxrss;
+    r->vm_peak_kb = sh->vm_peak_kb ? sh->vm_peak_kb : -1;
     memcpy(r->stage, sh->stage, sizeof r->stage);
     r->stage[sizeof r->stage - 1] = '\0';
     if (out.len > max_out)
@@ -375,7 +383,7 @@ int sbx_run(const struct sbx_limits *lim, sbx_fn fn, void *arg, const struct sbx
         r->code = sig;
         if (sig == SIGXCPU || (sig == SIGKILL && lim->cpu_s > 0 && r->cpu_ms >= (long)lim->cpu_s * 1000))
             r->outcome = SBX_CPU;
-        else if (sh->fatal_sig == sig &&
+        else if (SBX_AS_LIMIT && sh->fatal_sig == sig &&
                  (sig == SIGABRT || sig == SIGSEGV || sig == SIGBUS) &&
                  lim->mem_mb > 0 &&
                  (sh->fatal_errno == ENOMEM || sh->vm_peak_kb >= limit_kb - limit_kb / 10))
@@ -388,6 +396,11 @@ int sbx_run(const struct sbx_limits *lim, sbx_fn fn, void *arg, const struct sbx
     }
     munmap(sh, sizeof *sh);
     return 0;
+}
+
+int sbx_mem_limit_works(void)
+{
+    return SBX_AS_LIMIT;
 }
 
 void sbx_result_release(struct sbx_result *r)

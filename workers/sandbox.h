@@ -58,6 +58,7 @@ struct sbx_result {
     char *out;             /* what the child wrote to its fd, NUL-terminated; malloc'd */
     size_t outlen;
     long wall_ms, cpu_ms, maxrss_kb;
+    long vm_peak_kb;       /* the child's peak address space (VmPeak), -1 unknown */
     char stage[160];       /* the child's last sbx_stage(), or "" */
 };
 
@@ -83,6 +84,9 @@ int  sbx_retryable(const struct sbx_result *r);
 /* In the child: note what it is doing now ("reading page 3"), so that a crash
  * report can say where it died.  A no-op outside a sandbox child. */
 void sbx_stage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* 1 when mem_mb is enforced (RLIMIT_AS); 0 in sanitizer builds. */
+int  sbx_mem_limit_works(void);
 
 /* Signal name without "SIG" prefix lookups: "SIGSEGV (segmentation fault)". */
 const char *sbx_signame(int sig, char *buf, size_t n);

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "common/err.h"
@@ -31,8 +32,11 @@ static int fn_segv(int fd, void *arg)
 {
     (void)fd; (void)arg;
     sbx_stage("reading page %d", 3);
-    volatile int *p = NULL;
-    *p = 1;
+    /* A real invalid access (not a NULL store, which UBSan would catch
+     * first in a sanitizer build): a page that was just unmapped. */
+    volatile char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    munmap((void *)p, 4096);
+    p[0] = 1;
     return 0;
 }
 
@@ -156,8 +160,8 @@ int main(void)
     char why[1200];
     pid_t me = getpid();
 
-    T_CHECK(run(fn_hello, NULL, lim, NULL, &r, why, sizeof why) == 0 && r.outcome == SBX_OK,
-            "a child that succeeds has outcome OK");
+    int rc = run(fn_hello, NULL, lim, NULL, &r, why, sizeof why);
+    T_CHECK(rc == 0 && r.outcome == SBX_OK, "a child that succeeds has outcome OK");
     T_STREQ(r.out, "hello", "its output reaches the parent");
     T_STREQ(r.stage, "saying hello", "its stage note reaches the parent");
     sbx_result_release(&r);

@@ -1,0 +1,134 @@
+/*
+ * cmd/cmd_serve.c: `ancong serve`, the master with its role table.
+ *
+ * Each role is one row: a name, the function its processes run, and how many
+ * to start.  The signer joins as a row when signing/ has a role loop.
+ */
+#include "cmd/cmds.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "common/log.h"
+#include "store/store.h"
+#include "workers/master.h"
+#include "workers/ocrenv.h"
+#include "workers/worker.h"
+#include "watchfolders/watch.h"
+#include "web/web.h"
+
+static const char usage_line[] =
+    "ancong serve [--workers N] [--no-watch] [--no-web] [--metrics-listen HOST:PORT]";
+
+static volatile sig_atomic_t role_stop;
+static void on_role_stop(int sig) { (void)sig; role_stop = 1; }
+
+static void role_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_role_stop;          /* no SA_RESTART: waits return */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+static void role_error(const char *role, const struct err *e)
+{
+    char buf[1200], q[1300];
+    log_error("role=%s stage=run error=%s", role, log_q(err_text(e, buf, sizeof buf), q, sizeof q));
+}
+
+static int run_watcher(struct cfg *cfg)
+{
+    struct err e;
+    err_init(&e);
+    role_signals();
+    if (watch_run(cfg, &role_stop, &e) < 0) {
+        role_error("watcher", &e);
+        return 1;
+    }
+    return 0;
+}
+
+static int run_web(struct cfg *cfg)
+{
+    struct err e;
+    err_init(&e);
+    if (web_run(cfg, NULL, &e) < 0) {
+        role_error("web", &e);
+        return 1;
+    }
+    return 0;
+}
+
+static int run_worker(struct cfg *cfg)
+{
+    return worker_run(cfg);
+}
+
+int cmd_serve(int argc, char **argv, struct cfg *cfg)
+{
+    struct master_role roles[4];
+    struct master_opts opts;
+    struct err e;
+    int nroles = 0, workers = cfg_nworkers(cfg);
+    bool watch = true, web = true;
+    const char *listen = cfg->serve_metrics_listen;
+
+    if (cmd_wants_help(argc, argv)) {
+        printf("usage: %s\n\n"
+               "Run ancong: the inbox watcher, N workers (default: one per core), and the web\n"
+               "app, each as a child process that is restarted if it dies.\n"
+               "  SIGTERM/SIGINT  stop: children finish their current job (killed after\n"
+               "                  serve.stop_timeout_s); a second signal stops at once\n"
+               "  SIGHUP          reload ancong.conf (the old one stays if the new is bad)\n"
+               "State: $ANCONG_HOME/run/status.json; /healthz and /metrics on\n"
+               "serve.metrics_listen when set.\n\nSettings:\n", usage_line);
+        cmd_print_settings(stdout, "serve.");
+        cmd_print_settings(stdout, "workers");
+        return EXIT_OK;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--workers") && i + 1 < argc) {
+            char *end;
+            long n = strtol(argv[++i], &end, 10);
+            if (*end || n < 0 || n > 256)
+                return cmd_usage_error(usage_line, "--workers wants a number from 0 to 256");
+            workers = (int)n;
+        } else if (!strcmp(argv[i], "--metrics-listen") && i + 1 < argc) {
+            listen = argv[++i];
+        } else if (!strcmp(argv[i], "--no-watch")) {
+            watch = false;
+        } else if (!strcmp(argv[i], "--no-web")) {
+            web = false;
+        } else {
+            return cmd_usage_error(usage_line, "unknown argument \"%s\"", argv[i]);
+        }
+    }
+    ocrenv_single_thread();     /* the workers inherit it */
+    if (watch)
+        roles[nroles++] = (struct master_role){"watcher", run_watcher, 1};
+    roles[nroles++] = (struct master_role){"worker", run_worker, workers};
+    if (web)
+        roles[nroles++] = (struct master_role){"web", run_web, 1};
+
+    err_init(&e);
+    /* Start the embedded cluster once, here, rather than racing N children
+     * to start it. */
+    if (pgc_start(cfg, &e) < 0) {
+        err_print(&e);
+        return EXIT_WORK;
+    }
+    memset(&opts, 0, sizeof opts);
+    opts.stop_timeout_s = cfg->serve_stop_timeout_s;
+    opts.metrics_listen = listen;
+    if (master_run(cfg, roles, nroles, &opts, &e) != 0) {
+        err_print(&e);
+        return EXIT_WORK;
+    }
+    return EXIT_OK;
+}
