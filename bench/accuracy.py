@@ -342,7 +342,7 @@ def cmd_pdfcheck(pdir, rdir):
             continue
         compared += 1
         want = " ".join(fold(p.get("text")) for p in result_pages(r))
-        t = subprocess.run(["pdftotext", "-enc", "UTF-8", path, "-"], stdout=subprocess.PIPE,
+        t = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", path, "-"], stdout=subprocess.PIPE,
                            stderr=subprocess.DEVNULL)
         got = fold(t.stdout.decode("utf-8", "replace"))
         if got == fold(want):

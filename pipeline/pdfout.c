@@ -392,6 +392,7 @@ struct run {
     int n;
     struct ocr_box box;     /* page pixels */
     int line;               /* index in page->lines, -1 = none */
+    bool whole_line;        /* a line's text with no word boxes */
 };
 
 struct page_runs {
@@ -485,6 +486,7 @@ static void page_collect(const struct ocr_page *pg, int pw, int ph, struct page_
                 r->n = n;
                 r->box = lbox;
                 r->line = li;
+                r->whole_line = true;
                 pr->n++;
             } else {
                 free(v);
@@ -567,11 +569,76 @@ static void put_cid(struct sbuf *b, int cid)
     sbuf_add(b, c, 4);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Where a text line sits, in page pixels: its baseline and font size. */
+struct line_geom {
+    double base, size;
+};
+
+/*
+ * One baseline and one size per line, which is what keeps a line's words on
+ * one line for text extraction.  Not from the line's box: one noisy word (a
+ * speck joined to a letter, a tall mark) stretches that box into the next
+ * line, and overlapping lines get their words interleaved by extractors.
+ * The median bottom of the line's words is its baseline (most words have
+ * no descender); the median top is where the font's ascent reaches.  A
+ * line given only as text (no word boxes), or a word outside any line, uses
+ * its own box: ascent at the top, descent at the bottom.
+ */
+static void line_geometry(const struct page_runs *pr, int nlines, struct line_geom *lg)
+{
+    double *tops = xmalloc(((size_t)pr->n + 1) * sizeof *tops);
+    double *bots = xmalloc(((size_t)pr->n + 1) * sizeof *bots);
+    int *first = xmalloc(((size_t)nlines + 1) * sizeof *first);
+    for (int li = 0; li < nlines; li++)
+        first[li] = -1;
+    /* runs of a line are contiguous (page_collect emits them line by line) */
+    for (int i = 0; i < pr->n; i++)
+        if (pr->r[i].line >= 0 && first[pr->r[i].line] < 0)
+            first[pr->r[i].line] = i;
+    for (int li = 0; li < nlines; li++) {
+        lg[li].base = lg[li].size = 0;
+        if (first[li] < 0)
+            continue;
+        int n = 0;
+        for (int i = first[li]; i < pr->n && pr->r[i].line == li; i++) {
+            if (pr->r[i].whole_line)
+                continue;
+            tops[n] = pr->r[i].box.y0;
+            bots[n] = pr->r[i].box.y1;
+            n++;
+        }
+        if (n == 0) {
+            const struct ocr_box *b = &pr->r[first[li]].box;
+            double h = (double)b->y1 - b->y0;
+            lg[li].size = h;
+            lg[li].base = b->y1 + h * FONT_DESCENT / 1000.0;
+            continue;
+        }
+        qsort(tops, (size_t)n, sizeof *tops, cmp_double);
+        qsort(bots, (size_t)n, sizeof *bots, cmp_double);
+        double top = tops[n / 2], bot = bots[n / 2];
+        if (!(n % 2)) {
+            top = (tops[n / 2 - 1] + top) / 2;
+            bot = (bots[n / 2 - 1] + bot) / 2;
+        }
+        lg[li].base = bot;
+        lg[li].size = (bot - top) * 1000.0 / FONT_ASCENT;
+    }
+    free(first);
+    free(bots);
+    free(tops);
+}
+
 /* The page's content stream: the image, then the invisible text. */
 static void page_content(const struct ocr_page *pg, const struct page_runs *pr,
                          const struct cidmap *cm, const struct page_geom *g, struct sbuf *c)
 {
-    int pw = g->pw, ph = g->ph;
     sbuf_puts(c, "q\n");
     put_num(c, g->w_pt, 4);
     sbuf_puts(c, " 0 0 ");
@@ -579,34 +646,51 @@ static void page_content(const struct ocr_page *pg, const struct page_runs *pr,
     sbuf_puts(c, " 0 0 cm\n/Im0 Do\nQ\n");
     if (!pr->n)
         return;
+    struct line_geom *lg = xcalloc((size_t)pg->nlines + 1, sizeof *lg);
+    line_geometry(pr, pg->nlines, lg);
     int space = cidmap_cid(cm, ' ');
     sbuf_puts(c, "BT\n3 Tr\n");
-    double cur_fs = -1;
+    double cur_fs = -1, line_end = 0;
     for (int i = 0; i < pr->n; i++) {
         const struct run *r = &pr->r[i];
         const struct run *next = i + 1 < pr->n ? &pr->r[i + 1] : NULL;
-        /* The line's box gives one size and one baseline to all its words,
-         * which is what keeps them one line for text extraction. */
-        struct ocr_box lb = r->line >= 0 ? box_clip(pg->lines[r->line].box, pw, ph) : r->box;
-        double top = lb.y0, bottom = lb.y1;
-        double fs = (bottom - top) * g->sy;
+        double base_px, size_px;
+        if (r->line >= 0 && lg[r->line].size > 0) {
+            base_px = lg[r->line].base;
+            size_px = lg[r->line].size;
+        } else {
+            size_px = (double)r->box.y1 - r->box.y0;
+            base_px = r->box.y1 + size_px * FONT_DESCENT / 1000.0;
+        }
+        double fs = size_px * g->sy;
         if (fs < 1)
             fs = 1;
-        double base = g->h_pt - bottom * g->sy + fs * (-FONT_DESCENT) / 1000.0;
+        double base = g->h_pt - base_px * g->sy;
         double x = r->box.x0 * g->sx;
-        double width = ((double)r->box.x1 - r->box.x0) * g->sx;
+        double end = r->box.x1 * g->sx;
+        /* Within a line, text never starts left of where the previous word
+         * ended: extractors order a line's characters by x, and OCR words
+         * can overlap (a diacritic read as its own word). */
+        bool same_line = i > 0 && r->line >= 0 && pr->r[i - 1].line == r->line;
+        if (same_line && x < line_end)
+            x = line_end;
         int ncid = r->n;
-        bool add_space = next && next->line == r->line && r->line >= 0 && space > 0
-                         && next->box.x0 > r->box.x0;
+        bool add_space = next && next->line == r->line && r->line >= 0 && space > 0;
         if (add_space) {
-            /* the space stretches over the gap to the next word */
-            double to_next = ((double)next->box.x0 - r->box.x0) * g->sx;
-            if (to_next > width)
-                width = to_next;
+            /* the space stretches over the gap to the next word, if any */
+            double nx = next->box.x0 * g->sx;
+            if (nx > end)
+                end = nx;
             ncid++;
         }
+        /* At least a quarter em per character: extractors find word breaks
+         * from the gap a space leaves (poppler wants 0.1 em), and OCR boxes
+         * that overlap would otherwise squeeze a word and its space. */
+        if (end - x < 0.25 * fs * ncid)
+            end = x + 0.25 * fs * ncid;
+        line_end = end;
         double natural = ncid * fs * CID_WIDTH / 1000.0;
-        double tz = 100.0 * width / natural;
+        double tz = 100.0 * (end - x) / natural;
         if (tz < 1) tz = 1;
         if (tz > 10000) tz = 10000;
         if (fabs(fs - cur_fs) > 1e-3) {
@@ -628,6 +712,7 @@ static void page_content(const struct ocr_page *pg, const struct page_runs *pr,
         sbuf_puts(c, "> Tj\n");
     }
     sbuf_puts(c, "ET\n");
+    free(lg);
 }
 
 static int put_image(struct pdfw *w, int n, const struct ocr_image *im, int pno, struct err *e)
@@ -666,7 +751,8 @@ static int put_image(struct pdfw *w, int n, const struct ocr_image *im, int pno,
             goto out;
         }
         sbuf_printf(&d, " /BitsPerComponent 1 /Filter /CCITTFaxDecode /DecodeParms "
-                    "<< /K -1 /Columns %d /Rows %d /BlackIs1 false >>", im->width, im->height);
+                    "<< /K -1 /Columns %d /Rows %d /BlackIs1 %s >>", im->width, im->height,
+                    im->black_is_1 ? "true" : "false");
         break;
     case OCR_IMG_FLATE:
         if ((im->bpc != 1 && im->bpc != 8) || (im->bpc == 1 && im->ncomp != 1)

@@ -49,8 +49,10 @@
  *   OCR_IMG_JPEG      a complete baseline/progressive JPEG file (starts FF D8);
  *                     ncomp 1 (grey), 3 (RGB/YCbCr) or 4 (CMYK); bpc 8.
  *   OCR_IMG_CCITT_G4  a raw CCITT Group 4 (T.6) stream of width x height
- *                     pixels, no TIFF wrapper, 0 = white run first as in
- *                     TIFF (PDF /BlackIs1 false); ncomp 1, bpc 1.
+ *                     pixels, no TIFF wrapper (what pixGenerateCIData
+ *                     (L_G4_ENCODE) gives); ncomp 1, bpc 1.  black_is_1
+ *                     set when the coded "black" runs are paper (a
+ *                     MinIsBlack TIFF's data): written as /BlackIs1 true.
  *   OCR_IMG_FLATE     a zlib (RFC 1950) stream of the raw rows, each row
  *                     padded to a whole byte; ncomp 1 or 3, bpc 1 or 8.
  *                     For bpc 1, a 1 bit is BLACK (Leptonica's convention,

@@ -34,7 +34,11 @@
 
 #define WEB_THREADS 4
 
-static const struct cfg *g_cfg;
+/* The settings requests read: a copy, so SIGHUP can update the reloadable
+ * web.* values (plain int stores, read by request threads without a lock:
+ * a request sees the old or the new value, either is fine). */
+static struct cfg g_cfg_copy;
+static const struct cfg *g_cfg = &g_cfg_copy;
 static _Thread_local struct store *tl_store;
 
 /* ---- small helpers -------------------------------------------------------- */
@@ -179,19 +183,96 @@ static void serve_static(struct web_req *r, struct web_resp *p)
 
 /* ---- health ------------------------------------------------------------------ */
 
+/* The watcher's state file ($ANCONG_HOME/run/watch.status, key=value lines
+ * written by watchfolders/), copied into the health answer so that a paused
+ * intake (database down, disk full) shows here with its reason.  Returns the
+ * number of lines kept (0: no watcher has run in this ANCONG_HOME); *state
+ * is its state, or "stale" when a watcher left "ok" behind and stopped
+ * rewriting the file (it died). */
+#define INTAKE_MAX 24
+static int intake_read(const struct cfg *c, struct kv *kv, char *state, size_t n)
+{
+    char path[1024], line[1024];
+    cfg_path(c, path, sizeof path, "run/watch.status");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    struct stat sb;
+    bool stale = fstat(fileno(f), &sb) == 0 && time(NULL) - sb.st_mtime > 120;
+    int k = 0;
+    snprintf(state, n, "unknown");
+    while (k < INTAKE_MAX && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = 0;
+        char *eq = strchr(line, '=');
+        if (!eq || eq == line)
+            continue;
+        *eq = 0;
+        if (strcmp(line, "state") == 0)
+            snprintf(state, n, "%s", eq + 1);
+        kv[k].k = xstrdup(line);
+        kv[k].v = utf8_sanitize(eq + 1, strlen(eq + 1));
+        k++;
+    }
+    fclose(f);
+    if (stale && strcmp(state, "ok") == 0)
+        snprintf(state, n, "stale");
+    return k;
+}
+
+/* GET /healthz: 200 when the database answers and intake (if a watcher runs
+ * in this ANCONG_HOME) is taking files; 503 saying why otherwise.  No
+ * session needed, nothing secret in it. */
 static void healthz(struct web_req *r, struct web_resp *p)
 {
+    long long nr = 0, ready = 0, running = 0;
     bool db_ok = false;
     if (r->db) {
-        PGresult *res = PQexec(r->db, "SELECT 1");
-        db_ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+        PGresult *res = PQexec(r->db,
+            "SELECT (SELECT count(*) FROM documents WHERE status = 'needs_review'), "
+            "       (SELECT count(*) FROM jobs WHERE state = 'ready'), "
+            "       (SELECT count(*) FROM jobs WHERE state = 'running')");
+        db_ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+        if (db_ok) {
+            nr = atoll(PQgetvalue(res, 0, 0));
+            ready = atoll(PQgetvalue(res, 0, 1));
+            running = atoll(PQgetvalue(res, 0, 2));
+        }
         PQclear(res);
     }
-    p->status = db_ok ? 200 : 503;
-    p->ctype = "application/json; charset=utf-8";
+    struct kv kv[INTAKE_MAX];
+    char state[64];
+    int nkv = intake_read(r->cfg, kv, state, sizeof state);
+    bool intake_ok = nkv == 0 || strcmp(state, "ok") == 0;
+
     sbuf_reset(&p->body);
-    sbuf_printf(&p->body, "{\"status\":\"%s\",\"database\":\"%s\"}", db_ok ? "ok" : "unavailable",
-                db_ok ? "ok" : "unreachable");
+    struct json j;
+    json_init(&j, &p->body, false);
+    json_obj_begin(&j);
+    json_key(&j, "status");
+    json_str(&j, !db_ok ? "database_unreachable" : !intake_ok ? "intake_paused" : "ok");
+    json_key(&j, "database");
+    json_str(&j, db_ok ? "ok" : "unreachable");
+    if (db_ok) {
+        json_key(&j, "needs_review"); json_int(&j, nr);
+        json_key(&j, "jobs_ready"); json_int(&j, ready);
+        json_key(&j, "jobs_running"); json_int(&j, running);
+    }
+    if (nkv) {
+        json_key(&j, "intake");
+        json_obj_begin(&j);
+        json_key(&j, "health");
+        json_str(&j, state);
+        for (int i = 0; i < nkv; i++) {
+            json_key(&j, kv[i].k);
+            json_str(&j, kv[i].v);
+            free(kv[i].k);
+            free(kv[i].v);
+        }
+        json_obj_end(&j);
+    }
+    json_obj_end(&j);
+    p->status = db_ok && intake_ok ? 200 : 503;
+    p->ctype = "application/json; charset=utf-8";
 }
 
 /* ---- routing ------------------------------------------------------------------ */
@@ -258,6 +339,7 @@ static void route(struct web_req *r, struct web_resp *p)
     if (strcmp(path, "/logout") == 0 && post) { sess_logout(r, p); return; }
     if (strcmp(path, "/") == 0 && get) { web_redirect(p, "/queue"); return; }
     if (strcmp(path, "/queue") == 0 && get) { queue_page(r, p); return; }
+    if (strcmp(path, "/search") == 0 && get) { search_page(r, p); return; }
     if (strcmp(path, "/review/next") == 0 && get) { review_next(r, p); return; }
 
     char idbuf[32], rest[64];
@@ -496,6 +578,27 @@ bad:
     return -1;
 }
 
+/* SIGHUP: re-read the configuration; apply the reloadable web settings
+ * (web.listen needs a restart).  A bad file keeps the old values. */
+static void reload(const struct cfg *orig)
+{
+    struct cfg n;
+    struct err e;
+    err_init(&e);
+    if (cfg_load(&n, orig->config_file[0] ? orig->config_file : NULL, &e) < 0) {
+        char q[900];
+        log_warn("stage=web msg=\"reload refused, keeping the old settings\" error=%s",
+                 log_q(e.msg, q, sizeof q));
+        return;
+    }
+    g_cfg_copy.web_session_idle_min = n.web_session_idle_min;
+    g_cfg_copy.web_login_max_failures = n.web_login_max_failures;
+    g_cfg_copy.web_login_window_min = n.web_login_window_min;
+    g_cfg_copy.review_threshold = n.review_threshold;
+    log_info("stage=web msg=reloaded session_idle_min=%d login_max_failures=%d login_window_min=%d",
+             n.web_session_idle_min, n.web_login_max_failures, n.web_login_window_min);
+}
+
 int web_run(const struct cfg *c, const char *listen, struct err *e)
 {
     struct sockaddr_storage ss;
@@ -504,7 +607,7 @@ int web_run(const struct cfg *c, const char *listen, struct err *e)
         listen = c->web_listen;
     if (parse_listen(listen, &ss, &sl, e) < 0)
         return -1;
-    g_cfg = c;
+    g_cfg_copy = *c;
     if (image_init() < 0) {
         err_set(e, ERR_INTERNAL, "could not initialise libvips");
         return -1;
@@ -515,6 +618,7 @@ int web_run(const struct cfg *c, const char *listen, struct err *e)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -535,7 +639,8 @@ int web_run(const struct cfg *c, const char *listen, struct err *e)
     }
     log_info("stage=web msg=listening addr=%s", listen);
     int sig = 0;
-    sigwait(&set, &sig);
+    while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
+        reload(c);
     log_info("stage=web msg=stopping signal=%d", sig);
     MHD_stop_daemon(d);
     return 0;

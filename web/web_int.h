@@ -8,6 +8,7 @@
  *   queue.c    the review queue page
  *   review.c   the review screen and its JSON API
  *   image.c    page images rendered with libvips (cached on disk)
+ *   search.c   the search box (cases/search.h)
  *   static     files of web/static/ embedded at build time (build/gen/web_static.c)
  */
 #ifndef ANCONG_WEB_INT_H
@@ -109,6 +110,9 @@ bool web_can_edit(const struct web_user *u);
 void review_page(struct web_req *r, struct web_resp *p, long long id);
 void review_api(struct web_req *r, struct web_resp *p, long long id, const char *action);
 void review_next(struct web_req *r, struct web_resp *p);
+
+/* search.c */
+void search_page(struct web_req *r, struct web_resp *p);
 
 /* image.c */
 void image_serve(struct web_req *r, struct web_resp *p, long long id, int page, int width);

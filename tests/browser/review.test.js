@@ -218,6 +218,13 @@ async function main() {
     expect(rev.includes('Loại văn bản') && rev.includes('Quyết định khởi kiện') && rev.includes('Tài liệu khác'), 'type change not in revisions: ' + rev);
   });
 
+  await check('Ctrl+→ skips to the next document in the queue without changing this one', async () => {
+    await p.goto(BASE + '/review/' + DOC_B);
+    await p.waitForFunction(() => document.activeElement && document.activeElement.id.startsWith('fld-') || document.activeElement.id === 'approve');
+    await Promise.all([p.waitForURL((u) => !u.pathname.endsWith('/review/' + DOC_B)), p.keyboard.press('Control+ArrowRight')]);
+    expect(/\/review\/\d+$/.test(new URL(p.url()).pathname), 'went to ' + p.url());
+  });
+
   await check('the page image is rendered by the server and zooms', async () => {
     await p.goto(BASE + '/review/' + DOC_B);
     await p.waitForFunction(() => { const i = document.getElementById('page-img'); return i.complete && i.naturalWidth > 0; });
@@ -246,6 +253,21 @@ async function main() {
       return r.status;
     }, DOC_D);
     expect(st === 403, 'status ' + st);
+  });
+
+  await check('the search box finds text without diacritics, only in the user\'s province', async () => {
+    await p.goto(BASE + '/queue');
+    await p.fill('form.topsearch input', 'khac phuc vi pham');
+    await Promise.all([p.waitForNavigation(), p.press('form.topsearch input', 'Enter')]);
+    const t = await p.textContent('#search-results');
+    expect(t.includes('kien_nghi_0007.pdf'), 'Hà Nội hit missing: ' + t);
+    await shot(p, '09-search');
+    await p.goto(BASE + '/search?q=' + encodeURIComponent('bi mat cua tinh khac'));
+    expect(await p.isVisible('#search-empty'), 'another province\'s text was found');
+    const r = await p.goto(BASE + '/search?q=' + encodeURIComponent("' OR 1=1; DROP TABLE pages; --"));
+    expect(r.status() === 200, 'status ' + r.status());
+    await p.goto(BASE + '/search?q=' + encodeURIComponent('<script>window.__pwned=1</script>'));
+    expect(await p.evaluate(() => window.__pwned === undefined), 'a script ran from the search box');
   });
 
   await check('logging out ends the session', async () => {
