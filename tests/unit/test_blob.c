@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -96,6 +97,18 @@ int main(void)
     /* Nothing is left in the temporary folder. */
     snprintf(path, sizeof path, "%s/blobs/tmp", home);
     T_CHECK(count_files(path) == 0, "no temporary files are left behind");
+
+    /* Leftovers of a put that died are cleaned once old, never while fresh. */
+    char stale[700], fresh[700];
+    snprintf(stale, sizeof stale, "%s/put.dead01", path);
+    snprintf(fresh, sizeof fresh, "%s/put.live01", path);
+    fs_write_atomic(stale, "x", 1, 0600, &e);
+    fs_write_atomic(fresh, "y", 1, 0600, &e);
+    struct timespec old[2] = {{1000000000, 0}, {1000000000, 0}};
+    utimensat(AT_FDCWD, stale, old, 0);
+    int cleaned = blob_clean_tmp(&c, 3600);
+    T_CHECK(cleaned == 1, "clean_tmp removes one stale temporary file");
+    T_CHECK(!fs_exists(stale) && fs_exists(fresh), "the stale one goes, the fresh one stays");
 
     fs_rmtree(home);
     return t_done();
