@@ -242,6 +242,49 @@ static void test_ocr_pages(struct ocr_engine *eng)
     }
 }
 
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    struct sbuf b = SBUF_INIT;
+    char buf[4096];
+    size_t n;
+    while (f && (n = fread(buf, 1, sizeof buf, f)) > 0) sbuf_add(&b, buf, n);
+    if (f) fclose(f);
+    return sbuf_detach(&b);
+}
+
+/* A born-digital PDF: read from its text layer, exactly, no OCR. */
+static void test_text_layer(struct ocr_engine *eng)
+{
+    struct ocr_doc d;
+    struct err e;
+    char args[1024];
+
+    err_init(&e);
+    snprintf(args, sizeof args, "--vector --pages 2 --truth %s", tmp("vec.txt"));
+    if (run_mkscan(args, tmp("vec.pdf")) != 0) { T_CHECK(0, "mkscan --vector"); return; }
+    T_CHECK(ocr_file(eng, tmp("vec.pdf"), &lim, &d, NULL, &e) == 0, "read a text PDF: %s", e.msg);
+    if (err_is_set(&e)) return;
+    char *truth = slurp(tmp("vec.txt"));
+    char *ff = strchr(truth, '\f');
+    if (ff) *ff = 0;
+    T_CHECK(d.npages == 2 && d.pages[0].source == OCR_SRC_TEXT_LAYER, "text layer used");
+    T_STREQ(d.pages[0].text, truth, "text layer page text in reading order");
+    const struct ocr_page *p = &d.pages[0];
+    int found = 0;
+    for (int i = 0; i < p->nwords; i++) {
+        if (!strcmp(p->words[i].text, "THÔNG")) {
+            const struct ocr_box *b = &p->words[i].box;
+            /* centred title, 300 dpi A4 page */
+            found = b->x0 > 900 && b->x1 < 1500 && b->y0 > 400 && b->y1 < 800 &&
+                    p->width_px == 2481 && p->dpi == 300;
+        }
+    }
+    T_CHECK(found, "text layer word box in page pixels");
+    free(truth);
+    ocr_doc_release(&d);
+}
+
 int main(void)
 {
     struct err e;
@@ -259,6 +302,7 @@ int main(void)
     if (eng) {
         test_bad_files(eng);
         test_ocr_pages(eng);
+        test_text_layer(eng);
         ocr_engine_close(&eng);
         T_CHECK(eng == NULL, "engine closed");
     }
