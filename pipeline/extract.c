@@ -440,9 +440,35 @@ static char *fix_part(const char *part, int kv, bool *changed, bool *unknown)
         utf8_put(&b, cp);
         prev = cp;
     }
-    char *v = sbuf_detach(&b);
+    char *v0 = sbuf_detach(&b);
+    /* codes hold A-Z, Đ and digits only: drop what OCR added ("KNÑ") */
+    struct sbuf c = SBUF_INIT;
+    for (const char *p = v0; *p;) {
+        int cp = utf8_next(&p);
+        if ((cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9') || cp == 0x0110 ||
+            (cp >= 'a' && cp <= 'z'))
+            utf8_put(&c, cp);
+        else
+            *changed = true;
+    }
+    free(v0);
+    char *v = sbuf_detach(&c);
     if (!*v || isdigit((unsigned char)v[0]) || code_known(v))
         return v;
+    /* one letter off a known code of 4+ letters ("DSCTI", "DSCT") */
+    {
+        int best = -1, nbest = 0;
+        for (int i = 0; known_codes[i]; i++)
+            if (strlen(known_codes[i]) >= 4 && edit_distance(v, known_codes[i]) == 1) {
+                best = i;
+                nbest++;
+            }
+        if (nbest == 1 && !str_starts(v, "VKSKV")) {
+            free(v);
+            *changed = true;
+            return xstrdup(known_codes[best]);
+        }
+    }
     /* the procuracy's area unit: VKSKV<n> */
     if (str_starts(v, "VKSKV") || str_starts(v, "KV")) {
         const char *tail = v + (v[0] == 'V' ? 5 : 2);
@@ -571,6 +597,16 @@ static char *clean_number(const char *raw)
     /* leading numeric part: fix O/l misreads */
     for (char *x = v; *x && *x != '/'; x++)
         *x = digit_fix(*x);
+    /* "25TB-VKSKV6": the slash after the serial number was lost */
+    size_t nd = strspn(v, "0123456789");
+    if (nd > 0 && v[nd] && isupper((unsigned char)v[nd]) && !strchr(v, '/')) {
+        struct sbuf sb = SBUF_INIT;
+        sbuf_add(&sb, v, nd);
+        sbuf_putc(&sb, '/');
+        sbuf_puts(&sb, v + nd);
+        free(v);
+        v = sbuf_detach(&sb);
+    }
     char *r = fix_codes(v, NULL);
     free(v);
     return r;
@@ -712,10 +748,18 @@ static void ext_date(struct ctx *x)
 
 static bool body_start(const char *f)
 {
-    return rx_search("^ *(vien *kiem *sat|toa *an|uy *ban|so |trung *tam|chi *cuc|cuc |ban |hoi |"
-                     "cong *an|phong |bo |van *phong|cong *ty|benh *vien|truong )", f, NULL, 0);
+    /* on the key without spaces: OCR runs "ỦY BANNHÂNDÂN" together */
+    char *c = xstrdup(f);
+    char *o = c;
+    for (char *p = c; *p; p++)
+        if (*p != ' ') *o++ = *p;
+    *o = '\0';
+    bool r = rx_search("^[^a-z0-9]*(vienkiemsat|vienkiem|toaan|uyban|hoidong|so[a-z]{2}|trungtam|chicuc|cuc[a-z]|"
+                       "bando|hoi[a-z]|congan|phong[a-z]|bo[a-z]|vanphong|congty|benhvien|truong[a-z]|"
+                       "doan[a-z]|kobac)", c, NULL, 0);
+    free(c);
+    return r;
 }
-
 
 /* Vote for the area number ("khu vực N") of the issuing procuracy and of
  * the court: header line, body mentions, and the unit code in the number. */
@@ -1058,6 +1102,10 @@ static void ext_signer(struct ctx *x)
         regmatch_t m[1];
         if (as->upper && rx_search("^ *(kt|tm|tl|tuq|q)[.,] *[a-z]", as->fold, m, 1)) {
             char *av = seg_sub(as, 0, as->ncp);
+            /* "KT, GIÁM ĐỐC." -> "KT. GIÁM ĐỐC" */
+            for (char *q = av; *q && q < av + 5; q++)
+                if (*q == ',') { *q = '.'; break; }
+            strip_trailing(av, ".,:;");
             char *ac = canon_phrases(av);
             char *au = upper_dup(ac);
             /* "KT.VIỆN TRƯỞNG" -> "KT. VIỆN TRƯỞNG" */
@@ -1078,6 +1126,64 @@ static void ext_signer(struct ctx *x)
     }
 }
 
+
+/* A subject line as printed: leading specks dropped, "V/v" (also read
+ * "Y/v", "V/V", "V/") written the usual way, document numbers inside it
+ * repaired like the number field, stray " ." inside words removed. */
+static char *clean_subject(const char *in, int kv)
+{
+    char **w;
+    int n;
+    words_of(in, &w, &n);
+    struct sbuf b = SBUF_INIT;
+    for (int i = 0; i < n; i++) {
+        char *word = w[i];
+        char *f = fold_str(word);
+        if (b.len == 0) {
+            /* leading junk */
+            size_t skip = 0;
+            const char *p = word;
+            while (*p && !isalnum((unsigned char)f[skip])) {
+                utf8_next(&p);
+                skip++;
+            }
+            if (!*p) { free(f); continue; }
+            char *rest = xstrdup(p);
+            free(f);
+            f = fold_str(rest);
+            if (rx_search("^[vy]/v?$", f, NULL, 0)) {
+                free(rest);
+                rest = xstrdup("V/v");
+            }
+            free(w[i]);
+            w[i] = word = rest;
+        }
+        if (strchr(word, '/') && isdigit((unsigned char)f[0])) {
+            /* a document or case number inside the subject */
+            size_t l = strlen(word);
+            size_t tail = 0;
+            while (tail < l && strchr(",.;:", word[l - 1 - tail])) tail++;
+            char *num = xstrndup(word, l - tail);
+            char *fx = fix_codes_kv(num, kv, NULL);
+            struct sbuf nb = SBUF_INIT;
+            sbuf_puts(&nb, fx);
+            sbuf_puts(&nb, word + l - tail);
+            free(fx);
+            free(num);
+            free(w[i]);
+            w[i] = word = sbuf_detach(&nb);
+        }
+        free(f);
+        if (b.len) sbuf_putc(&b, ' ');
+        sbuf_puts(&b, word);
+    }
+    free_words(w, n);
+    char *r = sbuf_detach(&b);
+    str_squash(r);
+    strip_trailing(r, ",;:");
+    return r;
+}
+
 /* Subject: the lines under the title, or the V/v block of a letter. */
 static void ext_trich_yeu(struct ctx *x)
 {
@@ -1086,7 +1192,7 @@ static void ext_trich_yeu(struct ctx *x)
     double ev = 0.9;
     /* letters: "V/v ..." in the left header block */
     for (int i = x->p1a; i < x->p1b && i < x->p1a + 30; i++)
-        if (rx_search("^[^a-z0-9]*[vy] */ *v\\b", t->segs[i].fold, NULL, 0)) {
+        if (rx_search("^[^a-z0-9]*[vy] */( *v\\b| )", t->segs[i].fold, NULL, 0)) {
             start = i;
             break;
         }
@@ -1142,8 +1248,9 @@ static void ext_trich_yeu(struct ctx *x)
         cs += c;
     }
     L.ocr = cs / (end - start);
-    char *v = fix_eth(sbuf_cstr(&b));
-    str_squash(v);
+    char *v0 = fix_eth(sbuf_cstr(&b));
+    char *v = clean_subject(v0, x->kv);
+    free(v0);
     put(x->r, F_TRICH_YEU, v, ev, &L);
     free(v);
     sbuf_release(&b);

@@ -31,6 +31,7 @@ struct ptok {
     struct ocr_box box;
     float conf;
     bool real_box;         /* box came from the word (not the line) */
+    bool brk_before;       /* cut from the previous token inside one OCR word */
 };
 
 struct pseg {
@@ -83,5 +84,7 @@ void ext_fields(const struct ptext *t, const struct cls_result *c, struct doc_re
 
 /* Page features used by pipe_split (split.c). */
 bool text_is_upper(const char *s);
+/* Lower case (Vietnamese letters included), malloc'd. */
+char *text_lower(const char *s);
 
 #endif

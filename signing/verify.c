@@ -345,7 +345,7 @@ static void check_cms(struct sig_check *c, const unsigned char *der, size_t derl
     PKCS7 *tp7 = NULL;
     TS_TST_INFO *ti = NULL;
     time_t ts_time = 0;
-    bool have_ts_time = false;
+    bool have_ts_time = false, tsa_chain_bad = false;
 
     *has_tst = false;
     if (!cms || OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
@@ -467,7 +467,7 @@ static void check_cms(struct sig_check *c, const unsigned char *der, size_t derl
                     tsa = sk_X509_value(tcerts, k);
             char why[160] = "TSA certificate not in the token";
             if (!tsa || !chain_ok(tsa, tcerts, store, have_ts_time, ts_time, why, sizeof why)) {
-                c->chain_ok = false;
+                tsa_chain_bad = true;
                 problem(c, "the time-stamp authority's certificate does not verify against --ca (%s)", why);
             }
             sk_X509_pop_free(tcerts, X509_free);
@@ -476,14 +476,11 @@ static void check_cms(struct sig_check *c, const unsigned char *der, size_t derl
 done_ts:
     if (store) {
         char why[160] = "no signer certificate in the CMS";
+        bool signer_ok = signer && chain_ok(signer, certs, store, have_ts_time, ts_time, why, sizeof why);
         c->chain_checked = true;
-        if (signer && chain_ok(signer, certs, store, have_ts_time, ts_time, why, sizeof why)) {
-            if (!c->problem[0] || c->chain_ok) c->chain_ok = true;
-        } else {
-            c->chain_ok = false;
+        c->chain_ok = signer_ok && !tsa_chain_bad;
+        if (!signer_ok)
             problem(c, "the signer's certificate does not verify against --ca (%s)", why);
-        }
-        if (!c->valid) c->chain_ok = c->chain_ok && !strstr(c->problem, "--ca");
     }
     sk_X509_pop_free(certs, X509_free);
     snprintf(c->level, sizeof c->level, "%s", baseline ? (*has_tst && c->time[0] ? "B-T" : "B-B") : "CMS");

@@ -415,6 +415,24 @@ static const char *const complete_steps[][2] = {
      " FROM docs JOIN c ON c.unit_id = docs.unit_id AND c.code = docs.code WHERE d.id = docs.id"},
 };
 
+/* Run one statement of job_complete: the result, 0 rows-affected-ok or
+ * NULL with e set; *bad = true when PostgreSQL refused the data itself
+ * (SQLSTATE class 22: malformed JSON, a value out of range...), which no
+ * retry will cure. */
+static PGresult *complete_exec(struct store *s, const char *what, const char *sql, int n,
+                               const char *const *params, bool *bad, struct err *e)
+{
+    PGresult *r = PQexecParams(s->conn, sql, n, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+        return r;
+    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    *bad = state && strncmp(state, "22", 2) == 0;
+    sq_err(e, s->conn, r, what);
+    PQclear(r);
+    return NULL;
+}
+
 int job_complete(struct store *s, const struct job *j, const char *result_json,
                  const char *searchable_pdf_sha256, struct err *e)
 {
@@ -422,6 +440,7 @@ int job_complete(struct store *s, const struct job *j, const char *result_json,
     int attempts, mine;
     char *json = NULL;
     PGresult *r = NULL;
+    bool bad = false;
 
     if (!result_json) {
         err_set(e, ERR_INTERNAL, "job %lld completed without a result", j->id);
@@ -458,7 +477,7 @@ int job_complete(struct store *s, const struct job *j, const char *result_json,
     {
         const char *p[3] = {docid, json,
                             searchable_pdf_sha256 && *searchable_pdf_sha256 ? searchable_pdf_sha256 : NULL};
-        r = sq_exec(s, "store the result",
+        r = complete_exec(s, "store the result",
             "UPDATE documents d SET"
             " status = ancong_jstatus(r.j->'status', 'indexed'),"
             " error = CASE WHEN ancong_jstatus(r.j->'status', 'indexed') = 'failed'"
@@ -469,7 +488,7 @@ int job_complete(struct store *s, const struct job *j, const char *result_json,
             "          THEN jsonb_array_length(r.j->'pages') END,"
             " result = r.j, searchable_pdf_sha256 = coalesce($3, d.searchable_pdf_sha256),"
             " processed_at = now(), updated_at = now(), version = d.version + 1"
-            " FROM (SELECT $2::jsonb AS j) r WHERE d.id = $1 RETURNING d.status", 3, p, e);
+            " FROM (SELECT $2::jsonb AS j) r WHERE d.id = $1 RETURNING d.status", 3, p, &bad, e);
         if (!r)
             goto fail;
         if (PQntuples(r) != 1) {
@@ -482,9 +501,12 @@ int job_complete(struct store *s, const struct job *j, const char *result_json,
     PQclear(r);
     r = NULL;
     const char *pd[1] = {docid};
-    for (size_t i = 0; i < sizeof complete_steps / sizeof complete_steps[0]; i++)
-        if (sq_cmd(s, complete_steps[i][0], complete_steps[i][1], 1, pd, e) < 0)
+    for (size_t i = 0; i < sizeof complete_steps / sizeof complete_steps[0]; i++) {
+        if (!(r = complete_exec(s, complete_steps[i][0], complete_steps[i][1], 1, pd, &bad, e)))
             goto fail;
+        PQclear(r);
+        r = NULL;
+    }
     {
         const char *p[1] = {id};
         if (sq_cmd(s, "finish the job",
@@ -511,6 +533,18 @@ fail:
     PQclear(r);
     free(json);
     sq_rollback(s);
+    if (bad) {
+        /* The result itself is unusable: record that as the document's
+         * failure instead of retrying the same bytes forever. */
+        char why[1200];
+        snprintf(why, sizeof why, "the analysis result could not be stored (%s); this is a bug "
+                 "in ancong: report it together with the file", e->msg);
+        char q[900];
+        log_error("job=%lld sha256=%.12s event=bad_result error=%s", j->id, j->sha256,
+                  log_q(e->msg, q, sizeof q));
+        err_init(e);
+        return job_fail(s, j, why, false, e);
+    }
     return -1;
 }
 

@@ -74,6 +74,10 @@ struct watcher {
     size_t n_waiting;         /* ready but held by a pause */
     size_t n_refused;         /* symlinks, FIFOs... sitting in the inbox */
     bool deep_noted;
+    bool inbox_noted;         /* "inbox missing" was logged */
+    int watch_errno;          /* last inotify_add_watch error logged (0 = none) */
+    size_t n_unwatched;       /* folders the last rescan could not watch */
+    size_t unwatched;         /* ... as shown in the status file */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -169,11 +173,11 @@ static void write_status(struct watcher *w, int64_t now)
             *r = ' ';
     sbuf_printf(&b, "state=%s\nreason=%s\nsince=%s\nupdated=%s\npid=%d\ninotify=%s\n"
                 "pending=%zu\nwaiting=%zu\nrefused=%zu\ntaken=%lld\nduplicates=%lld\n"
-                "failed_empty=%lld\nerrors=%lld\n",
+                "failed_empty=%lld\nerrors=%lld\nunwatched=%zu\n",
                 pause_names[w->pause], reason, since, upd, (int)getpid(),
                 w->ifd >= 0 ? "on" : "off", watch_tab_count(w->tab) - w->n_refused, w->n_waiting,
                 w->n_refused,
-                w->n_taken, w->n_dup, w->n_empty, w->n_errors);
+                w->n_taken, w->n_dup, w->n_empty, w->n_errors, w->unwatched);
     err_init(&e);
     if (fs_write_atomic(w->status, b.s, b.len, 0644, &e) < 0) {
         /* Disk full: a new file cannot be made, but rewriting the blocks the
@@ -303,9 +307,11 @@ static void dir_drop_at(struct watcher *w, size_t i)
 /* Watch one folder (no-op without inotify or when already watched). */
 static void dir_watch(struct watcher *w, const char *path, int depth, const char *station)
 {
+    /* The inbox itself may be a symlink the administrator made (to a share);
+     * below it, links are never followed (see see_entry). */
     const uint32_t mask = IN_CREATE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
                           IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR |
-                          IN_DONT_FOLLOW | IN_EXCL_UNLINK;
+                          IN_EXCL_UNLINK | (depth > 0 ? IN_DONT_FOLLOW : 0);
     char q[PATH_MAX + 8];
     int wd;
 
@@ -313,9 +319,15 @@ static void dir_watch(struct watcher *w, const char *path, int depth, const char
         return;
     wd = inotify_add_watch(w->ifd, path, mask);
     if (wd < 0) {
-        /* ENOSPC: fs.inotify.max_user_watches reached.  Rescans still see it. */
-        log_warn("stage=intake folder=%s msg=\"could not watch folder, relying on rescans\" "
-                 "error=\"%s\"", log_q(path, q, sizeof q), strerror(errno));
+        /* ENOSPC: fs.inotify.max_user_watches reached.  Rescans still see
+         * the folder.  Said once per cause, not at every rescan. */
+        w->n_unwatched++;
+        if (errno != w->watch_errno)
+            log_warn("stage=intake folder=%s msg=\"could not watch folder, relying on rescans every "
+                     "%d s\" error=\"%s\"%s", log_q(path, q, sizeof q), w->c->watch_rescan_s,
+                     strerror(errno), errno == ENOSPC ? " hint=\"Raise fs.inotify.max_user_watches "
+                     "(sysctl).\"" : "");
+        w->watch_errno = errno;
         return;
     }
     struct wdir *d = dir_by_wd(w, wd);
@@ -458,12 +470,21 @@ static void rescan(struct watcher *w, int64_t now)
 
     err_init(&e);
     if (!fs_is_dir(w->inbox) && fs_mkdirs(w->inbox, 0775, &e) < 0) {
-        char t[900];
-        log_error("stage=intake folder=%s msg=%s", log_q(w->inbox, q, sizeof q),
-                  log_q(err_text(&e, t, sizeof t), t, sizeof t));
+        /* E.g. the inbox is a symlink to a share that is not mounted: said
+         * once, until it is back. */
+        char t[900], t2[1000];
+        if (!w->inbox_noted)
+            log_error("stage=intake folder=%s msg=%s", log_q(w->inbox, q, sizeof q),
+                      log_q(err_text(&e, t, sizeof t), t2, sizeof t2));
+        w->inbox_noted = true;
+    } else if (w->inbox_noted) {
+        log_info("stage=intake folder=%s msg=\"inbox is back\"", log_q(w->inbox, q, sizeof q));
+        w->inbox_noted = false;
     }
     w->gen++;
+    w->n_unwatched = 0;
     scan_dir(w, w->inbox, 0, NULL, now);
+    w->unwatched = w->n_unwatched;
     watch_tab_each(w->tab, sweep_gone, w);
     w->next_rescan_ms = now + (int64_t)w->c->watch_rescan_s * 1000;
     w->rescan_now = false;

@@ -74,9 +74,9 @@ print(" ".join(str(r["pid"]) for r in s.get("roles", []) if r.get("role") == sys
   while [ $t -lt 70 ]; do
     sleep 1; t=$((t + 1))
     if [ $((t % 3)) -eq 0 ]; then
-      set -- $(pids_of worker)
-      if [ $# -gt 0 ]; then
-        victim=${!((RANDOM % $# + 1))}
+      read -r -a ws <<< "$(pids_of worker)"
+      if [ ${#ws[@]} -gt 0 ]; then
+        victim=${ws[$((RANDOM % ${#ws[@]}))]}
         kill -KILL "$victim" 2>/dev/null && kills=$((kills + 1))
       fi
     fi
@@ -102,7 +102,8 @@ for b in "$W"/burst.*; do
 done
 cd - >/dev/null
 wait $DRIVER
-read -r kills wkills restarts < "$W/chaos.counts"
+kills=0 wkills=0 restarts=0
+[ -f "$W/chaos.counts" ] && read -r kills wkills restarts < "$W/chaos.counts"
 echo "# chaos: killed $kills workers, $wkills watchers, restarted PostgreSQL $restarts times"
 [ "$kills" -ge 5 ] && [ "$wkills" -ge 2 ] && [ "$restarts" -eq 2 ] \
   && ok "chaos happened: $kills worker kills, $wkills watcher kills, $restarts PostgreSQL restarts" \

@@ -29,6 +29,14 @@ is "$(stat -c %a "$blob")" "444" "the blob is read-only"
 is "$(sql "SELECT s.code || '/' || u.code FROM documents d JOIN stations s ON s.id = d.station_id JOIN units u ON u.id = d.unit_id WHERE d.id = $doc")" "st01/vkstc" "station created on first drop, in the default unit"
 is "$(sql "SELECT name FROM documents WHERE id = $doc")" "one.pdf" "the document keeps the first name"
 
+# The same new file dropped five times at once: still one document.
+printf 'five at once\n' > "$W/five.pdf"
+for i in 1 2 3 4 5; do "$T" ingest "$W/five.pdf" "five$i.pdf" st01 >"$W/five$i.out" 2>/dev/null & done
+wait
+sha5=$(sha256sum "$W/five.pdf" | cut -c1-64)
+is "$(cat "$W"/five*.out | grep -c 'duplicate=0')/$(cat "$W"/five*.out | grep -c 'duplicate=1')" "1/4" "five concurrent drops: one new document, four duplicates"
+is "$(sql "SELECT count(*) || '/' || (SELECT count(*) FROM drops r JOIN documents d ON d.id = r.document_id WHERE d.sha256 = '$sha5') || '/' || (SELECT count(*) FROM jobs j JOIN documents d ON d.id = j.document_id WHERE d.sha256 = '$sha5') FROM documents WHERE sha256 = '$sha5'")" "1/5/1" "one document, five drops, one job"
+
 # An NFD name is stored NFC.
 printf 'nfd\n' > "$W/nfd.pdf"
 nfd=$(printf 'Quye\xcc\x82\xcc\x81t.pdf')

@@ -122,6 +122,14 @@ is "$?" "0" "a result with odd values is stored"
 is "$(sql "SELECT status || '|' || error FROM documents WHERE id = $d4")" "failed|the file is not a PDF, TIFF, JPEG or PNG. Scan it again" "a failed result keeps its error"
 is "$(sql "SELECT number || '|' || text FROM pages WHERE document_id = $d4")" "1|a�b" "a NUL in text becomes U+FFFD and a bad page number its position"
 
+# A result PostgreSQL cannot read is the document's failure, not an endless retry.
+printf 'garbled\n' > "$W/garbled.pdf"
+d7=$("$T" ingest "$W/garbled.pdf" garbled.pdf 2>/dev/null | kv document)
+printf '%s' '{"status": "indexed", "pages": [}' > "$W/garbled.json"
+"$T" complete ocr w1 "$W/garbled.json" >/dev/null 2>&1
+is "$?" "0" "an unreadable result is recorded"
+is "$(sql "SELECT j.state || ':' || d.status || ':' || (d.error LIKE 'the analysis result could not be stored%') FROM jobs j JOIN documents d ON d.id = j.document_id WHERE d.id = $d7")" "failed:failed:true" "the document fails with a reason, the job is not retried"
+
 # Same name, different bytes: the later one is exported as NAME~<sha8>.json.
 printf 'other bytes\n' > "$W/other.pdf"
 d5=$("$T" ingest "$W/other.pdf" kien_nghi_0007.pdf st03 2>/dev/null | kv document)
@@ -133,7 +141,7 @@ sql "UPDATE fields SET value = '08/KN-VKS-DS', source = 'reviewer' WHERE documen
 OUT=$ANCONG_HOME/export
 "$ANCONG_BIN" export --json-dir "$OUT" 2>"$W/export.err"
 is "$?" "0" "ancong export succeeds"
-is "$(ls "$OUT" | sort | tr '\n' ' ')" "bad.pdf.json dl.pdf.json hn.pdf.json ho_so.pdf.json kien_nghi_0007.pdf.json kien_nghi_0007.pdf~${sha5:0:8}.json qd.pdf.json " "one file per document, a repeated name gets ~sha8"
+is "$(ls "$OUT" | sort | tr '\n' ' ')" "bad.pdf.json dl.pdf.json garbled.pdf.json hn.pdf.json ho_so.pdf.json kien_nghi_0007.pdf.json kien_nghi_0007.pdf~${sha5:0:8}.json qd.pdf.json " "one file per document, a repeated name gets ~sha8"
 python3 - "$OUT" "$sha5" <<'P'
 import json, os, sys
 out, sha5 = sys.argv[1], sys.argv[2]

@@ -112,6 +112,21 @@ asign "$W/plain.pdf" "$W/stamp2.pdf" --key "$KEY_EC" --stamp-page 2 --stamp-rect
     || not_ok "stamp on a chosen page and rectangle (B-B)" "$(cat "$W/stamp2.log")"
 "$ANCONG_BIN" verify "$W/stamp2.pdf" 2>&1 | grep -q 'level:   B-B' && ok "B-B without a TSA" || not_ok "B-B without a TSA"
 
+# --- a searchable PDF as the pipeline writes it (pipeline/pdfout: image + text layer + XMP)
+MKS=${ANCONG_BUILD_DIR:-$ANCONG_TOP/build}/tools/mksearchable
+if "$MKS" "$W/searchable.pdf" 3 2>"$W/mks.log"; then
+    asign "$W/searchable.pdf" "$W/searchable.signed.pdf" --key "$KEY_EC" --tsa "$TSA_URL" --chain "$CA_CHAIN" --stamp \
+        >"$W/srch.log" 2>&1 && ok "searchable PDF signed with a stamp" || not_ok "searchable PDF signed" "$(cat "$W/srch.log")"
+    "$ANCONG_BIN" verify "$W/searchable.signed.pdf" --ca "$CA_CHAIN" >/dev/null 2>&1 && ok "signed searchable PDF verifies" \
+        || not_ok "signed searchable PDF verifies"
+    indep_check "$W/searchable.signed.pdf" && ok "independent checker accepts the signed searchable PDF" \
+        || not_ok "independent checker accepts the signed searchable PDF" "$(tail -4 "$W/searchable.signed.pdf.pades.log")"
+    pdftotext "$W/searchable.signed.pdf" - 2>/dev/null | grep -q 'Quyết định khởi tố' && ok "text layer still searchable after signing" \
+        || not_ok "text layer still searchable after signing"
+else
+    not_ok "searchable PDF fixture" "$(cat "$W/mks.log")"
+fi
+
 # --- settings from the configuration file
 cat >"$W/ancong.conf" <<CONF
 sign.module = $TOKEN_MODULE
