@@ -11,6 +11,32 @@
 #include "common/str.h"
 #include "pipeline/pipe_int.h"
 
+/*
+ * A field every document of its type prints, not found: a reviewer must
+ * fill it in.  (quyen_han_ky is printed only when a deputy signs; the case
+ * number is not printed on every đơn khởi kiện; "khac" prints what it
+ * prints.)
+ */
+static bool missing_expected(const struct doc_result *r)
+{
+    static const enum field_id core[] = {
+        F_SO_VAN_BAN, F_NGAY_BAN_HANH, F_CO_QUAN_BAN_HANH, F_TINH, F_NGUOI_KY,
+        F_CHUC_VU_NGUOI_KY, F_TRICH_YEU, F_LINH_VUC, F_MA_VU_VIEC, F_NGUYEN_DON, F_BI_DON,
+        F_DOI_TUONG_KIEN_NGHI,
+    };
+    if (strcmp(r->doc_type, "khac") == 0)
+        return false;
+    for (size_t i = 0; i < sizeof core / sizeof core[0]; i++) {
+        enum field_id f = core[i];
+        if (!doc_type_has_field(r->doc_type, f) || r->fields[f].present)
+            continue;
+        if (f == F_MA_VU_VIEC && strcmp(r->doc_type, "don_khoi_kien") == 0)
+            continue;
+        return true;
+    }
+    return false;
+}
+
 void pipe_analyze(const struct ocr_doc *doc, int first, int last, double threshold,
                   struct doc_result *out)
 {
@@ -49,6 +75,8 @@ void pipe_analyze(const struct ocr_doc *doc, int first, int last, double thresho
     for (int f = 0; f < F_COUNT; f++)
         if (out->fields[f].present && out->fields[f].conf < threshold)
             out->needs_review = true;
+    if (missing_expected(out))
+        out->needs_review = true;
 }
 
 /* ---- splitting bundles -------------------------------------------------- */
