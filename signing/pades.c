@@ -957,6 +957,21 @@ int sig_sign_file(const char *in_path, const char *out_path, const struct sig_op
         ncrls++;
     }
 
+    /* a CRL we were given that lists the signer: refuse before the PIN is used */
+    for (int k = 0; k < ncrls; k++) {
+        const unsigned char *q = crls[k].p;
+        X509_CRL *crl = d2i_X509_CRL(NULL, &q, (long)crls[k].n);
+        X509_REVOKED *rev = NULL;
+        bool revoked = crl && X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(x)) == 0 &&
+                       X509_CRL_get0_by_cert(crl, &rev, x) == 1;
+        X509_CRL_free(crl);
+        if (revoked) {
+            err_set(e, ERR_TOKEN, "the certificate \"%s\" on token \"%s\" is revoked (listed in \"%s\")", cn,
+                    p11_token_label(tok), o->crl_files[k]);
+            err_hint(e, "Ask the certification authority for a new certificate for the officer's token.");
+            goto out;
+        }
+    }
     if (sig_pin_read(o->pin_file, o->pin_fd, &pin, &pinlen, e) < 0)
         goto out;
     int lr = p11_login(tok, pin, pinlen, e);

@@ -84,6 +84,8 @@ expect_fail "expired certificate is refused" "expired on" "$W/o.pdf" \
     "$ANCONG_BIN" sign "$W/in.pdf" "$W/o.pdf" --pkcs11-module "$SPY" --key "$KEY_EXPIRED" --pin-file "$TOKEN_PIN_FILE"
 ! grep -q 'C_Login' "$W/spy2.log" && ok "expired certificate: no login attempted" || not_ok "expired certificate: no login attempted"
 unset PKCS11SPY PKCS11SPY_OUTPUT LSAN_OPTIONS
+expect_fail "certificate revoked by a given CRL is refused" "is revoked" "$W/o.pdf" \
+    asign "$W/in.pdf" "$W/o.pdf" --key "$KEY_RSA" --crl "$CRL_REVOKED_DER" --tsa "$TSA_URL"
 expect_fail "certificate without signing key usage is refused" "does not allow signatures" "$W/o.pdf" \
     asign "$W/in.pdf" "$W/o.pdf" --key "$KEY_ENCONLY"
 

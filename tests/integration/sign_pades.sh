@@ -80,6 +80,11 @@ done
 asign "$W/plain.pdf" "$W/lt.pdf" --key "$KEY_RSA" --tsa "$TSA_URL" --chain "$CA_CHAIN" --crl "$CRL_DER" >"$W/lt.log" 2>&1 \
     && grep -q 'level=B-LT' "$W/lt.log" && ok "B-LT signature with a DSS" || not_ok "B-LT signature with a DSS" "$(cat "$W/lt.log")"
 "$ANCONG_BIN" verify "$W/lt.pdf" --ca "$CA_CHAIN" 2>&1 | grep -q 'level:   B-LT' && ok "ancong verify: B-LT" || not_ok "ancong verify: B-LT"
+"$ANCONG_BIN" verify "$W/lt.pdf" --ca "$CA_CHAIN" 2>&1 | grep -q 'revocation: checked against the CRL in the DSS (not revoked)' \
+    && ok "verify checks the signer against the DSS CRL" || not_ok "verify checks the signer against the DSS CRL"
+asign "$W/plain.pdf" "$W/lt-ec.pdf" --key "$KEY_EC" --tsa "$TSA_URL" --chain "$CA_CHAIN" --crl "$CRL_REVOKED_DER" >/dev/null 2>&1 \
+    && "$ANCONG_BIN" verify "$W/lt-ec.pdf" --ca "$CA_CHAIN" 2>&1 | grep -q 'not revoked' \
+    && ok "a CRL revoking someone else does not stop another signer" || not_ok "a CRL revoking someone else"
 if indep_check "$W/lt.pdf"; then ok "independent checker accepts B-LT"; else not_ok "independent checker accepts B-LT" "$(tail -4 "$W/lt.pdf.pades.log")"; fi
 if [ -x "$SHARED/tools/pades-verify" ]; then
     grep -q 'level=B-LT' "$W/lt.pdf.pades.log" && ok "pades-verify: level B-LT" || not_ok "pades-verify: level B-LT" "$(tail -4 "$W/lt.pdf.pades.log")"
