@@ -214,9 +214,10 @@ static void set_pause(struct watcher *w, enum pause p, const char *why, int64_t 
         w->probe_delay_ms = 1000;
         w->probe_ms = now + w->probe_delay_ms;
     }
+    if (w->pause != p)
+        w->since = time(NULL);
     w->pause = p;
     snprintf(w->reason, sizeof w->reason, "%s", p == PAUSE_NONE ? "" : why);
-    w->since = time(NULL);
     write_status(w, now);
 }
 
@@ -956,9 +957,6 @@ int watch_run(const struct cfg *c, volatile sig_atomic_t *stop, struct err *e)
     }
     log_info("stage=intake msg=\"stopping\" taken=%lld", w.n_taken);
     rc = 0;
-
-    snprintf(w.reason, sizeof w.reason, "watcher stopped");
-    w.pause = PAUSE_NONE;
     {
         /* Say "stopped" so that health checks do not trust a stale "ok". */
         char upd[32], since[32];
