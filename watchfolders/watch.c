@@ -255,6 +255,10 @@ static bool db_ready(struct watcher *w, int64_t now)
     struct err e;
     char why[900];
 
+    /* Stopping: do not reconnect, and above all do not let store_check()
+     * start an embedded cluster that someone is shutting down with us. */
+    if (*w->stop)
+        return false;
     err_init(&e);
     if (w->db && store_check(w->db, &e) == 0)
         return true;
