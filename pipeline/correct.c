@@ -23,32 +23,40 @@
 #include "common/str.h"
 #include "pipeline/pipe_int.h"
 
-/* Common phrases of these documents, as folded bigram -> correct forms. */
-static const char *const lexicon[][2] = {
-    {"vien kiem", "viện kiểm"}, {"kiem sat", "kiểm sát"}, {"sat nhan", "sát nhân"},
-    {"nhan dan", "nhân dân"}, {"dan su", "dân sự"}, {"su cong", "sự công"},
-    {"cong ich", "công ích"}, {"vu viec", "vụ việc"}, {"vu an", "vụ án"},
-    {"xac minh", "xác minh"}, {"kiem tra", "kiểm tra"}, {"thong tin", "thông tin"},
-    {"tiep nhan", "tiếp nhận"}, {"khoi kien", "khởi kiện"}, {"di san", "di sản"},
-    {"van hoa", "văn hóa"}, {"co phan", "cổ phần"}, {"thuc pham", "thực phẩm"},
-    {"quyen loi", "quyền lợi"}, {"tieu dung", "tiêu dùng"}, {"bao ve", "bảo vệ"},
-    {"dia chi", "địa chỉ"}, {"cu tru", "cư trú"}, {"to chuc", "tổ chức"},
-    {"quyet dinh", "quyết định"}, {"kien nghi", "kiến nghị"}, {"bien ban", "biên bản"},
-    {"thong bao", "thông báo"}, {"bao cao", "báo cáo"}, {"de xuat", "đề xuất"},
-    {"tai lieu", "tài liệu"}, {"chung cu", "chứng cứ"}, {"cung cap", "cung cấp"},
+/*
+ * Common phrases of these documents, as folded bigram -> correct form.
+ * Strong ones admit no other reading in any context; weak ones usually
+ * mean this but not always ("bảo vệ việc" is not "về việc").
+ */
+static const char *const lexicon_strong[][2] = {
+    {"kiem sat", "kiểm sát"}, {"nhan dan", "nhân dân"}, {"dan su", "dân sự"},
+    {"cong ich", "công ích"}, {"vu viec", "vụ việc"}, {"xac minh", "xác minh"},
+    {"kiem tra", "kiểm tra"}, {"thong tin", "thông tin"}, {"tiep nhan", "tiếp nhận"},
+    {"khoi kien", "khởi kiện"}, {"di san", "di sản"}, {"van hoa", "văn hóa"},
+    {"co phan", "cổ phần"}, {"thuc pham", "thực phẩm"}, {"tieu dung", "tiêu dùng"},
+    {"dia chi", "địa chỉ"}, {"cu tru", "cư trú"}, {"quyet dinh", "quyết định"},
+    {"kien nghi", "kiến nghị"}, {"bien ban", "biên bản"}, {"thong bao", "thông báo"},
+    {"de xuat", "đề xuất"}, {"tai lieu", "tài liệu"}, {"cung cap", "cung cấp"},
     {"uy ban", "ủy ban"}, {"toa an", "tòa án"}, {"khu vuc", "khu vực"},
     {"thanh pho", "thành phố"}, {"loi ich", "lợi ích"}, {"moi truong", "môi trường"},
-    {"an toan", "an toàn"}, {"tai san", "tài sản"}, {"dat dai", "đất đai"},
-    {"nguoi tieu", "người tiêu"}, {"cao tuoi", "cao tuổi"}, {"phap luat", "pháp luật"},
-    {"ve viec", "về việc"}, {"kinh gui", "kính gửi"}, {"noi nhan", "nơi nhận"},
-    {"pho vien", "phó viện"}, {"vien truong", "viện trưởng"}, {"giam doc", "giám đốc"},
-    {"chu tich", "chủ tịch"}, {"tham phan", "thẩm phán"}, {"doc lap", "độc lập"},
-    {"hanh phuc", "hạnh phúc"}, {"cong hoa", "cộng hòa"}, {"xa hoi", "xã hội"},
-    {"chu nghia", "chủ nghĩa"}, {"viet nam", "việt nam"}, {"dan toc", "dân tộc"},
-    {"thu ly", "thụ lý"}, {"phan cong", "phân công"}, {"ket thuc", "kết thúc"},
-    {"xem xet", "xem xét"}, {"giai quyet", "giải quyết"}, {"huong giai", "hướng giải"}, {"so tham", "sơ thẩm"}, {"tranh chap", "tranh chấp"},
+    {"dat dai", "đất đai"}, {"cao tuoi", "cao tuổi"}, {"phap luat", "pháp luật"},
+    {"kinh gui", "kính gửi"}, {"noi nhan", "nơi nhận"}, {"vien truong", "viện trưởng"},
+    {"giam doc", "giám đốc"}, {"chu tich", "chủ tịch"}, {"tham phan", "thẩm phán"},
+    {"doc lap", "độc lập"}, {"hanh phuc", "hạnh phúc"}, {"cong hoa", "cộng hòa"},
+    {"chu nghia", "chủ nghĩa"}, {"viet nam", "việt nam"}, {"thu ly", "thụ lý"},
+    {"so tham", "sơ thẩm"}, {"tranh chap", "tranh chấp"}, {"phan cong", "phân công"},
+    {"ket thuc", "kết thúc"}, {"xem xet", "xem xét"}, {"giai quyet", "giải quyết"},
 };
-#define LEX_WEIGHT 2
+static const char *const lexicon_weak[][2] = {
+    {"sat nhan", "sát nhân"}, {"su cong", "sự công"}, {"ve viec", "về việc"},
+    {"an toan", "an toàn"}, {"tai san", "tài sản"}, {"nguoi tieu", "người tiêu"},
+    {"pho vien", "phó viện"}, {"xa hoi", "xã hội"}, {"dan toc", "dân tộc"},
+    {"to chuc", "tổ chức"}, {"quyen loi", "quyền lợi"}, {"bao cao", "báo cáo"},
+    {"huong giai", "hướng giải"},
+};
+/* Strong phrases outweigh a misreading the engine repeats all over a page. */
+#define LEX_STRONG 20
+#define LEX_WEAK 3
 
 struct wref {
     int page, word;
@@ -264,17 +272,21 @@ int pipe_correct(struct ocr_doc *doc)
             tab_add(&tab, ctx, w[i].core_low, 1);
         }
     }
-    /* the phrase list as prior counts */
-    for (size_t l = 0; l < sizeof lexicon / sizeof lexicon[0]; l++) {
-        const char *sp = strchr(lexicon[l][1], ' ');
-        const char *ks = strchr(lexicon[l][0], ' ');
-        char *first = xstrndup(lexicon[l][1], (size_t)(sp - lexicon[l][1]));
-        snprintf(ctx, sizeof ctx, "R%s", lexicon[l][0]);
-        tab_add(&tab, ctx, first, LEX_WEIGHT);
-        snprintf(ctx, sizeof ctx, "L%s", lexicon[l][0]);
-        tab_add(&tab, ctx, sp + 1, LEX_WEIGHT);
-        (void)ks;
-        free(first);
+    /* the phrase lists as prior counts */
+    for (int strong = 0; strong < 2; strong++) {
+        size_t nl = strong ? sizeof lexicon_strong / sizeof lexicon_strong[0]
+                           : sizeof lexicon_weak / sizeof lexicon_weak[0];
+        for (size_t l = 0; l < nl; l++) {
+            const char *key = strong ? lexicon_strong[l][0] : lexicon_weak[l][0];
+            const char *val = strong ? lexicon_strong[l][1] : lexicon_weak[l][1];
+            const char *sp = strchr(val, ' ');
+            char *first = xstrndup(val, (size_t)(sp - val));
+            snprintf(ctx, sizeof ctx, "R%s", key);
+            tab_add(&tab, ctx, first, strong ? LEX_STRONG : LEX_WEAK);
+            snprintf(ctx, sizeof ctx, "L%s", key);
+            tab_add(&tab, ctx, sp + 1, strong ? LEX_STRONG : LEX_WEAK);
+            free(first);
+        }
     }
     /* decide */
     for (int i = 0; i < nw; i++) {
@@ -308,9 +320,12 @@ int pipe_correct(struct ocr_doc *doc)
         }
         if (!best)
             continue;
+        /* the word itself counted once in each context it has */
+        mine -= (sl != NULL) + (sr != NULL);
+        if (mine < 0) mine = 0;
         /* a clear majority; an engine that was sure needs a larger one */
         bool sure = wd->conf >= 0.93f;
-        if (bestn < 3 || bestn < (sure ? 4 : 2) * (mine > 0 ? mine : 1))
+        if (sure ? (bestn < 4 || bestn <= 3 * mine) : (bestn < 3 || bestn <= 2 * mine))
             continue;
         const char *t = wd->text;
         char *core = xstrndup(t + w[i].pre, strlen(t) - (size_t)w[i].pre - (size_t)w[i].post);

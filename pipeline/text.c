@@ -243,7 +243,7 @@ static void add_word(struct ptext *t, const char *s, size_t n, struct ocr_box bo
             size_t hl = strlen(heads[h]);
             while ((q = strstr(q + 1, heads[h])) && nc < 15) {
                 int at = (int)(q - fw);
-                if (at >= 2 && at + (int)hl <= ncp)
+                if (at >= 1 && at + (int)hl <= ncp)
                     cuts[nc++] = at;
             }
         }
@@ -619,7 +619,7 @@ void seg_span_box(const struct ptext *t, const struct pseg *s, int a, int b,
                   struct ocr_box *box, double *conf)
 {
     struct ocr_box u = {0, 0, 0, 0};
-    double cs = 0;
+    double cs = 0, mn = 1;
     int n = 0, prev = -2;
     if (a < 0) a = 0;
     if (b > s->ncp) b = s->ncp;
@@ -631,13 +631,16 @@ void seg_span_box(const struct ptext *t, const struct pseg *s, int a, int b,
         const struct ptok *tk = &t->toks[s->tok0 + k];
         box_union(&u, tk->box);
         cs += tk->conf;
+        if (tk->conf < mn) mn = tk->conf;
         n++;
     }
     if (n == 0) {
         u = s->box;
-        cs = s->conf;
+        cs = mn = s->conf;
         n = 1;
     }
     *box = u;
-    *conf = cs / n;
+    /* one doubtful word spoils a value: weigh the weakest word as much as
+     * the mean */
+    *conf = 0.5 * (cs / n) + 0.5 * mn;
 }

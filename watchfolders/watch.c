@@ -214,9 +214,10 @@ static void set_pause(struct watcher *w, enum pause p, const char *why, int64_t 
         w->probe_delay_ms = 1000;
         w->probe_ms = now + w->probe_delay_ms;
     }
+    if (w->pause != p)
+        w->since = time(NULL);
     w->pause = p;
     snprintf(w->reason, sizeof w->reason, "%s", p == PAUSE_NONE ? "" : why);
-    w->since = time(NULL);
     write_status(w, now);
 }
 
@@ -254,6 +255,10 @@ static bool db_ready(struct watcher *w, int64_t now)
     struct err e;
     char why[900];
 
+    /* Stopping: do not reconnect, and above all do not let store_check()
+     * start an embedded cluster that someone is shutting down with us. */
+    if (*w->stop)
+        return false;
     err_init(&e);
     if (w->db && store_check(w->db, &e) == 0)
         return true;
@@ -735,14 +740,27 @@ out:
 
 /* ---- the loop ------------------------------------------------------------ */
 
+struct ready {
+    char *path;
+    bool empty;
+    int64_t since;            /* last change: files finished first go first */
+};
+
 struct ready_scan {
     int64_t now, stable_ms, empty_ms, next_due;
     bool trust_rename;
     size_t refused;
-    char **paths;
-    bool *empty;
+    struct ready *v;
     size_t n, cap;
 };
+
+static int by_since(const void *a, const void *b)
+{
+    const struct ready *x = a, *y = b;
+    if (x->since != y->since)
+        return x->since < y->since ? -1 : 1;
+    return strcmp(x->path, y->path);
+}
 
 static bool collect_ready(struct watch_file *f, void *arg)
 {
@@ -758,40 +776,40 @@ static bool collect_ready(struct watch_file *f, void *arg)
     }
     if (r->n == r->cap) {
         r->cap = r->cap ? 2 * r->cap : 16;
-        r->paths = xrealloc(r->paths, r->cap * sizeof *r->paths);
-        r->empty = xrealloc(r->empty, r->cap * sizeof *r->empty);
+        r->v = xrealloc(r->v, r->cap * sizeof *r->v);
     }
-    r->paths[r->n] = xstrdup(f->path);
-    r->empty[r->n++] = v == WATCH_READY_EMPTY;
+    r->v[r->n++] = (struct ready){xstrdup(f->path), v == WATCH_READY_EMPTY, f->changed_ms};
     return false;
 }
 
-/* Take every ready file; returns when the next file is due (ms). */
+/* Take every ready file, in the order they were finished (so that jobs are
+ * queued first come, first served); returns when the next file is due (ms). */
 static int64_t take_ready(struct watcher *w, int64_t now)
 {
     struct ready_scan r = {now, (int64_t)w->c->watch_stable_s * 1000,
                            (int64_t)w->c->watch_empty_s * 1000, INT64_MAX, w->c->watch_trust_rename,
-                           0, NULL, NULL, 0, 0};
+                           0, NULL, 0, 0};
 
     watch_tab_each(w->tab, collect_ready, &r);
+    if (r.n > 1)
+        qsort(r.v, r.n, sizeof *r.v, by_since);
     if (r.refused != w->n_refused)
         w->status_dirty = true;
     w->n_refused = r.refused;
     w->n_waiting = 0;
     for (size_t i = 0; i < r.n; i++) {
-        struct watch_file *f = watch_tab_get(w->tab, r.paths[i], NULL, false, now);
+        struct watch_file *f = watch_tab_get(w->tab, r.v[i].path, NULL, false, now);
         if (f && w->pause == PAUSE_NONE && !*w->stop) {
-            if (take(w, f, r.empty[i], fs_now_ms()) == TAKE_PAUSED)
+            if (take(w, f, r.v[i].empty, fs_now_ms()) == TAKE_PAUSED)
                 w->n_waiting++;
         } else if (f) {
             w->n_waiting++;
         }
-        free(r.paths[i]);
+        free(r.v[i].path);
     }
     if (r.n)
         w->status_dirty = true;
-    free(r.paths);
-    free(r.empty);
+    free(r.v);
     return r.next_due;
 }
 
@@ -943,9 +961,6 @@ int watch_run(const struct cfg *c, volatile sig_atomic_t *stop, struct err *e)
     }
     log_info("stage=intake msg=\"stopping\" taken=%lld", w.n_taken);
     rc = 0;
-
-    snprintf(w.reason, sizeof w.reason, "watcher stopped");
-    w.pause = PAUSE_NONE;
     {
         /* Say "stopped" so that health checks do not trust a stale "ok". */
         char upd[32], since[32];
