@@ -250,8 +250,33 @@ int pipe_correct(struct ocr_doc *doc)
             r->key = fold_str(core);
             free(core);
         }
-        if (page_changed)
+        /* lines without words (text-only input) */
+        bool lines_changed = false;
+        for (int l = 0; l < pg->nlines; l++) {
+            if (pg->lines[l].nwords > 0 || !pg->lines[l].text)
+                continue;
+            bool ch = false;
+            char *fx = fix_eth_word(pg->lines[l].text, &ch);
+            if (ch) {
+                free(pg->lines[l].text);
+                pg->lines[l].text = fx;
+                lines_changed = true;
+                changed++;
+            } else {
+                free(fx);
+            }
+        }
+        if (lines_changed && pg->nwords == 0) {
+            struct sbuf t = SBUF_INIT;
+            for (int l = 0; l < pg->nlines; l++) {
+                if (l) sbuf_putc(&t, '\n');
+                sbuf_puts(&t, pg->lines[l].text ? pg->lines[l].text : "");
+            }
+            free(pg->text);
+            pg->text = sbuf_detach(&t);
+        } else if (page_changed) {
             ocr_page_rebuild_text(pg);
+        }
     }
     /* neighbours: within the same line only */
     struct table tab = {NULL, 0, 0};
