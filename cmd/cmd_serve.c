@@ -2,7 +2,7 @@
  * cmd/cmd_serve.c: `ancong serve`, the master with its role table.
  *
  * Each role is one row: a name, the function its processes run, and how many
- * to start.  The signer joins as a row when signing/ has a role loop.
+ * to start.
  */
 #include "cmd/cmds.h"
 
@@ -19,9 +19,10 @@
 #include "workers/worker.h"
 #include "watchfolders/watch.h"
 #include "web/web.h"
+#include "workers/sign_role.h"
 
 static const char usage_line[] =
-    "ancong serve [--workers N] [--no-watch] [--no-web] [--metrics-listen HOST:PORT]";
+    "ancong serve [--workers N] [--no-watch] [--no-web] [--no-signer] [--metrics-listen HOST:PORT]";
 
 static volatile sig_atomic_t role_stop;
 static void on_role_stop(int sig) { (void)sig; role_stop = 1; }
@@ -65,6 +66,22 @@ static int run_web(struct cfg *cfg)
     return 0;
 }
 
+/* Runs only when signing is configured.  A fatal error (wrong or locked
+ * PIN, incomplete configuration) must not be retried in a loop: every try
+ * would count against the token's PIN retry counter. */
+static int run_signer(struct cfg *cfg)
+{
+    struct err e;
+    int n = 0;
+    err_init(&e);
+    role_signals();
+    if (sign_role_run(cfg, &role_stop, false, &n, &e) < 0) {
+        role_error("signer", &e);
+        return MASTER_EXIT_FATAL;
+    }
+    return 0;
+}
+
 static int run_worker(struct cfg *cfg)
 {
     return worker_run(cfg);
@@ -72,17 +89,18 @@ static int run_worker(struct cfg *cfg)
 
 int cmd_serve(int argc, char **argv, struct cfg *cfg)
 {
-    struct master_role roles[4];
+    struct master_role roles[5];
     struct master_opts opts;
     struct err e;
     int nroles = 0, workers = cfg_nworkers(cfg);
-    bool watch = true, web = true;
+    bool watch = true, web = true, signer = true;
     const char *listen = cfg->serve_metrics_listen;
 
     if (cmd_wants_help(argc, argv)) {
         printf("usage: %s\n\n"
-               "Run ancong: the inbox watcher, N workers (default: one per core), and the web\n"
-               "app, each as a child process that is restarted if it dies.\n"
+               "Run ancong: the inbox watcher, N workers (default: one per core), the web app\n"
+               "and, when sign.module and sign.key are set, the signer; each is a child process\n"
+               "that is restarted if it dies (the signer not after a wrong PIN: fix, then SIGHUP).\n"
                "  SIGTERM/SIGINT  stop: children finish their current job (killed after\n"
                "                  serve.stop_timeout_s); a second signal stops at once\n"
                "  SIGHUP          reload ancong.conf (the old one stays if the new is bad)\n"
@@ -105,6 +123,8 @@ int cmd_serve(int argc, char **argv, struct cfg *cfg)
             watch = false;
         } else if (!strcmp(argv[i], "--no-web")) {
             web = false;
+        } else if (!strcmp(argv[i], "--no-signer")) {
+            signer = false;
         } else {
             return cmd_usage_error(usage_line, "unknown argument \"%s\"", argv[i]);
         }
@@ -115,6 +135,10 @@ int cmd_serve(int argc, char **argv, struct cfg *cfg)
     roles[nroles++] = (struct master_role){"worker", run_worker, workers};
     if (web)
         roles[nroles++] = (struct master_role){"web", run_web, 1};
+    if (signer && cfg->sign_module[0] && cfg->sign_key[0])
+        roles[nroles++] = (struct master_role){"signer", run_signer, 1};
+    else if (signer)
+        log_info("role=signer stage=start result=off why=\"sign.module and sign.key are not set\"");
 
     err_init(&e);
     /* Start the embedded cluster once, here, rather than racing N children

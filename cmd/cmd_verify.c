@@ -72,6 +72,7 @@ int cmd_verify(int argc, char **argv, struct cfg *cfg)
             json_key(&j, "covers_whole_file"); json_bool(&j, c[k].covers_whole);
             json_key(&j, "changed_after"); json_bool(&j, c[k].changed_after);
             json_key(&j, "chain"); json_str(&j, c[k].chain_checked ? (c[k].chain_ok ? "ok" : "bad") : "not checked");
+            json_key(&j, "revocation_checked"); json_bool(&j, c[k].revocation_checked);
             json_key(&j, "valid"); json_bool(&j, c[k].valid);
             if (c[k].problem[0]) { json_key(&j, "problem"); json_str(&j, c[k].problem); }
             json_obj_end(&j);
@@ -91,6 +92,9 @@ int cmd_verify(int argc, char **argv, struct cfg *cfg)
             printf("  filter:  %s, digest %s\n", c[k].subfilter, c[k].digest[0] ? c[k].digest : "?");
             printf("  chain:   %s\n", c[k].chain_checked ? (c[k].chain_ok ? "verified against --ca" : "NOT trusted")
                                                         : "not checked (no --ca)");
+            if (c[k].revocation_checked)
+                printf("  revocation: checked against the CRL in the DSS%s\n",
+                       c[k].chain_ok ? " (not revoked)" : "");
             printf("  changed after signing: %s%s%s\n", c[k].changed_after ? "yes: " : "no",
                    c[k].changed_after ? c[k].changes : "",
                    !c[k].changed_after && !c[k].covers_whole && c[k].valid ? " (later revisions add signatures or DSS data only)" : "");

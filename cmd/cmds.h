@@ -10,6 +10,7 @@
 int cmd_db(int argc, char **argv, struct cfg *cfg);
 int cmd_migrate(int argc, char **argv, struct cfg *cfg);
 int cmd_export(int argc, char **argv, struct cfg *cfg);
+int cmd_requeue(int argc, char **argv, struct cfg *cfg);
 int cmd_user(int argc, char **argv, struct cfg *cfg);
 int cmd_web(int argc, char **argv, struct cfg *cfg);
 int cmd_process(int argc, char **argv, struct cfg *cfg);

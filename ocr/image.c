@@ -274,7 +274,10 @@ int ocr_image_file(struct ocr_engine *eng, const char *path, const char *kind,
                    ((double)w / reduction) * ((double)h / reduction) > (double)lim->max_pixels)
                 reduction *= 2;
             if (limit_pixels(name, 1, w / reduction, h / reduction, lim, e) < 0) goto out;
-            pix = pixReadJpeg(path, 0, reduction, &nwarn, 0);
+            /* damaged data: keep what decodes, say so on the page */
+            pix = pixReadJpeg(path, 0, reduction, &nwarn, L_JPEG_CONTINUE_WITH_BAD_DATA);
+            if (pix && nwarn > 0)
+                pg->warning = xstrdup("the JPEG data is damaged; part of the page may be missing");
             orient = jpeg_exif_orientation(path);
         } else if (!strcmp(kind, "gif")) {
             pix = pixRead(path);

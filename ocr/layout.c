@@ -145,7 +145,7 @@ void ocr_layout_order(struct ocr_page *pg)
             int cut = k == n;
             if (!cut) {
                 int g = gaps[k - 1];
-                cut = g > thr || (n > 3 && med > 0 && g >= 2 * med && g * 100 >= 35 * h);
+                cut = g > thr || (n > 3 && med > 0 && g * 10 >= 16 * med && g * 100 >= 35 * h);
             }
             if (cut) {
                 segs[ns] = (struct seg){ l, start, k, { 0, 0, 0, 0 }, ns, -1, 0 };
@@ -180,7 +180,9 @@ void ocr_layout_order(struct ocr_page *pg)
                 if (!noi && byy[k]->box.x1 <= lo && starts_noi_nhan(pg, byy[k])) noi = 1;
             }
             int top = byy[i]->box.y0 < pg->height_px * 3 / 10;
-            if (left >= 2 && right >= 2 && (top || noi)) {
+            /* signature rows that end the page (no "Nơi nhận" needed) */
+            int last = j >= ns - 1 && byy[i]->box.y0 > pg->height_px * 4 / 10;
+            if (left >= 2 && right >= 2 && (top || noi || last)) {
                 for (int k = i; k < j; k++) {
                     byy[k]->zone = nzones;
                     byy[k]->side = byy[k]->box.x1 <= lo ? 0 : 1;

@@ -146,71 +146,90 @@ static int real_text(const char *t)
 }
 
 /* Words and lines from the text layer, boxes scaled to dpi. */
+struct tl_ctx {
+    struct ocr_page *pg;
+    int capw, capl, cur_line;
+    struct sbuf word;
+    struct ocr_box wb;
+    int have_box;
+};
+
+static void tl_flush(struct tl_ctx *c)
+{
+    struct ocr_page *pg = c->pg;
+    if (!c->word.len) return;
+    char *t = utf8_nfc(c->word.s);
+    sbuf_reset(&c->word);
+    if (c->cur_line < 0) {
+        if (pg->nlines == c->capl) {
+            c->capl = c->capl ? c->capl * 2 : 64;
+            pg->lines = xrealloc(pg->lines, c->capl * sizeof *pg->lines);
+        }
+        memset(&pg->lines[pg->nlines], 0, sizeof pg->lines[0]);
+        pg->lines[pg->nlines].first_word = pg->nwords;
+        pg->lines[pg->nlines].box = c->wb;
+        c->cur_line = pg->nlines++;
+    }
+    if (pg->nwords == c->capw) {
+        c->capw = c->capw ? c->capw * 2 : 256;
+        pg->words = xrealloc(pg->words, c->capw * sizeof *pg->words);
+    }
+    struct ocr_word *w = &pg->words[pg->nwords++];
+    w->text = t;
+    w->box = c->wb;
+    w->conf = 1.0f;
+    w->line = c->cur_line;
+    struct ocr_line *ln = &pg->lines[c->cur_line];
+    ln->nwords++;
+    ln->conf = 1.0f;
+    if (c->wb.x0 < ln->box.x0) ln->box.x0 = c->wb.x0;
+    if (c->wb.y0 < ln->box.y0) ln->box.y0 = c->wb.y0;
+    if (c->wb.x1 > ln->box.x1) ln->box.x1 = c->wb.x1;
+    if (c->wb.y1 > ln->box.y1) ln->box.y1 = c->wb.y1;
+    c->have_box = 0;
+}
+
 static void text_layer_page(PopplerPage *page, const char *text, double scale,
                             struct ocr_page *pg)
 {
     PopplerRectangle *rects = NULL;
-    guint nr = 0;
-    int capw = 0, capl = 0, cur_line = -1;
-    struct sbuf word = SBUF_INIT;
-    struct ocr_box wb = { 0 };
-    int have_box = 0;
+    guint nr = 0, ci = 0;
+    struct tl_ctx c = { pg, 0, 0, -1, SBUF_INIT, { 0, 0, 0, 0 }, 0 };
 
     poppler_page_get_text_layout(page, &rects, &nr);
-    guint ci = 0;
-    for (const char *p = text;; ci++) {
-        gunichar c = *p ? g_utf8_get_char(p) : 0;
-        int brk = c == 0 || c == '\n' || g_unichar_isspace(c);
-        if (brk && word.len) {
-            char *t = utf8_nfc(word.s);
-            sbuf_reset(&word);
-            if (cur_line < 0) {
-                if (pg->nlines == capl) {
-                    capl = capl ? capl * 2 : 64;
-                    pg->lines = xrealloc(pg->lines, capl * sizeof *pg->lines);
-                }
-                memset(&pg->lines[pg->nlines], 0, sizeof pg->lines[0]);
-                pg->lines[pg->nlines].first_word = pg->nwords;
-                pg->lines[pg->nlines].box = wb;
-                cur_line = pg->nlines++;
-            }
-            if (pg->nwords == capw) {
-                capw = capw ? capw * 2 : 256;
-                pg->words = xrealloc(pg->words, capw * sizeof *pg->words);
-            }
-            struct ocr_word *w = &pg->words[pg->nwords++];
-            w->text = t;
-            w->box = wb;
-            w->conf = 1.0f;
-            w->line = cur_line;
-            struct ocr_line *ln = &pg->lines[cur_line];
-            ln->nwords++;
-            ln->conf = 1.0f;
-            if (wb.x0 < ln->box.x0) ln->box.x0 = wb.x0;
-            if (wb.y0 < ln->box.y0) ln->box.y0 = wb.y0;
-            if (wb.x1 > ln->box.x1) ln->box.x1 = wb.x1;
-            if (wb.y1 > ln->box.y1) ln->box.y1 = wb.y1;
-            have_box = 0;
+    for (const char *p = text; *p; p = g_utf8_next_char(p), ci++) {
+        gunichar ch = g_utf8_get_char(p);
+        if (ch == '\n' || g_unichar_isspace(ch)) {
+            tl_flush(&c);
+            if (ch == '\n') c.cur_line = -1;
+            continue;
         }
-        if (c == 0) break;
-        if (c == '\n') cur_line = -1;
-        if (!brk) {
-            sbuf_add(&word, p, (size_t)(g_utf8_next_char(p) - p));
-            if (ci < nr) {
-                struct ocr_box b = { (int)floor(rects[ci].x1 * scale), (int)floor(rects[ci].y1 * scale),
-                                     (int)ceil(rects[ci].x2 * scale), (int)ceil(rects[ci].y2 * scale) };
-                if (!have_box) { wb = b; have_box = 1; }
-                else {
-                    if (b.x0 < wb.x0) wb.x0 = b.x0;
-                    if (b.y0 < wb.y0) wb.y0 = b.y0;
-                    if (b.x1 > wb.x1) wb.x1 = b.x1;
-                    if (b.y1 > wb.y1) wb.y1 = b.y1;
-                }
+        struct ocr_box b = c.wb;
+        int hb = 0;
+        if (ci < nr) {
+            b = (struct ocr_box){ (int)floor(rects[ci].x1 * scale), (int)floor(rects[ci].y1 * scale),
+                                  (int)ceil(rects[ci].x2 * scale), (int)ceil(rects[ci].y2 * scale) };
+            hb = 1;
+            /* Poppler may glue two cells of a row into one "word" with no
+             * space: break where the next glyph is far from the last one. */
+            int h = b.y1 - b.y0;
+            if (c.word.len && c.have_box && h > 0 &&
+                (b.x0 - c.wb.x1 > h * 8 / 10 || b.x0 - c.wb.x1 < -2 * h))
+                tl_flush(&c);
+        }
+        sbuf_add(&c.word, p, (size_t)(g_utf8_next_char(p) - p));
+        if (hb) {
+            if (!c.have_box) { c.wb = b; c.have_box = 1; }
+            else {
+                if (b.x0 < c.wb.x0) c.wb.x0 = b.x0;
+                if (b.y0 < c.wb.y0) c.wb.y0 = b.y0;
+                if (b.x1 > c.wb.x1) c.wb.x1 = b.x1;
+                if (b.y1 > c.wb.y1) c.wb.y1 = b.y1;
             }
         }
-        p = g_utf8_next_char(p);
     }
-    sbuf_release(&word);
+    tl_flush(&c);
+    sbuf_release(&c.word);
     g_free(rects);
     /* block ids: a new block where the vertical gap is large */
     int block = 0;
@@ -224,6 +243,64 @@ static void text_layer_page(PopplerPage *page, const char *text, double scale,
     pg->source = OCR_SRC_TEXT_LAYER;
     pg->ocr_conf = pg->nwords ? 1.0 : 0;
     ocr_page_rebuild_text(pg);
+}
+
+/* Text shown in filled form fields is part of the page's text: put each
+ * text field's value in as a line, at its place from the top. */
+static void add_form_text(PopplerPage *page, double hpt, double scale, struct ocr_page *pg)
+{
+    GList *map = poppler_page_get_form_field_mapping(page);
+    for (GList *l = map; l; l = l->next) {
+        PopplerFormFieldMapping *m = l->data;
+        if (poppler_form_field_get_field_type(m->field) != POPPLER_FORM_FIELD_TEXT) continue;
+        gchar *v = poppler_form_field_text_get_text(m->field);
+        if (!v || !*v) { g_free(v); continue; }
+        char *t = utf8_sanitize(v, strlen(v));
+        g_free(v);
+        str_squash(t);
+        if (!*t || (pg->text && strstr(pg->text, t))) { free(t); continue; }
+        struct ocr_box b = { (int)floor(m->area.x1 * scale), (int)floor((hpt - m->area.y2) * scale),
+                             (int)ceil(m->area.x2 * scale), (int)ceil((hpt - m->area.y1) * scale) };
+        /* its words, boxes shared out by length; the line goes before
+         * the first line that starts lower */
+        char *nfc = utf8_nfc(t);
+        free(t);
+        int nw = 1, total = 0;
+        for (char *q = nfc; *q; q++) nw += *q == ' ';
+        total = (int)strlen(nfc) - (nw - 1);
+        int at = 0;
+        while (at < pg->nlines && pg->lines[at].box.y0 <= b.y0) at++;
+        int fw = at < pg->nlines ? pg->lines[at].first_word : pg->nwords;
+        pg->words = xrealloc(pg->words, (pg->nwords + nw) * sizeof *pg->words);
+        memmove(pg->words + fw + nw, pg->words + fw, (pg->nwords - fw) * sizeof *pg->words);
+        int k = 0, done = 0;
+        for (char *q = nfc, *sp; k < nw; q = sp + 1, k++) {
+            sp = strchr(q, ' ');
+            if (!sp) sp = q + strlen(q);
+            int len = (int)(sp - q);
+            struct ocr_box wb = b;
+            if (total > 0) {
+                wb.x0 = b.x0 + (b.x1 - b.x0) * done / total;
+                wb.x1 = b.x0 + (b.x1 - b.x0) * (done + len) / total;
+                if (wb.x1 <= wb.x0) wb.x1 = wb.x0 + 1;
+            }
+            done += len;
+            pg->words[fw + k] = (struct ocr_word){ xstrndup(q, (size_t)len), wb, 1.0f, at };
+            if (!*sp) { k++; break; }
+        }
+        nw = k;
+        free(nfc);
+        pg->nwords += nw;
+        pg->lines = xrealloc(pg->lines, (pg->nlines + 1) * sizeof *pg->lines);
+        memmove(pg->lines + at + 1, pg->lines + at, (pg->nlines - at) * sizeof *pg->lines);
+        pg->lines[at] = (struct ocr_line){ NULL, b, 1.0f, fw, nw,
+                                           at ? pg->lines[at - 1].block : 0 };
+        pg->nlines++;
+        for (int q = at + 1; q < pg->nlines; q++) pg->lines[q].first_word += nw;
+        for (int w = fw + nw; w < pg->nwords; w++) pg->words[w].line++;
+        ocr_page_rebuild_text(pg);
+    }
+    poppler_page_free_form_field_mapping(map);
 }
 
 static void find_sigs(PopplerDocument *pd, const unsigned char *d, size_t n, struct ocr_doc *doc)
@@ -311,7 +388,12 @@ int ocr_pdf_file(struct ocr_engine *eng, const char *path, const unsigned char *
         truncated = memfind(data, len, "%%EOF", tail) == NULL;
     }
 
-    uri = g_filename_to_uri(path, NULL, NULL);
+    {
+        /* g_filename_to_uri() accepts only absolute paths. */
+        char *abs = realpath(path, NULL);
+        uri = g_filename_to_uri(abs ? abs : path, NULL, NULL);
+        free(abs);
+    }
     if (uri) pd = poppler_document_new_from_file(uri, NULL, &ge);
     if (!pd) {
         if (ge && g_error_matches(ge, POPPLER_ERROR, POPPLER_ERROR_ENCRYPTED)) {
@@ -327,6 +409,17 @@ int ocr_pdf_file(struct ocr_engine *eng, const char *path, const unsigned char *
         goto out;
     }
     doc->encrypted = memfind(data, len, "/Encrypt", 0) != NULL;
+    {
+        /* A dynamic XFA form: its pages are a "please wait" placeholder. */
+        const unsigned char *q = memfind(data, len, "/NeedsRendering", 0);
+        size_t i = q ? (size_t)(q - data) + 15 : len;
+        while (i < len && (data[i] == ' ' || data[i] == '\r' || data[i] == '\n')) i++;
+        if (i + 4 <= len && !memcmp(data + i, "true", 4)) {
+            err_set(e, ERR_INPUT, "\"%s\" is a dynamic XFA form, which is not supported", name);
+            err_hint(e, "Open it in Adobe Reader and print it to a PDF, then drop that PDF.");
+            goto out;
+        }
+    }
     n = poppler_document_get_n_pages(pd);
     if (n <= 0) {
         if (memfind(data, len, "/XFA", 0)) {
@@ -385,6 +478,7 @@ int ocr_pdf_file(struct ocr_engine *eng, const char *path, const unsigned char *
             pg->dpi = dpi;
             pg->dpi_source = "metadata";
             text_layer_page(page, text, scale, pg);
+            add_form_text(page, hpt, scale, pg);
             if (ocr_prep_opts()->layout) ocr_layout_order(pg);
             if (images) {
                 pix = render_page(page, wpt, hpt, dpi);

@@ -97,7 +97,7 @@ void cls_classify(const struct ptext *t, struct cls_result *out)
         const char *f = t->segs[i].fold;
         sbuf_puts(&page, f);
         sbuf_putc(&page, ' ');
-        if (i < a + 30 && rx_search("^[^a-z0-9]*[vy] */ *v\\b", f, NULL, 0)) {
+        if (i < a + 30 && rx_search("^[^a-z0-9]*[vy] */( *v\\b| )", f, NULL, 0)) {
             for (int k = i; k < i + 3 && k < b; k++) {
                 sbuf_puts(&subj, t->segs[k].fold);
                 sbuf_putc(&subj, ' ');
@@ -161,9 +161,9 @@ void cls_classify(const struct ptext *t, struct cls_result *out)
     }
     /* Letters (công văn) have no title: the V/v line says what they are. */
     if (ti == TI_NONE) {
-        if (rx_search("[vy] */ *v *(yeu *cau|de *nghi) *cung *cap", S, NULL, 0) && vks)
+        if (rx_search("[vy] */ *v? *(yeu *cau|de *nghi) *cung *cap", S, NULL, 0) && vks)
             sc[T_YEU_CAU] += 6;
-        if (rx_search("[vy] */ *v *tra *loi *kien *nghi", S, NULL, 0))
+        if (rx_search("[vy] */ *v? *tra *loi *kien *nghi", S, NULL, 0))
             sc[T_TRA_LOI] += 6;
         else if (rx_search("tra *loi *kien *nghi", S, NULL, 0))
             sc[T_TRA_LOI] += 4;

@@ -31,6 +31,7 @@ struct ptok {
     struct ocr_box box;
     float conf;
     bool real_box;         /* box came from the word (not the line) */
+    bool brk_before;       /* cut from the previous token inside one OCR word */
 };
 
 struct pseg {
@@ -63,7 +64,8 @@ void text_release(struct ptext *t);
 void text_page_range(const struct ptext *t, int p, int *a, int *b);
 /* Original text of code points [a, b) of a segment (malloc'd, trimmed). */
 char *seg_sub(const struct pseg *s, int a, int b);
-/* Box and mean confidence of the tokens covering code points [a, b). */
+/* Box and confidence (mean of the words' mean and minimum) of the tokens
+ * covering code points [a, b). */
 void seg_span_box(const struct ptext *t, const struct pseg *s, int a, int b,
                   struct ocr_box *box, double *conf);
 /* Fold one NUL-terminated UTF-8 string with the same rules (malloc'd). */
@@ -83,5 +85,7 @@ void ext_fields(const struct ptext *t, const struct cls_result *c, struct doc_re
 
 /* Page features used by pipe_split (split.c). */
 bool text_is_upper(const char *s);
+/* Lower case (Vietnamese letters included), malloc'd. */
+char *text_lower(const char *s);
 
 #endif

@@ -61,6 +61,14 @@ bool        doc_type_valid(const char *id);
 /* Which fields a type carries (FIELDS.md "present in"). */
 bool        doc_type_has_field(const char *id, enum field_id f);
 
+/* Vietnamese-aware post-correction of OCR words, in place, before
+ * analysis: "Ð" -> "Đ", and a word whose tone marks disagree with the form
+ * its folded neighbours clearly take elsewhere in the document (or in a
+ * fixed list of procuracy phrases) gets that form.  Never invents letters.
+ * Rebuilds the page and line texts of changed pages.  Returns the number of
+ * words changed.  Call it on the OCR result before pipe_split(). */
+int pipe_correct(struct ocr_doc *doc);
+
 /* Classify and extract pages [first, last] (1-based, inclusive) of doc.
  * threshold: fields with conf below it set needs_review.
  * out is initialised here; release with doc_result_release(). */

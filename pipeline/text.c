@@ -73,8 +73,47 @@ char *fold_str(const char *s)
     return sbuf_detach(&b);
 }
 
+/* Lower case of Latin letters (Vietnamese included), built once from
+ * common's utf8_upper: lower_of[upper(cp)] = cp. */
+#define LOWER_TABLE 0x2000
+static int lower_of[LOWER_TABLE];
+static pthread_once_t lower_once = PTHREAD_ONCE_INIT;
+
+static void lower_init(void)
+{
+    for (int cp = 0; cp < LOWER_TABLE; cp++)
+        lower_of[cp] = cp;
+    for (int cp = LOWER_TABLE - 1; cp >= 0x41; cp--) {
+        if ((cp > 0x24F && cp < 0x1E00) || (cp >= 0xD800 && cp < 0xE000))
+            continue;
+        struct sbuf b = SBUF_INIT;
+        utf8_put(&b, cp);
+        char *u = utf8_upper(sbuf_cstr(&b));
+        const char *p = u;
+        int up = utf8_next(&p);
+        if (up > 0 && up != cp && !*p && up < LOWER_TABLE)
+            lower_of[up] = cp;
+        free(u);
+        sbuf_release(&b);
+    }
+}
+
+char *text_lower(const char *s)
+{
+    pthread_once(&lower_once, lower_init);
+    struct sbuf b = SBUF_INIT;
+    for (const char *p = s; *p;) {
+        int cp = utf8_next(&p);
+        if (cp < 0) continue;
+        if (cp < LOWER_TABLE) cp = lower_of[cp];
+        utf8_put(&b, cp);
+    }
+    return sbuf_detach(&b);
+}
+
 bool text_is_upper(const char *s)
 {
+    pthread_once(&lower_once, lower_init);
     int up = 0, low = 0;
     for (const char *p = s; *p;) {
         int cp = utf8_next(&p);
@@ -83,16 +122,10 @@ bool text_is_upper(const char *s)
         unsigned char f = fold_cp(cp);
         if (f < 'a' || f > 'z')
             continue;
-        /* upper if folding changed an upper-case letter */
-        struct sbuf b = SBUF_INIT;
-        utf8_put(&b, cp);
-        char *u = utf8_upper(sbuf_cstr(&b));
-        if (strcmp(u, sbuf_cstr(&b)) == 0)
+        if (cp < LOWER_TABLE && lower_of[cp] != cp)
             up++;
         else
             low++;
-        free(u);
-        sbuf_release(&b);
     }
     return up > 0 && up >= 4 * low;
 }
@@ -109,7 +142,12 @@ bool rx_search(const char *pattern, const char *s, regmatch_t *m, int nm)
     regex_t *rx = NULL;
     pthread_mutex_lock(&rx_mu);
     for (int i = 0; i < rx_n; i++)
-        if (rx_cache[i].pat == pattern || strcmp(rx_cache[i].pat, pattern) == 0) {
+        if (rx_cache[i].pat == pattern) {
+            rx = rx_cache[i].ok ? &rx_cache[i].rx : NULL;
+            goto found;
+        }
+    for (int i = 0; i < rx_n; i++)
+        if (strcmp(rx_cache[i].pat, pattern) == 0) {
             rx = rx_cache[i].ok ? &rx_cache[i].rx : NULL;
             goto found;
         }
@@ -147,7 +185,93 @@ static int add_tok(struct ptext *t, const char *text, size_t n, struct ocr_box b
     k->box = box;
     k->conf = conf;
     k->real_box = real;
+    k->brk_before = false;
     return t->ntoks++;
+}
+
+
+static bool cp_upper(int cp)
+{
+    pthread_once(&lower_once, lower_init);
+    return cp > 0 && cp < LOWER_TABLE && lower_of[cp] != cp;
+}
+
+static bool cp_lower(int cp)
+{
+    if (cp <= 0 || cp >= FOLD_TABLE)
+        return false;
+    unsigned char f = fold_cp(cp);
+    return f >= 'a' && f <= 'z' && !cp_upper(cp);
+}
+
+/*
+ * Text layers (and sometimes OCR) run two columns together into one word:
+ * "NẴNGCỘNG", "P9Đà", "TINNGƯỜI", "LanĐỗ".  Cut such a word where a lower-
+ * case letter meets an upper-case one, and before "CỘNG" / "NGƯỜI" inside an
+ * upper-case word; the pieces get boxes in proportion to their length and a
+ * forced segment break.
+ */
+static void add_word(struct ptext *t, const char *s, size_t n, struct ocr_box box, float conf)
+{
+    int ncp = 0, cuts[16], nc = 0;
+    const char *p = s, *end = s + n;
+    int offs[256], cps[256];
+    while (p < end && ncp < 255) {
+        offs[ncp] = (int)(p - s);
+        cps[ncp] = utf8_next(&p);
+        ncp++;
+    }
+    offs[ncp] = (int)(p - s);
+    for (int i = 1; i < ncp && nc < 15; i++) {
+        int prev = cps[i - 1], cp = cps[i], next = i + 1 < ncp ? cps[i + 1] : 0;
+        if (cp_lower(prev) && cp_upper(cp))
+            cuts[nc++] = i;
+        else if (cp_upper(cp) && cp_lower(next) && prev > 0 && prev < 128 &&
+                 isdigit(prev))
+            cuts[nc++] = i;
+    }
+    if (p < end) {                  /* very long word: keep whole */
+        add_tok(t, s, n, box, conf, true);
+        return;
+    }
+    char *w = xstrndup(s, n);
+    char *fw = fold_str(w);
+    if (text_is_upper(w)) {
+        static const char *const heads[] = {"cong", "nguoi", NULL};
+        for (int h = 0; heads[h]; h++) {
+            const char *q = fw;
+            size_t hl = strlen(heads[h]);
+            while ((q = strstr(q + 1, heads[h])) && nc < 15) {
+                int at = (int)(q - fw);
+                if (at >= 1 && at + (int)hl <= ncp)
+                    cuts[nc++] = at;
+            }
+        }
+    }
+    free(fw);
+    free(w);
+    if (nc == 0) {
+        add_tok(t, s, n, box, conf, true);
+        return;
+    }
+    /* sort cuts */
+    for (int i = 1; i < nc; i++)
+        for (int j = i; j > 0 && cuts[j] < cuts[j - 1]; j--) {
+            int tmp = cuts[j]; cuts[j] = cuts[j - 1]; cuts[j - 1] = tmp;
+        }
+    int a = 0;
+    int width = box.x1 - box.x0;
+    for (int i = 0; i <= nc; i++) {
+        int b = i < nc ? cuts[i] : ncp;
+        if (b <= a) continue;
+        struct ocr_box bx = box;
+        bx.x0 = box.x0 + width * a / ncp;
+        bx.x1 = box.x0 + width * b / ncp;
+        int k = add_tok(t, s + offs[a], (size_t)(offs[b] - offs[a]), bx, conf, true);
+        if (a > 0)
+            t->toks[k].brk_before = true;
+        a = b;
+    }
 }
 
 /* A run of tokens [a, b) of one OCR line, before it becomes a segment. */
@@ -361,7 +485,7 @@ static void build_page(struct ptext *t, const struct ocr_page *pg)
                     const char *e = p;
                     while (*e && *e != ' ') e++;
                     if (e > p)
-                        add_tok(t, p, (size_t)(e - p), wd->box, wd->conf, true);
+                        add_word(t, p, (size_t)(e - p), wd->box, wd->conf);
                     p = e;
                 }
             }
@@ -400,7 +524,7 @@ static void build_page(struct ptext *t, const struct ocr_page *pg)
             bool last = i + 1 == end;
             bool wide = !last && t->toks[i].real_box && t->toks[i + 1].real_box &&
                         t->toks[i + 1].box.x0 - t->toks[i].box.x1 > cut && cut > 0;
-            if (!last && brk[i + 1 - start])
+            if (!last && (brk[i + 1 - start] || t->toks[i + 1].brk_before))
                 wide = true;
             if (!last && !wide)
                 continue;
@@ -495,7 +619,7 @@ void seg_span_box(const struct ptext *t, const struct pseg *s, int a, int b,
                   struct ocr_box *box, double *conf)
 {
     struct ocr_box u = {0, 0, 0, 0};
-    double cs = 0;
+    double cs = 0, mn = 1;
     int n = 0, prev = -2;
     if (a < 0) a = 0;
     if (b > s->ncp) b = s->ncp;
@@ -507,13 +631,16 @@ void seg_span_box(const struct ptext *t, const struct pseg *s, int a, int b,
         const struct ptok *tk = &t->toks[s->tok0 + k];
         box_union(&u, tk->box);
         cs += tk->conf;
+        if (tk->conf < mn) mn = tk->conf;
         n++;
     }
     if (n == 0) {
         u = s->box;
-        cs = s->conf;
+        cs = mn = s->conf;
         n = 1;
     }
     *box = u;
-    *conf = cs / n;
+    /* one doubtful word spoils a value: weigh the weakest word as much as
+     * the mean */
+    *conf = 0.5 * (cs / n) + 0.5 * mn;
 }

@@ -373,6 +373,31 @@ struct build {
 };
 
 /* The page's CropBox (or MediaBox), inherited from the page tree if need be. */
+/* The page's /Rotate (inherited), normalised to 0, 90, 180 or 270. */
+static int page_rotate(struct sig_pdf *d, const struct sig_obj *page)
+{
+    struct sig_obj *cur = sig_obj_clone(page);
+    struct err e;
+    int rot = 0;
+    err_init(&e);
+    for (int depth = 0; cur && cur->t == SO_DICT && depth < 32; depth++) {
+        struct sig_obj *t = NULL;
+        const struct sig_obj *r = sig_pdf_resolve(d, sig_obj_get(cur, "Rotate"), &t, &e);
+        if (r && r->t == SO_INT) {
+            rot = (int)(((r->i % 360) + 360) % 360);
+            sig_obj_free(t);
+            break;
+        }
+        sig_obj_free(t);
+        const struct sig_obj *par = sig_obj_get(cur, "Parent");
+        struct sig_obj *next = par && par->t == SO_REF ? sig_pdf_get(d, (int)par->i, &e) : NULL;
+        sig_obj_free(cur);
+        cur = next;
+    }
+    sig_obj_free(cur);
+    return rot % 90 ? 0 : rot;
+}
+
 static void page_box(struct sig_pdf *d, const struct sig_obj *page, double box[4])
 {
     struct sig_obj *cur = sig_obj_clone(page);
@@ -410,7 +435,7 @@ static void page_box(struct sig_pdf *d, const struct sig_obj *page, double box[4
 
 #define BR_PLACEHOLDER "[0 0000000000 0000000000 0000000000]"
 
-static int add_stamp(struct build *b, const double box[4], double rect[4], int *ap_num, struct err *e);
+static int add_stamp(struct build *b, const double box[4], int rot, double rect[4], int *ap_num, struct err *e);
 
 /* Everything but the CMS: new objects, xref, trailer.  0 ok. */
 static int build_update(struct build *b, struct err *e)
@@ -512,7 +537,7 @@ static int build_update(struct build *b, struct err *e)
     if (b->o->stamp) {
         double box[4] = {0, 0, 595.28, 841.89};   /* A4 if nothing says otherwise */
         page_box(d, page, box);
-        if (add_stamp(b, box, rect, &ap_num, e) < 0)
+        if (add_stamp(b, box, page_rotate(d, page), rect, &ap_num, e) < 0)
             goto out;
     }
     wid = sig_obj_new(SO_DICT);
@@ -576,7 +601,24 @@ out:
 
 /* ------------------------------------------------------------------ stamp */
 
-static int add_stamp(struct build *b, const double box[4], double rect[4], int *ap_num, struct err *e)
+/*
+ * The stamp is laid out in the page's displayed orientation (a page with
+ * /Rotate 90 shows its user space turned clockwise): rect is computed there
+ * (top right as the reader sees it, or --stamp-rect in displayed points from
+ * the displayed bottom-left corner), then mapped to user space for /Rect, and
+ * the appearance gets a /Matrix that turns its text upright for the reader.
+ */
+static void display_to_user(const double box[4], int rot, double dx, double dy, double *ux, double *uy)
+{
+    switch (rot) {
+    case 90:  *ux = box[2] - dy; *uy = box[1] + dx; break;
+    case 180: *ux = box[2] - dx; *uy = box[3] - dy; break;
+    case 270: *ux = box[0] + dy; *uy = box[3] - dx; break;
+    default:  *ux = box[0] + dx; *uy = box[1] + dy; break;
+    }
+}
+
+static int add_stamp(struct build *b, const double box[4], int rot, double rect[4], int *ap_num, struct err *e)
 {
     struct sig_stamp st;
     char tline[80], agency[300];
@@ -601,23 +643,40 @@ static int add_stamp(struct build *b, const double box[4], double rect[4], int *
     if (b->o->stamp_unit && b->o->stamp_unit[0])
         lines[n++] = b->o->stamp_unit;
     lines[n++] = tline;
+    double dw = box[2] - box[0], dh = box[3] - box[1], dr[4];
+    if (rot == 90 || rot == 270) {
+        double t = dw;
+        dw = dh;
+        dh = t;
+    }
     if (b->o->stamp_rect_set) {
-        memcpy(rect, b->o->stamp_rect, 4 * sizeof *rect);
+        memcpy(dr, b->o->stamp_rect, sizeof dr);
     } else {
-        /* top right of the page, 14 pt from the edges, as large as the text at 10 pt */
+        /* top right of the displayed page, 14 pt from the edges, as large as the text at 10 pt */
         if (sig_stamp_build(b->o->font_file, lines, n, 10.0, 1e4, 1e4, &st, e) < 0)
             return -1;
-        rect[2] = box[2] - 14;
-        rect[3] = box[3] - 14;
-        rect[0] = rect[2] - st.need_w;
-        rect[1] = rect[3] - st.need_h;
+        dr[2] = dw - 14;
+        dr[3] = dh - 14;
+        dr[0] = dr[2] - st.need_w;
+        dr[1] = dr[3] - st.need_h;
         sig_stamp_release(&st);
     }
-    w = rect[2] - rect[0];
-    h = rect[3] - rect[1];
+    w = dr[2] - dr[0];
+    h = dr[3] - dr[1];
     if (w < 20 || h < 12) {
-        err_set(e, ERR_USAGE, "the stamp rectangle %.0f,%.0f,%.0f,%.0f is too small", rect[0], rect[1], rect[2], rect[3]);
+        err_set(e, ERR_USAGE, "the stamp rectangle %.0f,%.0f,%.0f,%.0f is too small", dr[0], dr[1], dr[2], dr[3]);
         return -1;
+    }
+    if (b->o->stamp_rect_set && rot == 0) {
+        memcpy(rect, dr, sizeof dr);
+    } else {
+        double ax, ay, bx, by;
+        display_to_user(box, rot, dr[0], dr[1], &ax, &ay);
+        display_to_user(box, rot, dr[2], dr[3], &bx, &by);
+        rect[0] = ax < bx ? ax : bx;
+        rect[2] = ax < bx ? bx : ax;
+        rect[1] = ay < by ? ay : by;
+        rect[3] = ay < by ? by : ay;
     }
     if (sig_stamp_build(b->o->font_file, lines, n, 10.0, w, h, &st, e) < 0)
         return -1;
@@ -656,7 +715,9 @@ static int add_stamp(struct build *b, const double box[4], double rect[4], int *
     upd_obj(&b->u, f0, 0, o);
     sig_obj_free(o);
     sbuf_reset(&t);
-    sbuf_printf(&t, "<</Type/XObject/Subtype/Form/BBox[0 0 %.2f %.2f]/Resources<</Font<</F1 %d 0 R>>>>>>", w, h, f0);
+    static const char *const mtx[4] = {"1 0 0 1", "0 1 -1 0", "-1 0 0 -1", "0 -1 1 0"};
+    sbuf_printf(&t, "<</Type/XObject/Subtype/Form/BBox[0 0 %.2f %.2f]/Matrix[%s 0 0]/Resources<</Font<</F1 %d 0 R>>>>>>",
+                w, h, mtx[rot / 90], f0);
     if (!(o = sig_obj_parse((unsigned char *)t.s, t.len, e)))
         goto out;
     upd_stream(&b->u, ap, o, st.content.s, st.content.len);
@@ -896,6 +957,21 @@ int sig_sign_file(const char *in_path, const char *out_path, const struct sig_op
         ncrls++;
     }
 
+    /* a CRL we were given that lists the signer: refuse before the PIN is used */
+    for (int k = 0; k < ncrls; k++) {
+        const unsigned char *q = crls[k].p;
+        X509_CRL *crl = d2i_X509_CRL(NULL, &q, (long)crls[k].n);
+        X509_REVOKED *rev = NULL;
+        bool revoked = crl && X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(x)) == 0 &&
+                       X509_CRL_get0_by_cert(crl, &rev, x) == 1;
+        X509_CRL_free(crl);
+        if (revoked) {
+            err_set(e, ERR_TOKEN, "the certificate \"%s\" on token \"%s\" is revoked (listed in \"%s\")", cn,
+                    p11_token_label(tok), o->crl_files[k]);
+            err_hint(e, "Ask the certification authority for a new certificate for the officer's token.");
+            goto out;
+        }
+    }
     if (sig_pin_read(o->pin_file, o->pin_fd, &pin, &pinlen, e) < 0)
         goto out;
     int lr = p11_login(tok, pin, pinlen, e);

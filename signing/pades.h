@@ -86,6 +86,7 @@ struct sig_check {
     bool changed_after;         /* later revisions change more than signatures/DSS */
     char changes[256];          /* what changed, when changed_after */
     bool chain_checked, chain_ok;
+    bool revocation_checked;    /* the signer was checked against a CRL in the DSS */
     bool valid;                 /* everything below holds */
     char problem[512];          /* first reason it is not valid */
 };

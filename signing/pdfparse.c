@@ -873,9 +873,10 @@ out:
 static size_t find_startxref(const unsigned char *buf, size_t len, long long *off)
 {
     /* search backwards: the last "startxref" in the file */
-    size_t from = len > 9 ? len - 9 : 0;
-    for (size_t k = from + 1; k-- > 0;) {
-        if (memcmp(buf + k, "startxref", 9) == 0 && len - k >= 9) {
+    if (len < 9)
+        return (size_t)-1;
+    for (size_t k = len - 9 + 1; k-- > 0;) {
+        if (memcmp(buf + k, "startxref", 9) == 0) {
             const unsigned char *p = buf + k + 9, *a;
             while (p < buf + len && is_ws(*p)) p++;
             if (peek_uint(p, buf + len, off, &a))

@@ -315,8 +315,19 @@ static void pdf_date_iso(const struct sig_obj *m, char *out, size_t n)
     snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d%s", Y, M, D, h, mi, se, z);
 }
 
+/* A CRL in crls issued by leaf's issuer (so the leaf's revocation can be checked)? */
+static bool have_crl_for(X509 *leaf, STACK_OF(X509_CRL) *crls)
+{
+    for (int k = 0; crls && k < sk_X509_CRL_num(crls); k++)
+        if (X509_NAME_cmp(X509_CRL_get_issuer(sk_X509_CRL_value(crls, k)), X509_get_issuer_name(leaf)) == 0)
+            return true;
+    return false;
+}
+
+/* Chain of leaf to a root in store (purpose any) at `when`; with a CRL from the
+ * DSS for the leaf's issuer, the leaf's revocation is checked too (*rev_checked). */
 static bool chain_ok(X509 *leaf, STACK_OF(X509) *untrusted, X509_STORE *store, bool at_time, time_t when,
-                     char *why, size_t whyn)
+                     STACK_OF(X509_CRL) *crls, bool *rev_checked, char *why, size_t whyn)
 {
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     bool ok = false;
@@ -324,6 +335,12 @@ static bool chain_ok(X509 *leaf, STACK_OF(X509) *untrusted, X509_STORE *store, b
         X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_ANY);
         if (at_time)
             X509_STORE_CTX_set_time(ctx, 0, when);
+        if (have_crl_for(leaf, crls)) {
+            X509_STORE_CTX_set0_crls(ctx, crls);
+            X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(ctx), X509_V_FLAG_CRL_CHECK);
+            if (rev_checked)
+                *rev_checked = true;
+        }
         ok = X509_verify_cert(ctx) == 1;
         if (!ok)
             snprintf(why, whyn, "%s", X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
@@ -334,7 +351,8 @@ static bool chain_ok(X509 *leaf, STACK_OF(X509) *untrusted, X509_STORE *store, b
 }
 
 static void check_cms(struct sig_check *c, const unsigned char *der, size_t derlen, const unsigned char *signed1,
-                      size_t n1, const unsigned char *signed2, size_t n2, X509_STORE *store, bool *has_tst)
+                      size_t n1, const unsigned char *signed2, size_t n2, X509_STORE *store,
+                      STACK_OF(X509_CRL) *crls, bool *has_tst)
 {
     const unsigned char *p = der;
     CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)derlen);
@@ -345,7 +363,7 @@ static void check_cms(struct sig_check *c, const unsigned char *der, size_t derl
     PKCS7 *tp7 = NULL;
     TS_TST_INFO *ti = NULL;
     time_t ts_time = 0;
-    bool have_ts_time = false;
+    bool have_ts_time = false, tsa_chain_bad = false;
 
     *has_tst = false;
     if (!cms || OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
@@ -466,8 +484,8 @@ static void check_cms(struct sig_check *c, const unsigned char *der, size_t derl
                     CMS_SignerInfo_cert_cmp(sk_CMS_SignerInfo_value(tsis, 0), sk_X509_value(tcerts, k)) == 0)
                     tsa = sk_X509_value(tcerts, k);
             char why[160] = "TSA certificate not in the token";
-            if (!tsa || !chain_ok(tsa, tcerts, store, have_ts_time, ts_time, why, sizeof why)) {
-                c->chain_ok = false;
+            if (!tsa || !chain_ok(tsa, tcerts, store, have_ts_time, ts_time, crls, NULL, why, sizeof why)) {
+                tsa_chain_bad = true;
                 problem(c, "the time-stamp authority's certificate does not verify against --ca (%s)", why);
             }
             sk_X509_pop_free(tcerts, X509_free);
@@ -476,14 +494,12 @@ static void check_cms(struct sig_check *c, const unsigned char *der, size_t derl
 done_ts:
     if (store) {
         char why[160] = "no signer certificate in the CMS";
+        bool signer_ok = signer && chain_ok(signer, certs, store, have_ts_time, ts_time, crls,
+                                            &c->revocation_checked, why, sizeof why);
         c->chain_checked = true;
-        if (signer && chain_ok(signer, certs, store, have_ts_time, ts_time, why, sizeof why)) {
-            if (!c->problem[0] || c->chain_ok) c->chain_ok = true;
-        } else {
-            c->chain_ok = false;
+        c->chain_ok = signer_ok && !tsa_chain_bad;
+        if (!signer_ok)
             problem(c, "the signer's certificate does not verify against --ca (%s)", why);
-        }
-        if (!c->valid) c->chain_ok = c->chain_ok && !strstr(c->problem, "--ca");
     }
     sk_X509_pop_free(certs, X509_free);
     snprintf(c->level, sizeof c->level, "%s", baseline ? (*has_tst && c->time[0] ? "B-T" : "B-B") : "CMS");
@@ -545,7 +561,7 @@ static void check_doc_ts(struct sig_check *c, const unsigned char *der, size_t d
                 tsa = sk_X509_value(certs, k);
         char why[160] = "TSA certificate not in the token";
         c->chain_checked = true;
-        c->chain_ok = tsa && chain_ok(tsa, certs, store, false, 0, why, sizeof why);
+        c->chain_ok = tsa && chain_ok(tsa, certs, store, false, 0, NULL, NULL, why, sizeof why);
         if (!c->chain_ok)
             problem(c, "the time-stamp authority's certificate does not verify against --ca (%s)", why);
         sk_X509_pop_free(certs, X509_free);
@@ -577,6 +593,7 @@ int sig_verify_file(const char *path, const char *ca_pem, struct sig_check **out
     int nums[256], n = 0, rc = -1;
     char names[256][128];
     struct sig_check *res = NULL;
+    STACK_OF(X509_CRL) *dss_crls = NULL;
 
     *out = NULL;
     *nout = 0;
@@ -610,6 +627,7 @@ int sig_verify_file(const char *path, const char *ca_pem, struct sig_check **out
     /* DSS: where is it, and does it hold revocation data? */
     size_t dss_off = 0;
     bool dss_rev = false;
+    dss_crls = sk_X509_CRL_new_null();
     {
         const struct sig_obj *dr = sig_obj_get(cat, "DSS");
         struct sig_obj *t = NULL;
@@ -620,6 +638,22 @@ int sig_verify_file(const char *path, const char *ca_pem, struct sig_check **out
                       ((cr && cr->t == SO_ARRAY && cr->n > 0) || (oc && oc->t == SO_ARRAY && oc->n > 0));
             if (dr->t == SO_REF && dr->i < d.nx && d.x[dr->i].type == 1)
                 dss_off = (size_t)d.x[dr->i].off;
+            for (int k = 0; cr && cr->t == SO_ARRAY && k < cr->n && k < 64; k++) {
+                struct sig_obj *st = NULL;
+                const struct sig_obj *so = sig_pdf_resolve(&d, cr->items[k], &st, e);
+                unsigned char *crl = NULL;
+                size_t cl = 0;
+                if (so && so->t == SO_STREAM && sig_pdf_stream(&d, so, 64u << 20, &crl, &cl, e) == 0) {
+                    const unsigned char *q = crl;
+                    X509_CRL *x = d2i_X509_CRL(NULL, &q, (long)cl);
+                    if (x)
+                        sk_X509_CRL_push(dss_crls, x);
+                }
+                free(crl);
+                sig_obj_free(st);
+            }
+            err_init(e);
+            ERR_clear_error();
         }
         sig_obj_free(t);
     }
@@ -673,7 +707,8 @@ int sig_verify_file(const char *path, const char *ca_pem, struct sig_check **out
                 if (c->doc_timestamp)
                     check_doc_ts(c, (unsigned char *)ct->s, ct->slen, buf, (size_t)v[1], buf + v[2], (size_t)v[3], store);
                 else
-                    check_cms(c, (unsigned char *)ct->s, ct->slen, buf, (size_t)v[1], buf + v[2], (size_t)v[3], store, &tst);
+                    check_cms(c, (unsigned char *)ct->s, ct->slen, buf, (size_t)v[1], buf + v[2], (size_t)v[3], store,
+                              dss_crls, &tst);
                 if (!c->doc_timestamp && !strcmp(c->level, "B-T") && dss_rev && dss_off > end)
                     snprintf(c->level, sizeof c->level, "B-LT");
                 if (!c->covers_whole && changes_after(&d, end, c->changes, sizeof c->changes) > 0) {
@@ -692,6 +727,7 @@ out:
     free(res);
     sig_obj_free(cat);
     sig_pdf_close(&d);
+    sk_X509_CRL_pop_free(dss_crls, X509_CRL_free);
 out0:
     free(data);
     X509_STORE_free(store);

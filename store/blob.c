@@ -11,6 +11,7 @@
  */
 #include "store/store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/fs.h"
@@ -235,4 +237,28 @@ int blob_put_buf(const struct cfg *c, const char *kind, const void *p, size_t n,
         return -1;
     }
     return tmp_commit(c, kind, tmp, sha256_out, e);
+}
+
+int blob_clean_tmp(const struct cfg *c, int max_age_s)
+{
+    char dir[PATH_MAX], p[PATH_MAX];
+    struct dirent *de;
+    struct stat st;
+    int n = 0;
+    time_t now = time(NULL);
+
+    snprintf(dir, sizeof dir, "%s/blobs/tmp", c->home);
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    while ((de = readdir(d))) {
+        if (strncmp(de->d_name, "put.", 4) != 0)
+            continue;
+        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+        if (lstat(p, &st) == 0 && S_ISREG(st.st_mode) && now - st.st_mtime > max_age_s &&
+            unlink(p) == 0)
+            n++;
+    }
+    closedir(d);
+    return n;
 }

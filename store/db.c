@@ -116,6 +116,9 @@ int store_open(const struct cfg *c, struct store **out, struct err *e)
         free(s);
         return -1;
     }
+    int stale = blob_clean_tmp(c, 3600);
+    if (stale > 0)
+        log_info("event=blob_tmp_cleaned files=%d", stale);
     *out = s;
     return 0;
 }

@@ -245,18 +245,43 @@ int job_enqueue(struct store *s, long long document_id, const char *kind, int pr
                 struct err *e)
 {
     char docid[24], prio[16];
+    PGresult *r;
     snprintf(docid, sizeof docid, "%lld", document_id);
     snprintf(prio, sizeof prio, "%d", priority);
     const char *p[3] = {docid, kind, prio};
-    if (sq_cmd(s, "queue a job",
-               "INSERT INTO jobs (document_id, kind, priority) VALUES ($1, $2, $3)"
-               " ON CONFLICT (document_id, kind) DO UPDATE SET state = 'ready', attempts = 0,"
-               "  next_run_at = now(), lease_until = NULL, worker = NULL, last_error = NULL,"
-               "  finished_at = NULL, priority = excluded.priority, updated_at = now()"
-               " WHERE jobs.state <> 'running'", 3, p, e) < 0)
+    if (sq_begin(s, e) < 0)
         return -1;
+    r = sq_exec(s, "queue a job",
+                "INSERT INTO jobs (document_id, kind, priority) VALUES ($1, $2, $3)"
+                " ON CONFLICT (document_id, kind) DO UPDATE SET state = 'ready', attempts = 0,"
+                "  next_run_at = now(), lease_until = NULL, worker = NULL, last_error = NULL,"
+                "  finished_at = NULL, priority = excluded.priority, updated_at = now()"
+                " WHERE jobs.state <> 'running' RETURNING id", 3, p, e);
+    if (!r)
+        goto fail;
+    int queued = PQntuples(r);
+    PQclear(r);
+    /* Redoing OCR: the document starts over (its error goes, its status
+     * follows the new result). */
+    const char *pd[2] = {docid, kind};
+    if (queued && strcmp(kind, "ocr") == 0 &&
+        sq_cmd(s, "reset the document",
+               "UPDATE documents SET status = 'received', error = NULL, updated_at = now(),"
+               " version = version + 1 WHERE id = $1", 1, pd, e) < 0)
+        goto fail;
+    if (queued &&
+        sq_cmd(s, "write the audit log",
+               "INSERT INTO audit_log (actor, action, document_id, unit_id, details)"
+               " SELECT 'system:queue', 'job.queued', id, unit_id, jsonb_build_object('kind', $2::text)"
+               " FROM documents WHERE id = $1", 2, pd, e) < 0)
+        goto fail;
+    if (sq_commit(s, e) < 0)
+        goto fail;
     job_notify(s);
     return 0;
+fail:
+    sq_rollback(s);
+    return -1;
 }
 
 /*
@@ -356,6 +381,23 @@ static const char *const complete_steps[][2] = {
      " WHERE (d.id = $1 OR d.parent_id = $1)"
      "   AND (CASE WHEN jsonb_typeof(f.value) = 'object' THEN ancong_jtext(f.value->'value')"
      "             ELSE ancong_jtext(f.value) END) IS NOT NULL"},
+    /* A document still in the Supreme procuracy (the default unit of new
+     * stations) that names one of the provinces in its "tinh" field
+     * belongs to that province's procuracy, so that its users see it and
+     * its case is counted there.  A station assigned to a unit keeps its
+     * documents where it is. */
+    {"place the document in its province",
+     "UPDATE documents d SET unit_id = u.id, updated_at = now()"
+     " FROM fields f, units u"
+     " WHERE (d.id = $1 OR d.parent_id = $1) AND f.document_id = d.id AND f.name = 'tinh'"
+     "   AND u.code = f.value AND u.level = 'provincial'"
+     "   AND d.unit_id IN (SELECT id FROM units WHERE level = 'supreme')"},
+    {"place the bundle with its parts",
+     "UPDATE documents d SET unit_id = p.unit_id, updated_at = now()"
+     " FROM (SELECT min(unit_id) AS unit_id FROM documents WHERE parent_id = $1"
+     "       HAVING count(DISTINCT unit_id) = 1) p"
+     " WHERE d.id = $1 AND d.unit_id IN (SELECT id FROM units WHERE level = 'supreme')"
+     "   AND p.unit_id IS NOT NULL"},
     {"link the case",
      "WITH docs AS ("
      "  SELECT d.id, d.unit_id,"
@@ -373,6 +415,24 @@ static const char *const complete_steps[][2] = {
      " FROM docs JOIN c ON c.unit_id = docs.unit_id AND c.code = docs.code WHERE d.id = docs.id"},
 };
 
+/* Run one statement of job_complete: the result, 0 rows-affected-ok or
+ * NULL with e set; *bad = true when PostgreSQL refused the data itself
+ * (SQLSTATE class 22: malformed JSON, a value out of range...), which no
+ * retry will cure. */
+static PGresult *complete_exec(struct store *s, const char *what, const char *sql, int n,
+                               const char *const *params, bool *bad, struct err *e)
+{
+    PGresult *r = PQexecParams(s->conn, sql, n, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+        return r;
+    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    *bad = state && strncmp(state, "22", 2) == 0;
+    sq_err(e, s->conn, r, what);
+    PQclear(r);
+    return NULL;
+}
+
 int job_complete(struct store *s, const struct job *j, const char *result_json,
                  const char *searchable_pdf_sha256, struct err *e)
 {
@@ -380,6 +440,7 @@ int job_complete(struct store *s, const struct job *j, const char *result_json,
     int attempts, mine;
     char *json = NULL;
     PGresult *r = NULL;
+    bool bad = false;
 
     if (!result_json) {
         err_set(e, ERR_INTERNAL, "job %lld completed without a result", j->id);
@@ -416,7 +477,7 @@ int job_complete(struct store *s, const struct job *j, const char *result_json,
     {
         const char *p[3] = {docid, json,
                             searchable_pdf_sha256 && *searchable_pdf_sha256 ? searchable_pdf_sha256 : NULL};
-        r = sq_exec(s, "store the result",
+        r = complete_exec(s, "store the result",
             "UPDATE documents d SET"
             " status = ancong_jstatus(r.j->'status', 'indexed'),"
             " error = CASE WHEN ancong_jstatus(r.j->'status', 'indexed') = 'failed'"
@@ -427,7 +488,7 @@ int job_complete(struct store *s, const struct job *j, const char *result_json,
             "          THEN jsonb_array_length(r.j->'pages') END,"
             " result = r.j, searchable_pdf_sha256 = coalesce($3, d.searchable_pdf_sha256),"
             " processed_at = now(), updated_at = now(), version = d.version + 1"
-            " FROM (SELECT $2::jsonb AS j) r WHERE d.id = $1 RETURNING d.status", 3, p, e);
+            " FROM (SELECT $2::jsonb AS j) r WHERE d.id = $1 RETURNING d.status", 3, p, &bad, e);
         if (!r)
             goto fail;
         if (PQntuples(r) != 1) {
@@ -440,9 +501,12 @@ int job_complete(struct store *s, const struct job *j, const char *result_json,
     PQclear(r);
     r = NULL;
     const char *pd[1] = {docid};
-    for (size_t i = 0; i < sizeof complete_steps / sizeof complete_steps[0]; i++)
-        if (sq_cmd(s, complete_steps[i][0], complete_steps[i][1], 1, pd, e) < 0)
+    for (size_t i = 0; i < sizeof complete_steps / sizeof complete_steps[0]; i++) {
+        if (!(r = complete_exec(s, complete_steps[i][0], complete_steps[i][1], 1, pd, &bad, e)))
             goto fail;
+        PQclear(r);
+        r = NULL;
+    }
     {
         const char *p[1] = {id};
         if (sq_cmd(s, "finish the job",
@@ -469,6 +533,18 @@ fail:
     PQclear(r);
     free(json);
     sq_rollback(s);
+    if (bad) {
+        /* The result itself is unusable: record that as the document's
+         * failure instead of retrying the same bytes forever. */
+        char why[1200];
+        snprintf(why, sizeof why, "the analysis result could not be stored (%s); this is a bug "
+                 "in ancong: report it together with the file", e->msg);
+        char q[900];
+        log_error("job=%lld sha256=%.12s event=bad_result error=%s", j->id, j->sha256,
+                  log_q(e->msg, q, sizeof q));
+        err_init(e);
+        return job_fail(s, j, why, false, e);
+    }
     return -1;
 }
 

@@ -115,6 +115,9 @@ static bool has_initdb(const char *dir)
  * then other usual places and PATH. */
 static int find_bindir(const struct cfg *c, char *out, size_t n, struct err *e)
 {
+    char verfile[PATH_MAX];
+    FILE *vf;
+
     if (c->db_pg_bindir[0]) {
         if (!has_initdb(c->db_pg_bindir)) {
             err_set(e, ERR_USAGE, "no initdb in \"%s\" (setting db.pg_bindir)", c->db_pg_bindir);
@@ -123,6 +126,21 @@ static int find_bindir(const struct cfg *c, char *out, size_t n, struct err *e)
         }
         snprintf(out, n, "%s", c->db_pg_bindir);
         return 0;
+    }
+    /* An existing cluster needs the server of its own major version. */
+    snprintf(verfile, sizeof verfile, "%s/pg/PG_VERSION", c->home);
+    if ((vf = fopen(verfile, "r"))) {
+        char ver[32] = "", dir[PATH_MAX];
+        if (fgets(ver, sizeof ver, vf))
+            str_trim(ver);
+        fclose(vf);
+        if (ver[0] && strspn(ver, "0123456789.") == strlen(ver)) {
+            snprintf(dir, sizeof dir, "/usr/lib/postgresql/%s/bin", ver);
+            if (has_initdb(dir)) {
+                snprintf(out, n, "%s", dir);
+                return 0;
+            }
+        }
     }
     FILE *f = popen("pg_config --bindir 2>/dev/null", "r");
     if (f) {

@@ -56,6 +56,10 @@ void blob_path(const struct cfg *c, const char *kind, const char *sha256, char *
  * being copied) is an error.  Used by store_ingest and backfill. */
 int  blob_take_file(const struct cfg *c, const char *kind, const char *src, const char *expect,
                     char sha256_out[65], long long *size, struct err *e);
+/* Remove temporary files of puts that died (older than max_age_s, so a
+ * copy in progress is never touched).  Returns how many; store_open calls
+ * it with an hour. */
+int  blob_clean_tmp(const struct cfg *c, int max_age_s);
 bool blob_exists(const struct cfg *c, const char *kind, const char *sha256);
 
 /* ---- intake (store/ingest.c) -------------------------------------------

@@ -74,6 +74,10 @@ struct watcher {
     size_t n_waiting;         /* ready but held by a pause */
     size_t n_refused;         /* symlinks, FIFOs... sitting in the inbox */
     bool deep_noted;
+    bool inbox_noted;         /* "inbox missing" was logged */
+    int watch_errno;          /* last inotify_add_watch error logged (0 = none) */
+    size_t n_unwatched;       /* folders the last rescan could not watch */
+    size_t unwatched;         /* ... as shown in the status file */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -141,6 +145,17 @@ static int open_for_writing(int fd)
     return errno == EAGAIN ? 1 : -1;
 }
 
+/* The same by path (opened O_NOFOLLOW|O_NONBLOCK, never blocks on a FIFO). */
+static int path_open_for_writing(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return -1;
+    int r = open_for_writing(fd);
+    close(fd);
+    return r;
+}
+
 /* ---- status file -------------------------------------------------------- */
 
 static void write_status(struct watcher *w, int64_t now)
@@ -158,11 +173,11 @@ static void write_status(struct watcher *w, int64_t now)
             *r = ' ';
     sbuf_printf(&b, "state=%s\nreason=%s\nsince=%s\nupdated=%s\npid=%d\ninotify=%s\n"
                 "pending=%zu\nwaiting=%zu\nrefused=%zu\ntaken=%lld\nduplicates=%lld\n"
-                "failed_empty=%lld\nerrors=%lld\n",
+                "failed_empty=%lld\nerrors=%lld\nunwatched=%zu\n",
                 pause_names[w->pause], reason, since, upd, (int)getpid(),
                 w->ifd >= 0 ? "on" : "off", watch_tab_count(w->tab) - w->n_refused, w->n_waiting,
                 w->n_refused,
-                w->n_taken, w->n_dup, w->n_empty, w->n_errors);
+                w->n_taken, w->n_dup, w->n_empty, w->n_errors, w->unwatched);
     err_init(&e);
     if (fs_write_atomic(w->status, b.s, b.len, 0644, &e) < 0) {
         /* Disk full: a new file cannot be made, but rewriting the blocks the
@@ -199,9 +214,10 @@ static void set_pause(struct watcher *w, enum pause p, const char *why, int64_t 
         w->probe_delay_ms = 1000;
         w->probe_ms = now + w->probe_delay_ms;
     }
+    if (w->pause != p)
+        w->since = time(NULL);
     w->pause = p;
     snprintf(w->reason, sizeof w->reason, "%s", p == PAUSE_NONE ? "" : why);
-    w->since = time(NULL);
     write_status(w, now);
 }
 
@@ -239,6 +255,10 @@ static bool db_ready(struct watcher *w, int64_t now)
     struct err e;
     char why[900];
 
+    /* Stopping: do not reconnect, and above all do not let store_check()
+     * start an embedded cluster that someone is shutting down with us. */
+    if (*w->stop)
+        return false;
     err_init(&e);
     if (w->db && store_check(w->db, &e) == 0)
         return true;
@@ -292,9 +312,11 @@ static void dir_drop_at(struct watcher *w, size_t i)
 /* Watch one folder (no-op without inotify or when already watched). */
 static void dir_watch(struct watcher *w, const char *path, int depth, const char *station)
 {
+    /* The inbox itself may be a symlink the administrator made (to a share);
+     * below it, links are never followed (see see_entry). */
     const uint32_t mask = IN_CREATE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
                           IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR |
-                          IN_DONT_FOLLOW | IN_EXCL_UNLINK;
+                          IN_EXCL_UNLINK | (depth > 0 ? IN_DONT_FOLLOW : 0);
     char q[PATH_MAX + 8];
     int wd;
 
@@ -302,9 +324,15 @@ static void dir_watch(struct watcher *w, const char *path, int depth, const char
         return;
     wd = inotify_add_watch(w->ifd, path, mask);
     if (wd < 0) {
-        /* ENOSPC: fs.inotify.max_user_watches reached.  Rescans still see it. */
-        log_warn("stage=intake folder=%s msg=\"could not watch folder, relying on rescans\" "
-                 "error=\"%s\"", log_q(path, q, sizeof q), strerror(errno));
+        /* ENOSPC: fs.inotify.max_user_watches reached.  Rescans still see
+         * the folder.  Said once per cause, not at every rescan. */
+        w->n_unwatched++;
+        if (errno != w->watch_errno)
+            log_warn("stage=intake folder=%s msg=\"could not watch folder, relying on rescans every "
+                     "%d s\" error=\"%s\"%s", log_q(path, q, sizeof q), w->c->watch_rescan_s,
+                     strerror(errno), errno == ENOSPC ? " hint=\"Raise fs.inotify.max_user_watches "
+                     "(sysctl).\"" : "");
+        w->watch_errno = errno;
         return;
     }
     struct wdir *d = dir_by_wd(w, wd);
@@ -417,6 +445,10 @@ static void see_entry(struct watcher *w, const char *path, const char *name, con
         f->noted = false;
         f->statted = false;
     }
+    /* Marked open by an event whose close never came (a hard link made with
+     * link(2) opens nothing; events may have been lost): ask the kernel. */
+    if (f->writing && path_open_for_writing(path) == 0)
+        f->writing = false;
     watch_file_observe(f, st, now);
 }
 
@@ -443,12 +475,21 @@ static void rescan(struct watcher *w, int64_t now)
 
     err_init(&e);
     if (!fs_is_dir(w->inbox) && fs_mkdirs(w->inbox, 0775, &e) < 0) {
-        char t[900];
-        log_error("stage=intake folder=%s msg=%s", log_q(w->inbox, q, sizeof q),
-                  log_q(err_text(&e, t, sizeof t), t, sizeof t));
+        /* E.g. the inbox is a symlink to a share that is not mounted: said
+         * once, until it is back. */
+        char t[900], t2[1000];
+        if (!w->inbox_noted)
+            log_error("stage=intake folder=%s msg=%s", log_q(w->inbox, q, sizeof q),
+                      log_q(err_text(&e, t, sizeof t), t2, sizeof t2));
+        w->inbox_noted = true;
+    } else if (w->inbox_noted) {
+        log_info("stage=intake folder=%s msg=\"inbox is back\"", log_q(w->inbox, q, sizeof q));
+        w->inbox_noted = false;
     }
     w->gen++;
+    w->n_unwatched = 0;
     scan_dir(w, w->inbox, 0, NULL, now);
+    w->unwatched = w->n_unwatched;
     watch_tab_each(w->tab, sweep_gone, w);
     w->next_rescan_ms = now + (int64_t)w->c->watch_rescan_s * 1000;
     w->rescan_now = false;
@@ -520,9 +561,12 @@ static void handle_event(struct watcher *w, const struct inotify_event *ev, int6
         }
         return;
     }
-    /* IN_CREATE or IN_MODIFY of a regular file: someone is writing it. */
+    /* IN_CREATE or IN_MODIFY of a regular file: someone is writing it,
+     * unless nobody has it open (a hard link: no close event will come). */
     struct watch_file *f = watch_tab_get(w->tab, path, station_of(d), true, now);
-    f->writing = true;
+    f->writing = !((ev->mask & IN_CREATE) && path_open_for_writing(path) == 0);
+    if (!f->writing)
+        watch_file_observe(f, &st, now);
     f->renamed = false;
     f->changed_ms = now;
     w->status_dirty = true;
@@ -682,8 +726,9 @@ static enum take_rc take(struct watcher *w, struct watch_file *f, bool empty, in
         watch_tab_del(w->tab, f->path);
         f = NULL;
     } else {
-        log_warn("stage=intake file=%s msg=\"changed while it was being stored; kept for another "
-                 "look\"", log_q(f->path, q, sizeof q));
+        log_warn("stage=intake doc=%lld file=%s msg=\"changed or replaced while it was being stored; "
+                 "the stored copy is document %lld, the file stays for another look\"",
+                 res.document_id, log_q(f->path, q, sizeof q), res.document_id);
     }
     w->status_dirty = true;
     rc = TAKE_DONE;
@@ -695,14 +740,27 @@ out:
 
 /* ---- the loop ------------------------------------------------------------ */
 
+struct ready {
+    char *path;
+    bool empty;
+    int64_t since;            /* last change: files finished first go first */
+};
+
 struct ready_scan {
     int64_t now, stable_ms, empty_ms, next_due;
     bool trust_rename;
     size_t refused;
-    char **paths;
-    bool *empty;
+    struct ready *v;
     size_t n, cap;
 };
+
+static int by_since(const void *a, const void *b)
+{
+    const struct ready *x = a, *y = b;
+    if (x->since != y->since)
+        return x->since < y->since ? -1 : 1;
+    return strcmp(x->path, y->path);
+}
 
 static bool collect_ready(struct watch_file *f, void *arg)
 {
@@ -718,40 +776,40 @@ static bool collect_ready(struct watch_file *f, void *arg)
     }
     if (r->n == r->cap) {
         r->cap = r->cap ? 2 * r->cap : 16;
-        r->paths = xrealloc(r->paths, r->cap * sizeof *r->paths);
-        r->empty = xrealloc(r->empty, r->cap * sizeof *r->empty);
+        r->v = xrealloc(r->v, r->cap * sizeof *r->v);
     }
-    r->paths[r->n] = xstrdup(f->path);
-    r->empty[r->n++] = v == WATCH_READY_EMPTY;
+    r->v[r->n++] = (struct ready){xstrdup(f->path), v == WATCH_READY_EMPTY, f->changed_ms};
     return false;
 }
 
-/* Take every ready file; returns when the next file is due (ms). */
+/* Take every ready file, in the order they were finished (so that jobs are
+ * queued first come, first served); returns when the next file is due (ms). */
 static int64_t take_ready(struct watcher *w, int64_t now)
 {
     struct ready_scan r = {now, (int64_t)w->c->watch_stable_s * 1000,
                            (int64_t)w->c->watch_empty_s * 1000, INT64_MAX, w->c->watch_trust_rename,
-                           0, NULL, NULL, 0, 0};
+                           0, NULL, 0, 0};
 
     watch_tab_each(w->tab, collect_ready, &r);
+    if (r.n > 1)
+        qsort(r.v, r.n, sizeof *r.v, by_since);
     if (r.refused != w->n_refused)
         w->status_dirty = true;
     w->n_refused = r.refused;
     w->n_waiting = 0;
     for (size_t i = 0; i < r.n; i++) {
-        struct watch_file *f = watch_tab_get(w->tab, r.paths[i], NULL, false, now);
+        struct watch_file *f = watch_tab_get(w->tab, r.v[i].path, NULL, false, now);
         if (f && w->pause == PAUSE_NONE && !*w->stop) {
-            if (take(w, f, r.empty[i], fs_now_ms()) == TAKE_PAUSED)
+            if (take(w, f, r.v[i].empty, fs_now_ms()) == TAKE_PAUSED)
                 w->n_waiting++;
         } else if (f) {
             w->n_waiting++;
         }
-        free(r.paths[i]);
+        free(r.v[i].path);
     }
     if (r.n)
         w->status_dirty = true;
-    free(r.paths);
-    free(r.empty);
+    free(r.v);
     return r.next_due;
 }
 
@@ -903,9 +961,6 @@ int watch_run(const struct cfg *c, volatile sig_atomic_t *stop, struct err *e)
     }
     log_info("stage=intake msg=\"stopping\" taken=%lld", w.n_taken);
     rc = 0;
-
-    snprintf(w.reason, sizeof w.reason, "watcher stopped");
-    w.pause = PAUSE_NONE;
     {
         /* Say "stopped" so that health checks do not trust a stale "ok". */
         char upd[32], since[32];

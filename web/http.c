@@ -34,7 +34,11 @@
 
 #define WEB_THREADS 4
 
-static const struct cfg *g_cfg;
+/* The settings requests read: a copy, so SIGHUP can update the reloadable
+ * web.* values (plain int stores, read by request threads without a lock:
+ * a request sees the old or the new value, either is fine). */
+static struct cfg g_cfg_copy;
+static const struct cfg *g_cfg = &g_cfg_copy;
 static _Thread_local struct store *tl_store;
 
 /* ---- small helpers -------------------------------------------------------- */
@@ -574,6 +578,27 @@ bad:
     return -1;
 }
 
+/* SIGHUP: re-read the configuration; apply the reloadable web settings
+ * (web.listen needs a restart).  A bad file keeps the old values. */
+static void reload(const struct cfg *orig)
+{
+    struct cfg n;
+    struct err e;
+    err_init(&e);
+    if (cfg_load(&n, orig->config_file[0] ? orig->config_file : NULL, &e) < 0) {
+        char q[900];
+        log_warn("stage=web msg=\"reload refused, keeping the old settings\" error=%s",
+                 log_q(e.msg, q, sizeof q));
+        return;
+    }
+    g_cfg_copy.web_session_idle_min = n.web_session_idle_min;
+    g_cfg_copy.web_login_max_failures = n.web_login_max_failures;
+    g_cfg_copy.web_login_window_min = n.web_login_window_min;
+    g_cfg_copy.review_threshold = n.review_threshold;
+    log_info("stage=web msg=reloaded session_idle_min=%d login_max_failures=%d login_window_min=%d",
+             n.web_session_idle_min, n.web_login_max_failures, n.web_login_window_min);
+}
+
 int web_run(const struct cfg *c, const char *listen, struct err *e)
 {
     struct sockaddr_storage ss;
@@ -582,7 +607,7 @@ int web_run(const struct cfg *c, const char *listen, struct err *e)
         listen = c->web_listen;
     if (parse_listen(listen, &ss, &sl, e) < 0)
         return -1;
-    g_cfg = c;
+    g_cfg_copy = *c;
     if (image_init() < 0) {
         err_set(e, ERR_INTERNAL, "could not initialise libvips");
         return -1;
@@ -593,6 +618,7 @@ int web_run(const struct cfg *c, const char *listen, struct err *e)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -613,7 +639,8 @@ int web_run(const struct cfg *c, const char *listen, struct err *e)
     }
     log_info("stage=web msg=listening addr=%s", listen);
     int sig = 0;
-    sigwait(&set, &sig);
+    while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
+        reload(c);
     log_info("stage=web msg=stopping signal=%d", sig);
     MHD_stop_daemon(d);
     return 0;

@@ -47,10 +47,10 @@ static int render(const char *src, int page, int rotation, int width, const char
     if (paged) snprintf(name, sizeof name, "%s[page=%d]", src, page - 1);
     else snprintf(name, sizeof name, "%s", src);
     /* a turned page: its width on screen is the stored height */
-    int tw = rotation == 90 || rotation == 270 ? width * 2 : width;
+    bool turned = rotation == 90 || rotation == 270;
     /* PDF pages are vectors: render them at the size asked; never enlarge a raster */
     bool vector = strstr(loader, "Pdf") != NULL;
-    if (vips_thumbnail(name, &t, tw, "height", 10000,
+    if (vips_thumbnail(name, &t, turned ? 10000 : width, "height", turned ? width : 10000,
                        "size", vector ? VIPS_SIZE_BOTH : VIPS_SIZE_DOWN, NULL))
         goto out;
     VipsAngle a = rotation == 90 ? VIPS_ANGLE_D270 : rotation == 180 ? VIPS_ANGLE_D180

@@ -76,8 +76,17 @@ static int exec1(struct store *s, const char *sql, int n, const char *const *pa,
     return 0;
 }
 
-int web_user_add(struct store *s, const char *username, const char *full_name,
-                 const char *unit_code, const char *role, const char *password, struct err *e)
+/* An audit row for an account change made from the command line. */
+static int audit_cli(struct store *s, const char *username, const char *action, struct err *e)
+{
+    const char *pa[2] = {username, action};
+    return exec1(s, "INSERT INTO audit_log (actor, user_id, unit_id, action, details) "
+                    "SELECT 'system:cli', id, unit_id, $2, jsonb_build_object('login', login, 'role', role) "
+                    "  FROM users WHERE login = $1", 2, pa, NULL, e);
+}
+
+static int user_add_tx(struct store *s, const char *username, const char *full_name,
+                       const char *unit_code, const char *role, const char *password, struct err *e)
 {
     if (!web_role_valid(role)) {
         err_set(e, ERR_USAGE, "unknown role \"%s\"", role ? role : "");
@@ -106,7 +115,7 @@ int web_user_add(struct store *s, const char *username, const char *full_name,
         err_hint(e, "List the units with: ancong db psql -c 'SELECT code, name FROM units'.");
         return -1;
     }
-    return 0;
+    return audit_cli(s, username, "user.add", e);
 }
 
 static int end_sessions(struct store *s, const char *username, struct err *e)
@@ -116,7 +125,7 @@ static int end_sessions(struct store *s, const char *username, struct err *e)
                  1, pa, NULL, e);
 }
 
-int web_user_passwd(struct store *s, const char *username, const char *password, struct err *e)
+static int user_passwd_tx(struct store *s, const char *username, const char *password, struct err *e)
 {
     if (web_password_ok(password, e) < 0)
         return -1;
@@ -131,22 +140,56 @@ int web_user_passwd(struct store *s, const char *username, const char *password,
         err_set(e, ERR_USAGE, "no user \"%s\"", username);
         return -1;
     }
+    if (audit_cli(s, username, "user.passwd", e) < 0)
+        return -1;
     return end_sessions(s, username, e);
 }
 
-int web_user_disable(struct store *s, const char *username, struct err *e)
+static int user_disable_tx(struct store *s, const char *username, struct err *e)
 {
     const char *pa[1] = {username};
     int rows = 0;
     if (exec1(s, "UPDATE users SET active = false WHERE login = $1", 1, pa, &rows, e) < 0)
         return -1;
-    if (rows == 1)
-        exec1(s, "INSERT INTO audit_log (actor, user_id, unit_id, action, details) "
-                 "SELECT 'system:cli', id, unit_id, 'user.disable', jsonb_build_object('login', login) "
-                 "  FROM users WHERE login = $1", 1, pa, NULL, e);
+    if (rows == 1 && audit_cli(s, username, "user.disable", e) < 0)
+        return -1;
     if (rows != 1) {
         err_set(e, ERR_USAGE, "no user \"%s\"", username);
         return -1;
     }
     return end_sessions(s, username, e);
+}
+
+/* Each account change, its audit row and the end of the user's sessions
+ * commit together or not at all. */
+static int in_tx(struct store *s, int rc, struct err *e)
+{
+    PGresult *res = PQexec(store_conn(s), rc == 0 ? "COMMIT" : "ROLLBACK");
+    if (rc == 0 && PQresultStatus(res) != PGRES_COMMAND_OK) {
+        err_set(e, ERR_DB, "could not commit the account change: %s", PQresultErrorMessage(res));
+        rc = -1;
+    }
+    PQclear(res);
+    return rc;
+}
+
+static void begin(struct store *s) { PQclear(PQexec(store_conn(s), "BEGIN")); }
+
+int web_user_add(struct store *s, const char *username, const char *full_name,
+                 const char *unit_code, const char *role, const char *password, struct err *e)
+{
+    begin(s);
+    return in_tx(s, user_add_tx(s, username, full_name, unit_code, role, password, e), e);
+}
+
+int web_user_passwd(struct store *s, const char *username, const char *password, struct err *e)
+{
+    begin(s);
+    return in_tx(s, user_passwd_tx(s, username, password, e), e);
+}
+
+int web_user_disable(struct store *s, const char *username, struct err *e)
+{
+    begin(s);
+    return in_tx(s, user_disable_tx(s, username, e), e);
 }

@@ -51,6 +51,7 @@ struct child {
     int64_t restart_at_ms;   /* when pid == 0: when to start it again */
     int backoff_ms;
     int restarts;
+    int parked;              /* exited with MASTER_EXIT_FATAL: waits for a reload */
     char last_exit[96];
 };
 
@@ -195,6 +196,13 @@ static void reap(struct master *m)
                      c->last_exit);
             continue;
         }
+        if (WIFEXITED(status) && WEXITSTATUS(status) == MASTER_EXIT_FATAL) {
+            c->parked = 1;
+            log_error("role=%s slot=%d child=%d stage=exit result=\"%s\" restart=no "
+                      "why=\"it cannot work as configured; fix that, then reload (SIGHUP)\"",
+                      name, c->slot, (int)pid, c->last_exit);
+            continue;
+        }
         /* Unexpected: restart, at once if it had run well for a while,
          * else after a delay that doubles with every quick failure. */
         if (ran >= HEALTHY_RUN_MS || c->backoff_ms == 0)
@@ -264,9 +272,10 @@ static void status_json(struct master *m, struct sbuf *b)
     for (int i = 0; i < m->nch; i++) {
         const struct child *c = &m->ch[i];
         sbuf_printf(b, "%s{\"role\":\"%s\",\"slot\":%d,\"pid\":%d,\"up_s\":%lld,\"restarts\":%d,"
-                       "\"last_exit\":",
+                       "\"parked\":%s,\"last_exit\":",
                     i ? "," : "", m->roles[c->role].name, c->slot, (int)c->pid,
-                    c->pid > 0 ? (long long)((now - c->started_ms) / 1000) : 0LL, c->restarts);
+                    c->pid > 0 ? (long long)((now - c->started_ms) / 1000) : 0LL, c->restarts,
+                    c->parked ? "true" : "false");
         json_escape(b, c->last_exit, strlen(c->last_exit));
         sbuf_putc(b, '}');
     }
@@ -543,6 +552,12 @@ int master_run(struct cfg *cfg, const struct master_role *roles, int nroles,
                 m->reloads++;
                 log_info("stage=reload result=ok");
                 signal_all(m, SIGHUP);
+                for (int i = 0; i < m->nch; i++)
+                    if (m->ch[i].parked) {       /* maybe fixed now: try again */
+                        m->ch[i].parked = 0;
+                        m->ch[i].backoff_ms = 0;
+                        m->ch[i].restart_at_ms = 0;
+                    }
             }
             dirty = 1;
         }
@@ -567,7 +582,7 @@ int master_run(struct cfg *cfg, const struct master_role *roles, int nroles,
             }
         } else {
             for (int i = 0; i < m->nch; i++)
-                if (m->ch[i].pid == 0 && now >= m->ch[i].restart_at_ms) {
+                if (m->ch[i].pid == 0 && !m->ch[i].parked && now >= m->ch[i].restart_at_ms) {
                     spawn(m, &m->ch[i]);
                     dirty = 1;
                 }
@@ -588,7 +603,7 @@ int master_run(struct cfg *cfg, const struct master_role *roles, int nroles,
         } else {
             wait_ms = next_status - now;
             for (int i = 0; i < m->nch; i++)
-                if (m->ch[i].pid == 0 && m->ch[i].restart_at_ms - now < wait_ms)
+                if (m->ch[i].pid == 0 && !m->ch[i].parked && m->ch[i].restart_at_ms - now < wait_ms)
                     wait_ms = m->ch[i].restart_at_ms - now;
         }
         if (m->http) {

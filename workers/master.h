@@ -24,6 +24,12 @@
 #include "common/cfg.h"
 #include "common/err.h"
 
+/* A role that exits with this status is not restarted (e.g. the signer after
+ * a wrong PIN: every retry would use up the token's PIN counter).  It is
+ * started again after a successful reload (SIGHUP), once the operator fixed
+ * what was wrong. */
+#define MASTER_EXIT_FATAL 78
+
 struct master_role {
     const char *name;                 /* "watcher", "worker", "web", "signer" */
     int (*run)(struct cfg *cfg);      /* the role's main loop, in the child; returns its exit status */

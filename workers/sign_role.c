@@ -98,7 +98,7 @@ static int sign_one(struct store *s, const struct cfg *c, const struct job *j, s
             job_release(s, j, &e);
             return -1;
         }
-        if (e.kind == ERR_INPUT)
+        if (e.kind == ERR_INPUT || e.kind == ERR_LIMIT)
             goto fail_hard;
         if (e.kind == ERR_USAGE) {            /* configuration: nothing will work until fixed */
             *fatal = e;

@@ -218,6 +218,13 @@ async function main() {
     expect(rev.includes('Loại văn bản') && rev.includes('Quyết định khởi kiện') && rev.includes('Tài liệu khác'), 'type change not in revisions: ' + rev);
   });
 
+  await check('Ctrl+→ skips to the next document in the queue without changing this one', async () => {
+    await p.goto(BASE + '/review/' + DOC_B);
+    await p.waitForFunction(() => document.activeElement && document.activeElement.id.startsWith('fld-') || document.activeElement.id === 'approve');
+    await Promise.all([p.waitForURL((u) => !u.pathname.endsWith('/review/' + DOC_B)), p.keyboard.press('Control+ArrowRight')]);
+    expect(/\/review\/\d+$/.test(new URL(p.url()).pathname), 'went to ' + p.url());
+  });
+
   await check('the page image is rendered by the server and zooms', async () => {
     await p.goto(BASE + '/review/' + DOC_B);
     await p.waitForFunction(() => { const i = document.getElementById('page-img'); return i.complete && i.naturalWidth > 0; });

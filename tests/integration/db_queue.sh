@@ -29,6 +29,14 @@ is "$(stat -c %a "$blob")" "444" "the blob is read-only"
 is "$(sql "SELECT s.code || '/' || u.code FROM documents d JOIN stations s ON s.id = d.station_id JOIN units u ON u.id = d.unit_id WHERE d.id = $doc")" "st01/vkstc" "station created on first drop, in the default unit"
 is "$(sql "SELECT name FROM documents WHERE id = $doc")" "one.pdf" "the document keeps the first name"
 
+# The same new file dropped five times at once: still one document.
+printf 'five at once\n' > "$W/five.pdf"
+for i in 1 2 3 4 5; do "$T" ingest "$W/five.pdf" "five$i.pdf" st01 >"$W/five$i.out" 2>/dev/null & done
+wait
+sha5=$(sha256sum "$W/five.pdf" | cut -c1-64)
+is "$(cat "$W"/five*.out | grep -c 'duplicate=0')/$(cat "$W"/five*.out | grep -c 'duplicate=1')" "1/4" "five concurrent drops: one new document, four duplicates"
+is "$(sql "SELECT count(*) || '/' || (SELECT count(*) FROM drops r JOIN documents d ON d.id = r.document_id WHERE d.sha256 = '$sha5') || '/' || (SELECT count(*) FROM jobs j JOIN documents d ON d.id = j.document_id WHERE d.sha256 = '$sha5') FROM documents WHERE sha256 = '$sha5'")" "1/5/1" "one document, five drops, one job"
+
 # An NFD name is stored NFC.
 printf 'nfd\n' > "$W/nfd.pdf"
 nfd=$(printf 'Quye\xcc\x82\xcc\x81t.pdf')
@@ -131,6 +139,18 @@ sql "UPDATE jobs SET next_run_at = now() WHERE document_id = $d" >/dev/null
 "$T" fail ocr w1 "not a document" --fatal >/dev/null 2>&1
 is "$(sql "SELECT j.state || ':' || d.status || ':' || d.error FROM jobs j JOIN documents d ON d.id = j.document_id WHERE d.id = $d")" "failed:failed:not a document" "a non-retryable failure fails the document at once"
 conf "job.backoff_s = 0" "job.max_attempts = 3"
+
+# --- requeue: failed documents go back to the queue (not the empty ones) ---
+nfailed=$(sql "SELECT count(*) FROM documents WHERE status = 'failed' AND size_bytes > 0")
+out=$("$ANCONG_BIN" requeue --failed 2>&1)
+is "$out" "queued $nfailed documents again" "requeue --failed queues every failed non-empty document"
+is "$(sql "SELECT status || ':' || coalesce(error, '-') FROM documents WHERE id = $d")" "received:-" "a requeued document starts over"
+is "$(sql "SELECT state || ':' || attempts FROM jobs WHERE document_id = $d")" "ready:0" "its job is ready with no attempts"
+is "$(sql "SELECT status FROM documents WHERE name = 'empty.pdf'")" "failed" "an empty file is not requeued"
+is "$("$ANCONG_BIN" requeue "${sha:0:12}" 2>&1)" "queued 1 document again" "requeue by sha256 prefix"
+"$ANCONG_BIN" requeue "nothex" >/dev/null 2>&1
+is "$?" "2" "a bad prefix is a usage error"
+sql "UPDATE jobs SET state = 'done' WHERE state <> 'done'" >/dev/null
 
 # --- NOTIFY wakes a waiting worker ----------------------------------------
 "$T" wait 60000 >"$W/wait.out" 2>/dev/null &

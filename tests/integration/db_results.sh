@@ -69,6 +69,19 @@ J
 is "$(sql "SELECT count(DISTINCT case_id) || '/' || count(*) FROM documents WHERE id IN ($d1, $d2)")" "1/2" "two documents with the same case code share one case"
 is "$(sql "SELECT value FROM fields WHERE document_id = $d2 AND name = 'bi_don'")" "Công ty TNHH O'Brien; DROP TABLE cases; --" "a field value with SQL in it is stored as text"
 
+# A document of the default (Supreme) unit that names its province moves there.
+printf 'hn\n' > "$W/hn.pdf"
+d6=$("$T" ingest "$W/hn.pdf" hn.pdf st09 2>/dev/null | kv document)
+printf '%s' '{"status":"indexed","doc_type":"phan_cong","fields":{"tinh":{"value":"ha_noi","confidence":0.99,"page":1,"bbox":[0,0,1,1]},"ma_vu_viec":{"value":"11/2026/DSCI","confidence":0.99,"page":1,"bbox":[0,0,1,1]}},"pages":[{"number":1,"text":"x"}]}' > "$W/hn.json"
+"$T" complete ocr w1 "$W/hn.json" >/dev/null 2>&1
+is "$(sql "SELECT u.code || '/' || cu.code FROM documents d JOIN units u ON u.id = d.unit_id JOIN cases c ON c.id = d.case_id JOIN units cu ON cu.id = c.unit_id WHERE d.id = $d6")" "ha_noi/ha_noi" "a default-unit document naming its province belongs to it, with its case"
+printf 'dl\n' > "$W/dl.pdf"
+"$T" ingest "$W/dl.pdf" dl.pdf st10 >/dev/null 2>&1
+sql "UPDATE stations SET unit_id = (SELECT id FROM units WHERE code = 'dak_lak') WHERE code = 'st10'" >/dev/null
+sql "UPDATE documents SET unit_id = (SELECT id FROM units WHERE code = 'dak_lak') WHERE name = 'dl.pdf'" >/dev/null   # as if ingested from the assigned station
+"$T" complete ocr w1 "$W/hn.json" >/dev/null 2>&1
+is "$(sql "SELECT u.code FROM documents d JOIN units u ON u.id = d.unit_id WHERE d.name = 'dl.pdf'")" "dak_lak" "a document of an assigned unit stays there whatever it names"
+
 # A split bundle: one child document per part, linked to the original.
 printf 'bundle\n' > "$W/hs.pdf"
 d3=$("$T" ingest "$W/hs.pdf" ho_so.pdf st02 2>/dev/null | kv document)
@@ -109,6 +122,14 @@ is "$?" "0" "a result with odd values is stored"
 is "$(sql "SELECT status || '|' || error FROM documents WHERE id = $d4")" "failed|the file is not a PDF, TIFF, JPEG or PNG. Scan it again" "a failed result keeps its error"
 is "$(sql "SELECT number || '|' || text FROM pages WHERE document_id = $d4")" "1|a�b" "a NUL in text becomes U+FFFD and a bad page number its position"
 
+# A result PostgreSQL cannot read is the document's failure, not an endless retry.
+printf 'garbled\n' > "$W/garbled.pdf"
+d7=$("$T" ingest "$W/garbled.pdf" garbled.pdf 2>/dev/null | kv document)
+printf '%s' '{"status": "indexed", "pages": [}' > "$W/garbled.json"
+"$T" complete ocr w1 "$W/garbled.json" >/dev/null 2>&1
+is "$?" "0" "an unreadable result is recorded"
+is "$(sql "SELECT j.state || ':' || d.status || ':' || (d.error LIKE 'the analysis result could not be stored%') FROM jobs j JOIN documents d ON d.id = j.document_id WHERE d.id = $d7")" "failed:failed:true" "the document fails with a reason, the job is not retried"
+
 # Same name, different bytes: the later one is exported as NAME~<sha8>.json.
 printf 'other bytes\n' > "$W/other.pdf"
 d5=$("$T" ingest "$W/other.pdf" kien_nghi_0007.pdf st03 2>/dev/null | kv document)
@@ -120,7 +141,7 @@ sql "UPDATE fields SET value = '08/KN-VKS-DS', source = 'reviewer' WHERE documen
 OUT=$ANCONG_HOME/export
 "$ANCONG_BIN" export --json-dir "$OUT" 2>"$W/export.err"
 is "$?" "0" "ancong export succeeds"
-is "$(ls "$OUT" | sort | tr '\n' ' ')" "bad.pdf.json ho_so.pdf.json kien_nghi_0007.pdf.json kien_nghi_0007.pdf~${sha5:0:8}.json qd.pdf.json " "one file per document, a repeated name gets ~sha8"
+is "$(ls "$OUT" | sort | tr '\n' ' ')" "bad.pdf.json dl.pdf.json garbled.pdf.json hn.pdf.json ho_so.pdf.json kien_nghi_0007.pdf.json kien_nghi_0007.pdf~${sha5:0:8}.json qd.pdf.json " "one file per document, a repeated name gets ~sha8"
 python3 - "$OUT" "$sha5" <<'P'
 import json, os, sys
 out, sha5 = sys.argv[1], sys.argv[2]

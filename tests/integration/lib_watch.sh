@@ -32,7 +32,7 @@ w_stop() {
 w_status() { sed -n "s/^$1=//p" "$ANCONG_HOME/run/watch.status" 2>/dev/null; }
 w_state_is() { [ "$(w_status state)" = "$1" ]; }
 
-sha_of() { sha256sum "$1" | cut -d' ' -f1; }
+sha_of() { sha256sum <"$1" | cut -d' ' -f1; }   # stdin: no escaping of odd names
 
 # Rows for a sha256.
 docs_with()  { sql "SELECT count(*) FROM documents WHERE sha256 = '$1' AND parent_id IS NULL"; }

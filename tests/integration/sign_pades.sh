@@ -80,6 +80,11 @@ done
 asign "$W/plain.pdf" "$W/lt.pdf" --key "$KEY_RSA" --tsa "$TSA_URL" --chain "$CA_CHAIN" --crl "$CRL_DER" >"$W/lt.log" 2>&1 \
     && grep -q 'level=B-LT' "$W/lt.log" && ok "B-LT signature with a DSS" || not_ok "B-LT signature with a DSS" "$(cat "$W/lt.log")"
 "$ANCONG_BIN" verify "$W/lt.pdf" --ca "$CA_CHAIN" 2>&1 | grep -q 'level:   B-LT' && ok "ancong verify: B-LT" || not_ok "ancong verify: B-LT"
+"$ANCONG_BIN" verify "$W/lt.pdf" --ca "$CA_CHAIN" 2>&1 | grep -q 'revocation: checked against the CRL in the DSS (not revoked)' \
+    && ok "verify checks the signer against the DSS CRL" || not_ok "verify checks the signer against the DSS CRL"
+asign "$W/plain.pdf" "$W/lt-ec.pdf" --key "$KEY_EC" --tsa "$TSA_URL" --chain "$CA_CHAIN" --crl "$CRL_REVOKED_DER" >/dev/null 2>&1 \
+    && "$ANCONG_BIN" verify "$W/lt-ec.pdf" --ca "$CA_CHAIN" 2>&1 | grep -q 'not revoked' \
+    && ok "a CRL revoking someone else does not stop another signer" || not_ok "a CRL revoking someone else"
 if indep_check "$W/lt.pdf"; then ok "independent checker accepts B-LT"; else not_ok "independent checker accepts B-LT" "$(tail -4 "$W/lt.pdf.pades.log")"; fi
 if [ -x "$SHARED/tools/pades-verify" ]; then
     grep -q 'level=B-LT' "$W/lt.pdf.pades.log" && ok "pades-verify: level B-LT" || not_ok "pades-verify: level B-LT" "$(tail -4 "$W/lt.pdf.pades.log")"
@@ -107,10 +112,37 @@ x0, y0, x1, y1 = (float(v) for v in re.findall(r'-?[\d.]+', sys.argv[1]))
 sys.exit(0 if x0 > 595 / 2 and y0 > 842 * 0.75 and x1 <= 595 and y1 <= 842 else 1)
 PY
 then ok "stamp at the top right of page 1"; else not_ok "stamp at the top right of page 1" "$rect"; fi
+# a page shown rotated (/Rotate 90): the stamp is upright at the top right as the reader sees it
+qpdf --rotate=+90:1 "$W/plain.pdf" "$W/rot90.pdf"
+asign "$W/rot90.pdf" "$W/rot90.signed.pdf" --key "$KEY_RSA" --no-tsa --stamp >/dev/null 2>&1
+pdftotext -f 1 -l 1 -bbox "$W/rot90.signed.pdf" - 2>/dev/null | grep '>Bản<' | head -1 >"$W/rot90.bbox"
+python3 - "$W/rot90.bbox" <<'PY' && ok "rotated page: stamp at the displayed top right, text upright" || not_ok "rotated page stamp" "$(cat "$W/rot90.bbox")"
+import re, sys
+m = re.search(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"', open(sys.argv[1]).read())
+x0, y0, x1, y1 = map(float, m.groups())
+# displayed page is 842 wide, 595 high; upright text is wider than tall
+sys.exit(0 if x0 > 842 / 2 and y1 < 595 / 4 and (x1 - x0) > (y1 - y0) else 1)
+PY
+"$ANCONG_BIN" verify "$W/rot90.signed.pdf" >/dev/null 2>&1 && ok "rotated page: signature verifies" || not_ok "rotated page: signature verifies"
 asign "$W/plain.pdf" "$W/stamp2.pdf" --key "$KEY_EC" --stamp-page 2 --stamp-rect 50,50,300,110 --no-tsa >"$W/stamp2.log" 2>&1 \
     && grep -aq '/Rect *\[50 50 300 110\]' "$W/stamp2.pdf" && ok "stamp on a chosen page and rectangle (B-B)" \
     || not_ok "stamp on a chosen page and rectangle (B-B)" "$(cat "$W/stamp2.log")"
 "$ANCONG_BIN" verify "$W/stamp2.pdf" 2>&1 | grep -q 'level:   B-B' && ok "B-B without a TSA" || not_ok "B-B without a TSA"
+
+# --- a searchable PDF as the pipeline writes it (pipeline/pdfout: image + text layer + XMP)
+MKS=${ANCONG_BUILD_DIR:-$ANCONG_TOP/build}/tools/mksearchable
+if "$MKS" "$W/searchable.pdf" 3 2>"$W/mks.log"; then
+    asign "$W/searchable.pdf" "$W/searchable.signed.pdf" --key "$KEY_EC" --tsa "$TSA_URL" --chain "$CA_CHAIN" --stamp \
+        >"$W/srch.log" 2>&1 && ok "searchable PDF signed with a stamp" || not_ok "searchable PDF signed" "$(cat "$W/srch.log")"
+    "$ANCONG_BIN" verify "$W/searchable.signed.pdf" --ca "$CA_CHAIN" >/dev/null 2>&1 && ok "signed searchable PDF verifies" \
+        || not_ok "signed searchable PDF verifies"
+    indep_check "$W/searchable.signed.pdf" && ok "independent checker accepts the signed searchable PDF" \
+        || not_ok "independent checker accepts the signed searchable PDF" "$(tail -4 "$W/searchable.signed.pdf.pades.log")"
+    pdftotext "$W/searchable.signed.pdf" - 2>/dev/null | grep -q 'Quyết định khởi tố' && ok "text layer still searchable after signing" \
+        || not_ok "text layer still searchable after signing"
+else
+    not_ok "searchable PDF fixture" "$(cat "$W/mks.log")"
+fi
 
 # --- settings from the configuration file
 cat >"$W/ancong.conf" <<CONF

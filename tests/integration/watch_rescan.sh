@@ -50,4 +50,16 @@ check "slow file taken once closed" wait_for 30 taken "$SLOW" "$S_SLOW"
 check "slow file stored complete" cmp -s "$(blob_of "$S_SLOW")" "$ANCONG_HOME/slow.copy"
 
 check "watcher stops on SIGTERM with status 0" w_stop
+
+# The inbox itself a symlink (to a mounted share): followed, and watched.
+mkdir -p "$ANCONG_HOME/share/st9"
+rm -rf "$IN" && ln -s "$ANCONG_HOME/share" "$IN"
+w_conf watch.stable_s=1 watch.rescan_s=2
+w_start || exit 1
+is "$(w_status inotify)/$(w_status unwatched)" on/0 "a symlinked inbox is watched with inotify"
+uniq_file "$ANCONG_HOME/share/st9/via_link.pdf"; S_L=$(sha_of "$ANCONG_HOME/share/st9/via_link.pdf")
+check "file in a symlinked inbox is taken" wait_for 30 taken "$ANCONG_HOME/share/st9/via_link.pdf" "$S_L"
+is "$(station_of "$S_L")" st9 "with its station"
+check "the inbox symlink itself stays" test -L "$IN"
+check "watcher stops on SIGTERM with status 0" w_stop
 t_finish

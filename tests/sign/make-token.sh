@@ -74,4 +74,5 @@ TSA_CERT='$DIR/pki/tsa.pem'
 TSA_KEY='$DIR/pki/tsa.key'
 TSA_CHAIN='$DIR/pki/intermediate.pem'
 CRL_DER='$DIR/pki/crl.der'
+CRL_REVOKED_DER='$DIR/pki/crl-revoked.der'
 ENV

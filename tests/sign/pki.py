@@ -10,6 +10,7 @@ and writes, all under DIR/pki/:
   signer-04.pem/.der  RSA certificate with keyUsage keyEncipherment only
   tsa.pem, tsa.key    time-stamping authority (EKU timeStamping, critical)
   crl.der             empty CRL of the intermediate (for the DSS / B-LT)
+  crl-revoked.der     CRL of the intermediate listing signer-01 as revoked
 TEST MATERIAL ONLY.  Needs python3-cryptography.
 """
 import datetime, os, sys
@@ -79,6 +80,7 @@ specs = {
     '03': ('TEST expired signer', ku(sign=True), now - 1500 * day, now - 1000 * day),
     '04': ('TEST encryption-only certificate', ku(enc=True), None, None),
 }
+issued = {}
 for kid, (cn, usage, nb, na) in specs.items():
     p = os.path.join(d, 'pub-%s.der' % kid)
     if not os.path.exists(p):
@@ -86,6 +88,7 @@ for kid, (cn, usage, nb, na) in specs.items():
     pub = serialization.load_der_public_key(open(p, 'rb').read())
     c = cert(name(cn), pub, inter.subject, inter_key, usage=usage, not_before=nb, not_after=na, issuer_cert=inter)
     save(c, 'signer-' + kid)
+    issued[kid] = c
 
 tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 tsa = cert(name('TEST ancong TSA'), tsa_key.public_key(), inter.subject, inter_key, usage=ku(sign=True),
@@ -95,3 +98,10 @@ save(tsa, 'tsa'); savekey(tsa_key, 'tsa')
 crl = (x509.CertificateRevocationListBuilder().issuer_name(inter.subject)
        .last_update(now - day).next_update(now + 30 * day).sign(inter_key, hashes.SHA256()))
 open(os.path.join(pki, 'crl.der'), 'wb').write(crl.public_bytes(serialization.Encoding.DER))
+
+if '01' in issued:
+    rev = (x509.RevokedCertificateBuilder().serial_number(issued['01'].serial_number)
+           .revocation_date(now - day).build())
+    crl2 = (x509.CertificateRevocationListBuilder().issuer_name(inter.subject).add_revoked_certificate(rev)
+            .last_update(now - day).next_update(now + 30 * day).sign(inter_key, hashes.SHA256()))
+    open(os.path.join(pki, 'crl-revoked.der'), 'wb').write(crl2.public_bytes(serialization.Encoding.DER))

@@ -32,6 +32,8 @@ static int one(const char *in, const char *out, const char *name, double thr)
         fprintf(stderr, "analyze: \"%s\" is not an ancong OCR file\n", in);
         return 1;
     }
+    if (!getenv("ANALYZE_NOCORRECT"))
+        pipe_correct(&d);
     if (getenv("ANALYZE_SEGS")) {
         /* debugging: the segments in reading order, as the pipeline sees them */
         struct ptext t;

@@ -6,7 +6,8 @@ pipeline reported (a field reported where the truth is null counts as wrong)
 and every truth field it missed, prints per threshold the precision of the
 fields at or above it, the share of truth fields kept above it, and the share
 of documents that would go to review (any reported field below it, or a
-truth field missing, or the type below it).  --diff lists wrong fields.
+truth field missing, or the type below it; with THRESHOLD given, the
+status the pipeline wrote, so run it with the same --threshold).  --diff lists wrong fields.
 Python 3 standard library only.
 """
 import json
@@ -70,7 +71,7 @@ def main(argv):
                     print("WRONG %-28s %-20s %.2f got=%r want=%r" % (did, k, c, gv, want))
             if diff and not tok:
                 print("TYPE  %-28s %.2f got=%r want=%r" % (did, tc, rd.get("doc_type"), td["doc_type"]))
-            docs[did] = (tc, tok, confs, missing)
+            docs[did] = (tc, tok, confs, missing, rd.get("status"))
     n = len(items)
     truth_total = sum(1 for c, ok, d in items if ok) + sum(v[3] for v in docs.values())
     ths = [thr0] if thr0 is not None else [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95]
@@ -79,8 +80,12 @@ def main(argv):
         above = [i for i in items if i[0] >= th]
         prec = sum(1 for i in above if i[1]) / len(above) if above else 0
         kept = sum(1 for i in above if i[1]) / truth_total if truth_total else 0
-        review = sum(1 for v in docs.values()
-                     if v[0] < th or any(c < th for c in v[2]) or v[3] > 0)
+        if thr0 is not None:
+            # the pipeline's own decision (run with --threshold THRESHOLD)
+            review = sum(1 for v in docs.values() if v[4] != "indexed")
+        else:
+            review = sum(1 for v in docs.values()
+                         if v[0] < th or any(c < th for c in v[2]) or v[3] > 0)
         wrong_above = [i for i in above if not i[1]]
         print("threshold %.2f: precision above %.4f (%d/%d), truth kept %.3f, review %d/%d = %.2f"
               % (th, prec, len(above) - len(wrong_above), len(above), kept, review, len(docs),

@@ -46,6 +46,30 @@ static int role_stubborn(struct cfg *cfg)
     return 0;
 }
 
+static const char *fatal_log;
+static int role_fatal(struct cfg *cfg)
+{
+    (void)cfg;
+    FILE *f = fopen(fatal_log, "a");
+    if (f) {
+        fputs("start\n", f);
+        fclose(f);
+    }
+    return MASTER_EXIT_FATAL;
+}
+
+static int count_lines(const char *path)
+{
+    int n = 0, c;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    while ((c = fgetc(f)) != EOF)
+        n += c == '\n';
+    fclose(f);
+    return n;
+}
+
 static char *read_status(const char *home)
 {
     char path[1024], *s = NULL;
@@ -138,14 +162,18 @@ int main(void)
         {"worker", role_sleeper, 2},
         {"web", role_crasher, 1},
         {"signer", role_stubborn, 1},
+        {"other", role_fatal, 1},
     };
+    char flog[1100];
+    snprintf(flog, sizeof flog, "%s/fatal.log", home);
+    fatal_log = flog;
     struct master_opts opts = {.stop_timeout_s = 1, .metrics_listen = listen};
 
     pid_t m = fork();
     if (m == 0) {
         struct err me;
         err_init(&me);
-        int rc = master_run(&cfg, roles, 3, &opts, &me);
+        int rc = master_run(&cfg, roles, 4, &opts, &me);
         if (rc)
             fprintf(stderr, "master: %s\n", me.msg);
         _exit(rc);
@@ -156,6 +184,9 @@ int main(void)
     T_CHECK(st && strstr(st, "exited with status 3"), "the status file says why it ended");
     long w_pid = role_field(st, "worker", "pid"), s_pid = role_field(st, "signer", "pid");
     T_CHECK(w_pid > 0 && s_pid > 0, "the status file lists the children's pids");
+    T_CHECK(st && strstr(st, "\"role\":\"other\"") && strstr(st, "\"parked\":true"),
+            "a role that exits with MASTER_EXIT_FATAL is parked");
+    T_CHECK(count_lines(flog) == 1, "and not restarted (started %d times)", count_lines(flog));
     free(st);
 
     /* The watcher's state file, as the watcher writes it while paused. */
@@ -202,6 +233,9 @@ int main(void)
     fclose(f);
     kill(m, SIGHUP);
     T_CHECK(wait_status(home, NULL, "reloads", 1), "a good configuration on SIGHUP is taken");
+    for (int i = 0; i < 100 && count_lines(flog) < 2; i++)
+        usleep(100000);
+    T_CHECK(count_lines(flog) == 2, "a parked role is started again after a reload");
     T_CHECK(kill((pid_t)w_pid, 0) == 0, "children keep running across a reload");
 
     kill(m, SIGTERM);
