@@ -261,22 +261,43 @@ static void add_form_text(PopplerPage *page, double hpt, double scale, struct oc
         if (!*t || (pg->text && strstr(pg->text, t))) { free(t); continue; }
         struct ocr_box b = { (int)floor(m->area.x1 * scale), (int)floor((hpt - m->area.y2) * scale),
                              (int)ceil(m->area.x2 * scale), (int)ceil((hpt - m->area.y1) * scale) };
-        /* insert before the first line that starts lower */
+        /* its words, boxes shared out by length; the line goes before
+         * the first line that starts lower */
+        char *nfc = utf8_nfc(t);
+        free(t);
+        int nw = 1, total = 0;
+        for (char *q = nfc; *q; q++) nw += *q == ' ';
+        total = (int)strlen(nfc) - (nw - 1);
         int at = 0;
         while (at < pg->nlines && pg->lines[at].box.y0 <= b.y0) at++;
         int fw = at < pg->nlines ? pg->lines[at].first_word : pg->nwords;
-        pg->words = xrealloc(pg->words, (pg->nwords + 1) * sizeof *pg->words);
-        memmove(pg->words + fw + 1, pg->words + fw, (pg->nwords - fw) * sizeof *pg->words);
-        pg->words[fw] = (struct ocr_word){ utf8_nfc(t), b, 1.0f, at };
-        free(t);
-        pg->nwords++;
+        pg->words = xrealloc(pg->words, (pg->nwords + nw) * sizeof *pg->words);
+        memmove(pg->words + fw + nw, pg->words + fw, (pg->nwords - fw) * sizeof *pg->words);
+        int k = 0, done = 0;
+        for (char *q = nfc, *sp; k < nw; q = sp + 1, k++) {
+            sp = strchr(q, ' ');
+            if (!sp) sp = q + strlen(q);
+            int len = (int)(sp - q);
+            struct ocr_box wb = b;
+            if (total > 0) {
+                wb.x0 = b.x0 + (b.x1 - b.x0) * done / total;
+                wb.x1 = b.x0 + (b.x1 - b.x0) * (done + len) / total;
+                if (wb.x1 <= wb.x0) wb.x1 = wb.x0 + 1;
+            }
+            done += len;
+            pg->words[fw + k] = (struct ocr_word){ xstrndup(q, (size_t)len), wb, 1.0f, at };
+            if (!*sp) { k++; break; }
+        }
+        nw = k;
+        free(nfc);
+        pg->nwords += nw;
         pg->lines = xrealloc(pg->lines, (pg->nlines + 1) * sizeof *pg->lines);
         memmove(pg->lines + at + 1, pg->lines + at, (pg->nlines - at) * sizeof *pg->lines);
-        pg->lines[at] = (struct ocr_line){ NULL, b, 1.0f, fw, 1,
+        pg->lines[at] = (struct ocr_line){ NULL, b, 1.0f, fw, nw,
                                            at ? pg->lines[at - 1].block : 0 };
         pg->nlines++;
-        for (int k = at + 1; k < pg->nlines; k++) pg->lines[k].first_word++;
-        for (int w = fw + 1; w < pg->nwords; w++) pg->words[w].line++;
+        for (int q = at + 1; q < pg->nlines; q++) pg->lines[q].first_word += nw;
+        for (int w = fw + nw; w < pg->nwords; w++) pg->words[w].line++;
         ocr_page_rebuild_text(pg);
     }
     poppler_page_free_form_field_mapping(map);

@@ -669,6 +669,10 @@ static void ext_so(struct ctx *x)
     free(fv);
     struct loc L;
     seg_loc(x->t, x->so_seg, m[0].rm_eo, s->ncp, &L);
+    /* a number repaired to the known code structure no longer depends on
+     * the engine's doubt about the garbled letters */
+    if (q == 1 && L.ocr < 0.85)
+        L.ocr = 0.85;
     put(x->r, F_SO_VAN_BAN, v, ev, &L);
     free(v);
 }
@@ -965,8 +969,16 @@ static int title_rank(const char *f)
             free(k);
             return i;
         }
+    /* one letter off a long title ("KIỂẾM SÁT VIÊN") */
+    int best = -1, nb = 0;
+    if (strlen(k) >= 9)
+        for (int i = 0; signer_titles[i]; i++)
+            if (strlen(signer_titles[i]) >= 9 && edit_distance(k, signer_titles[i]) == 1) {
+                best = i;
+                nb++;
+            }
     free(k);
-    return -1;
+    return nb == 1 ? best : -1;
 }
 
 
@@ -1214,6 +1226,16 @@ static void ext_signer(struct ctx *x)
     struct loc L;
     char *title = seg_sub(ts, 0, ts->ncp);
     strip_trailing(title, ".,:;");
+    {
+        /* a title one letter off the list is written as the list has it */
+        char *k = fold_str(title);
+        str_squash(k);
+        if (strcmp(k, signer_titles[best_rank]) != 0) {
+            free(title);
+            title = xstrdup(signer_titles[best_rank]);
+        }
+        free(k);
+    }
     char *ct = canon_phrases(title);
     char *tv = upper_dup(ct);
     seg_loc(t, best, 0, ts->ncp, &L);
@@ -1406,8 +1428,10 @@ static void ext_ma_vu_viec(struct ctx *x)
     char *so_f = fold_str(so);
     const char *F = x->fl.f;
     regmatch_t m[2];
-    int best_a = -1, best_b = -1;
-    double best_s = 0;
+    /* every case-number-like token, scored by its context, grouped by its
+     * repaired form: the document names its case several times */
+    struct { char *v; double score; int n, a, b, q; double ocr; } g[32];
+    int ng = 0;
     const char *p = F;
     while (rx_search("([0-9ol]{1,4} */ *[0-9]{4} */ *[a-z][a-z0-9]*(-[a-z0-9]+)*)", p, m, 2)) {
         int a = (int)(p - F) + m[1].rm_so, b = (int)(p - F) + m[1].rm_eo;
@@ -1429,22 +1453,56 @@ static void ext_ma_vu_viec(struct ctx *x)
         free(before);
         free(cand);
         free(nospace);
-        if (s > best_s) {
-            best_s = s;
-            best_a = a;
-            best_b = b;
+        if (s <= 0)
+            continue;
+        char *raw = flat_sub(t, &x->fl, a, b);
+        char *v0 = clean_number(raw);
+        int q = 2;
+        char *v = fix_codes_kv(v0, 0, &q);
+        free(raw);
+        free(v0);
+        struct loc L;
+        flat_loc(t, &x->fl, a, b, &L);
+        int k;
+        for (k = 0; k < ng; k++)
+            if (strcmp(g[k].v, v) == 0)
+                break;
+        if (k < ng) {
+            g[k].score += s;
+            g[k].n++;
+            if (L.ocr > g[k].ocr) { g[k].ocr = L.ocr; g[k].a = a; g[k].b = b; }
+            free(v);
+        } else if (ng < 32) {
+            g[ng].v = v; g[ng].score = s; g[ng].n = 1; g[ng].a = a; g[ng].b = b;
+            g[ng].q = q; g[ng].ocr = L.ocr;
+            ng++;
+        } else {
+            free(v);
         }
     }
     free(so_f);
-    if (best_a < 0)
-        return;
-    char *raw = flat_sub(t, &x->fl, best_a, best_b);
-    char *v = clean_number(raw);
-    struct loc L;
-    flat_loc(t, &x->fl, best_a, best_b, &L);
-    put(x->r, F_MA_VU_VIEC, v, best_s >= 4 ? 0.95 : 0.75, &L);
-    free(raw);
-    free(v);
+    int best = -1;
+    double total = 0;
+    for (int k = 0; k < ng; k++) {
+        total += g[k].score;
+        if (best < 0 || g[k].score > g[best].score)
+            best = k;
+    }
+    if (best >= 0) {
+        double ev = g[best].score >= 4 ? 0.95 : 0.75;
+        if (g[best].n >= 2 && g[best].score >= total * 0.8)
+            ev = 0.97;
+        if (g[best].q == 0)
+            ev *= 0.85;
+        struct loc L;
+        flat_loc(t, &x->fl, g[best].a, g[best].b, &L);
+        /* several agreeing mentions outweigh one doubtful read */
+        if (g[best].n >= 2 && L.ocr < 0.9)
+            L.ocr = 0.9;
+        put(x->r, F_MA_VU_VIEC, g[best].v, ev, &L);
+    }
+    for (int k = 0; k < ng; k++)
+        free(g[k].v);
 }
 
 /* A name cut at ", địa chỉ", ";", "(" or the end of a sentence. */
@@ -1688,7 +1746,7 @@ static void ext_linh_vuc(struct ctx *x)
     }
     if (best < 0 || bs < 2)
         return;
-    double ev = bs >= 10 && ss < 10 ? 0.95 : (bs >= 2 * ss + 2 ? 0.85 : 0.6);
+    double ev = bs >= 10 && ss < 10 ? 0.95 : bs >= 2 * ss + 2 ? 0.85 : bs >= 1.5 * ss + 1 ? 0.75 : 0.6;
     struct loc L = {0};
     L.page = x->t->first;
     L.ocr = 1.0;

@@ -37,8 +37,55 @@ static bool missing_expected(const struct doc_result *r)
     return false;
 }
 
+/* A deep copy of the words and lines of a document (for pipe_correct on a
+ * const input).  Release with ocr_doc_release(). */
+static void doc_copy(const struct ocr_doc *src, struct ocr_doc *dst)
+{
+    memset(dst, 0, sizeof *dst);
+    memcpy(dst->kind, src->kind, sizeof dst->kind);
+    dst->npages = src->npages;
+    dst->pages = xcalloc((size_t)(src->npages > 0 ? src->npages : 1), sizeof *dst->pages);
+    for (int i = 0; i < src->npages; i++) {
+        const struct ocr_page *a = &src->pages[i];
+        struct ocr_page *b = &dst->pages[i];
+        *b = *a;
+        b->separator_code = a->separator_code ? xstrdup(a->separator_code) : NULL;
+        b->warning = a->warning ? xstrdup(a->warning) : NULL;
+        b->text = xstrdup(a->text ? a->text : "");
+        b->words = xcalloc((size_t)(a->nwords + 1), sizeof *b->words);
+        for (int w = 0; w < a->nwords; w++) {
+            b->words[w] = a->words[w];
+            b->words[w].text = xstrdup(a->words[w].text ? a->words[w].text : "");
+        }
+        b->lines = xcalloc((size_t)(a->nlines + 1), sizeof *b->lines);
+        for (int l = 0; l < a->nlines; l++) {
+            b->lines[l] = a->lines[l];
+            b->lines[l].text = xstrdup(a->lines[l].text ? a->lines[l].text : "");
+        }
+    }
+}
+
+static void analyze_impl(const struct ocr_doc *doc, int first, int last, double threshold,
+                         struct doc_result *out);
+
+/* pipe_analyze works on a corrected copy: callers that did not run
+ * pipe_correct still get its benefit (and a second pass changes little). */
 void pipe_analyze(const struct ocr_doc *doc, int first, int last, double threshold,
                   struct doc_result *out)
+{
+    if (!doc || doc->npages <= 0) {
+        analyze_impl(doc, first, last, threshold, out);
+        return;
+    }
+    struct ocr_doc c;
+    doc_copy(doc, &c);
+    pipe_correct(&c);
+    analyze_impl(&c, first, last, threshold, out);
+    ocr_doc_release(&c);
+}
+
+static void analyze_impl(const struct ocr_doc *doc, int first, int last, double threshold,
+                         struct doc_result *out)
 {
     struct ptext t;
     struct cls_result c;
@@ -157,6 +204,10 @@ int pipe_split(const struct ocr_doc *doc, double threshold, struct doc_result **
     *parts = NULL;
     if (np <= 0)
         return 0;
+    struct ocr_doc corrected;
+    doc_copy(doc, &corrected);
+    pipe_correct(&corrected);
+    doc = &corrected;
     struct page_feat *pf = xcalloc((size_t)np + 1, sizeof *pf);
     for (int p = 1; p <= np; p++)
         page_features(doc, p, &pf[p]);
@@ -211,7 +262,7 @@ int pipe_split(const struct ocr_doc *doc, double threshold, struct doc_result **
     }
     struct doc_result *out = xcalloc((size_t)nr, sizeof *out);
     for (int i = 0; i < nr; i++) {
-        pipe_analyze(doc, fa[i], fb[i], threshold, &out[i]);
+        analyze_impl(doc, fa[i], fb[i], threshold, &out[i]);
         out[i].boundary_conf = bc[i];
         if (bc[i] < threshold)
             out[i].needs_review = true;
@@ -220,6 +271,7 @@ int pipe_split(const struct ocr_doc *doc, double threshold, struct doc_result **
     free(fb);
     free(bc);
     free(pf);
+    ocr_doc_release(&corrected);
     *parts = out;
     return nr;
 }

@@ -214,9 +214,10 @@ static void set_pause(struct watcher *w, enum pause p, const char *why, int64_t 
         w->probe_delay_ms = 1000;
         w->probe_ms = now + w->probe_delay_ms;
     }
+    if (w->pause != p)
+        w->since = time(NULL);
     w->pause = p;
     snprintf(w->reason, sizeof w->reason, "%s", p == PAUSE_NONE ? "" : why);
-    w->since = time(NULL);
     write_status(w, now);
 }
 
@@ -254,6 +255,10 @@ static bool db_ready(struct watcher *w, int64_t now)
     struct err e;
     char why[900];
 
+    /* Stopping: do not reconnect, and above all do not let store_check()
+     * start an embedded cluster that someone is shutting down with us. */
+    if (*w->stop)
+        return false;
     err_init(&e);
     if (w->db && store_check(w->db, &e) == 0)
         return true;
@@ -956,9 +961,6 @@ int watch_run(const struct cfg *c, volatile sig_atomic_t *stop, struct err *e)
     }
     log_info("stage=intake msg=\"stopping\" taken=%lld", w.n_taken);
     rc = 0;
-
-    snprintf(w.reason, sizeof w.reason, "watcher stopped");
-    w.pause = PAUSE_NONE;
     {
         /* Say "stopped" so that health checks do not trust a stale "ok". */
         char upd[32], since[32];

@@ -266,9 +266,11 @@ static void status_json(struct master *m, struct sbuf *b)
     gmtime_r(&t, &tm);
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
     sbuf_printf(b, "{\"pid\":%d,\"state\":\"%s\",\"time\":\"%s\",\"uptime_s\":%lld,"
-                   "\"reloads\":%d,\"reload_failures\":%d,\"roles\":[",
+                   "\"reloads\":%d,\"reload_failures\":%d,\"last_reload_error\":",
                 (int)getpid(), m->state == ST_RUNNING ? "running" : "stopping", ts,
                 (long long)((now - m->started_ms) / 1000), m->reloads, m->reload_failures);
+    json_escape(b, m->last_reload_error, strlen(m->last_reload_error));
+    sbuf_puts(b, ",\"roles\":[");
     for (int i = 0; i < m->nch; i++) {
         const struct child *c = &m->ch[i];
         sbuf_printf(b, "%s{\"role\":\"%s\",\"slot\":%d,\"pid\":%d,\"up_s\":%lld,\"restarts\":%d,"

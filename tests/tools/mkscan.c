@@ -14,6 +14,7 @@
  *     --pages N        repeat the pages N times
  *     --font NAME      font family (default "Liberation Serif")
  *     --blank          a blank sheet
+ *     --vector         .pdf only: a born-digital PDF (real text layer, no image)
  *     --truth FILE     write the page texts (lines, header left then right),
  *                      pages separated by "\f"
  * Output type from the extension: .png, .jpg, .tif (multi-page; G4 when
@@ -25,6 +26,7 @@
 #include <string.h>
 
 #include <cairo.h>
+#include <cairo-pdf.h>
 #include <leptonica/allheaders.h>
 #include <pango/pangocairo.h>
 
@@ -50,7 +52,7 @@ static const char *builtin =
     "- Lưu: VT, HSVV.\tPhạm Minh Tuấn\n";
 
 struct opts {
-    int dpi, rotate, bilevel, pages, blank;
+    int dpi, rotate, bilevel, pages, blank, vector;
     double skew, noise;
     const char *font, *text_file, *truth, *out;
 };
@@ -67,19 +69,20 @@ static char *slurp(const char *path)
     return sbuf_detach(&b);
 }
 
-/* Draw one page of text; returns an 8 bpp PIX. Appends its truth to tb. */
-static PIX *draw_page(const struct opts *o, const char *text, struct sbuf *tb)
+/* Draw one page of text on cr (units: pixels at o->dpi).  Appends its
+ * truth to tb. */
+static void draw_text(const struct opts *o, cairo_t *cr, const char *text, struct sbuf *tb)
 {
-    int W = (int)lround(8.27 * o->dpi), H = (int)lround(11.69 * o->dpi);
-    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
-    cairo_t *cr = cairo_create(s);
+    int W = (int)lround(8.27 * o->dpi);
     double pt = o->dpi / 72.0, left = 0.9 * o->dpi, right = W - 0.6 * o->dpi;
     double y = 0.7 * o->dpi, mid = left + (right - left) * 0.42;
     struct sbuf lcol = SBUF_INIT, rcol = SBUF_INIT, body = SBUF_INIT;
     int in_cols = 0;
 
+    cairo_save(cr);
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_paint(cr);
+    cairo_restore(cr);
     cairo_set_source_rgb(cr, 0, 0, 0);
     PangoLayout *lay = pango_cairo_create_layout(cr);
     char fdesc[128];
@@ -152,6 +155,15 @@ static PIX *draw_page(const struct opts *o, const char *text, struct sbuf *tb)
     sbuf_release(&body);
     pango_font_description_free(fd);
     g_object_unref(lay);
+}
+
+/* One page as an 8 bpp PIX. */
+static PIX *draw_page(const struct opts *o, const char *text, struct sbuf *tb)
+{
+    int W = (int)lround(8.27 * o->dpi), H = (int)lround(11.69 * o->dpi);
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
+    cairo_t *cr = cairo_create(s);
+    draw_text(o, cr, text, tb);
     cairo_destroy(cr);
     cairo_surface_flush(s);
 
@@ -206,7 +218,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-    struct opts o = { 300, 0, 0, 1, 0, 0, 0, "Liberation Serif", NULL, NULL, NULL };
+    struct opts o = { 300, 0, 0, 1, 0, 0, 0, 0, "Liberation Serif", NULL, NULL, NULL };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -220,6 +232,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--truth") && v) { o.truth = v; i++; }
         else if (!strcmp(a, "--bilevel")) o.bilevel = 1;
         else if (!strcmp(a, "--blank")) o.blank = 1;
+        else if (!strcmp(a, "--vector")) o.vector = 1;
         else if (a[0] == '-') usage();
         else o.out = a;
     }
@@ -231,6 +244,39 @@ int main(int argc, char **argv)
 
     char *text = o.blank ? xstrdup("") : o.text_file ? slurp(o.text_file) : xstrdup(builtin);
     struct sbuf truth = SBUF_INIT;
+    if (o.vector) {
+        /* pixel units at o.dpi, scaled to points */
+        cairo_surface_t *ps = cairo_pdf_surface_create(o.out, 8.27 * 72, 11.69 * 72);
+        cairo_t *cr = cairo_create(ps);
+        cairo_scale(cr, 72.0 / o.dpi, 72.0 / o.dpi);
+        for (int rep = 0; rep < o.pages; rep++) {
+            char *p = text;
+            for (;;) {
+                char *ff = strchr(p, '\f');
+                if (ff) *ff = 0;
+                draw_text(&o, cr, p, &truth);
+                cairo_show_page(cr);
+                if (!ff) break;
+                *ff = '\f';
+                p = ff + 1;
+            }
+        }
+        cairo_destroy(cr);
+        cairo_surface_finish(ps);
+        int bad = cairo_surface_status(ps) != CAIRO_STATUS_SUCCESS;
+        cairo_surface_destroy(ps);
+        if (bad) { fprintf(stderr, "mkscan: could not write %s\n", o.out); return 1; }
+        if (o.truth) {
+            FILE *f = fopen(o.truth, "wb");
+            if (!f || fwrite(sbuf_cstr(&truth), 1, truth.len, f) != truth.len || fclose(f)) {
+                perror(o.truth);
+                return 1;
+            }
+        }
+        sbuf_release(&truth);
+        free(text);
+        return 0;
+    }
     PIXA *pixa = pixaCreate(0);
     for (int rep = 0; rep < o.pages; rep++) {
         char *p = text;
