@@ -182,6 +182,35 @@ static void test_split_and_json(void)
     ocr_doc_release(&d);
 }
 
+static void test_printed_separator(void)
+{
+    /* a printed separator sheet (barcode / QR found by ocr/) has some text
+     * but belongs to no document, and ends the one before it */
+    struct sbuf text = SBUF_INIT;
+    sbuf_puts(&text, KIEN_NGHI);
+    sbuf_puts(&text, "\fTỜ PHÂN CÁCH HỒ SƠ\nPATCH T\f");
+    sbuf_puts(&text, KIEN_NGHI);
+    struct ocr_doc d;
+    doc_from_text(text.s, &d);
+    d.pages[2].separator = true;
+    d.pages[2].separator_code = xstrdup("PATCH T");
+    struct doc_result *parts = NULL;
+    int n = pipe_split(&d, 0.8, &parts);
+    T_CHECK(n == 2, "QR separator: two documents (got %d)", n);
+    if (n == 2)
+        T_CHECK(parts[0].last_page == 2 && parts[1].first_page == 4,
+                "QR separator page 3 is in no document");
+    struct sbuf js = SBUF_INIT;
+    struct result_meta m = {"b.tif", "x", NULL, NULL, NULL};
+    pipe_result_json(&js, &m, &d, parts, n);
+    T_CHECK(strstr(js.s, "\"separator_code\":\"PATCH T\"") != NULL, "separator code in the JSON");
+    for (int i = 0; i < n; i++) doc_result_release(&parts[i]);
+    free(parts);
+    sbuf_release(&js);
+    sbuf_release(&text);
+    ocr_doc_release(&d);
+}
+
 static void test_tables(void)
 {
     T_STREQ(field_name(F_LINH_VUC), "linh_vuc", "field names");
@@ -194,6 +223,129 @@ static void test_tables(void)
     T_CHECK(n == 15, "15 document types");
 }
 
+/* ---- real OCR fixtures (tests/data/ocr/) ------------------------------- */
+
+static bool load_fixture(const char *name, struct ocr_doc *d)
+{
+    const char *top = getenv("ANCONG_TOP");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/data/ocr/%s", top ? top : ".", name);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        printf("not ok - fixture %s opens (%s)\n", name, path);
+        return false;
+    }
+    int rc = ocr_doc_load(f, d);
+    fclose(f);
+    T_CHECK(rc == 0, "fixture %s parses", name);
+    return rc == 0;
+}
+
+static void test_real_letter(void)
+{
+    struct ocr_doc d;
+    if (!load_fixture("tra_loi_phone_photo.ocr", &d))
+        return;
+    struct doc_result *parts = NULL;
+    int n = pipe_split(&d, 0.8, &parts);
+    T_CHECK(n == 1, "one-page letter is one document");
+    if (n >= 1) {
+        struct doc_result *r = &parts[0];
+        T_STREQ(r->doc_type, "tra_loi_kien_nghi", "phone photo: reply to a kiến nghị");
+        T_STREQ(fv(r, F_SO_VAN_BAN), "16/SYT-NVY", "phone photo: number");
+        T_STREQ(fv(r, F_NGAY_BAN_HANH), "2026-08-10", "phone photo: date");
+        T_STREQ(fv(r, F_CO_QUAN_BAN_HANH), "SỞ Y TẾ", "phone photo: department without its parent lines");
+        T_STREQ(fv(r, F_TRICH_YEU),
+                "V/v trả lời Kiến nghị số 19/KN-VKS-P9 của Viện kiểm sát nhân dân tỉnh Quảng Ninh",
+                "phone photo: subject with \"kiếm sát\" corrected");
+        T_STREQ(fv(r, F_QUYEN_HAN_KY), "KT. GIÁM ĐỐC", "phone photo: authority line");
+        T_STREQ(fv(r, F_NGUOI_KY), "Lê Thành Tùng", "phone photo: signer");
+        T_STREQ(fv(r, F_TINH), "quang_ninh", "phone photo: province");
+        T_CHECK(r->fields[F_SO_VAN_BAN].page == 1 && r->fields[F_SO_VAN_BAN].box.x1 > r->fields[F_SO_VAN_BAN].box.x0,
+                "number has a page and a box");
+        T_CHECK(!r->needs_review, "confident letter is not sent to review");
+    }
+    for (int i = 0; i < n; i++) doc_result_release(&parts[i]);
+    free(parts);
+    /* pipe_correct changes the words themselves, for the page text too */
+    int changed = pipe_correct(&d);
+    T_CHECK(changed > 0 && strstr(d.pages[0].text, "Viện kiểm sát") != NULL,
+            "pipe_correct fixes tone marks in the page text (%d words)", changed);
+    ocr_doc_release(&d);
+}
+
+static void test_real_text_layer(void)
+{
+    struct ocr_doc d;
+    if (!load_fixture("bien_ban_text_layer.ocr", &d))
+        return;
+    struct doc_result r;
+    pipe_analyze(&d, 1, d.npages, 0.8, &r);
+    T_STREQ(r.doc_type, "bien_ban_tiep_nhan", "text layer: biên bản tiếp nhận");
+    T_STREQ(fv(&r, F_SO_VAN_BAN), "19/BB-VKSKV12", "text layer: number run into the place name");
+    T_STREQ(fv(&r, F_NGAY_BAN_HANH), "2026-04-27", "text layer: date");
+    T_STREQ(fv(&r, F_CO_QUAN_BAN_HANH), "VIỆN KIỂM SÁT NHÂN DÂN KHU VỰC 12",
+            "text layer: header run into the motto");
+    T_STREQ(fv(&r, F_NGUOI_KY), "Đỗ Thị Huyền", "text layer: the officer, not the informant");
+    T_STREQ(fv(&r, F_CHUC_VU_NGUOI_KY), "NGƯỜI LẬP BIÊN BẢN", "text layer: officer's title");
+    T_CHECK(!r.fields[F_QUYEN_HAN_KY].present, "text layer: no authority line");
+    doc_result_release(&r);
+    ocr_doc_release(&d);
+}
+
+static void test_real_khac(void)
+{
+    struct ocr_doc d;
+    if (!load_fixture("khac_phieu_thu.ocr", &d))
+        return;
+    struct doc_result r;
+    pipe_analyze(&d, 1, d.npages, 0.8, &r);
+    T_STREQ(r.doc_type, "khac", "receipt is khac");
+    T_STREQ(fv(&r, F_SO_VAN_BAN), "2322", "receipt: its own number, not the book number");
+    T_STREQ(fv(&r, F_NGAY_BAN_HANH), "2025-09-10", "receipt: date under the title");
+    T_CHECK(!r.fields[F_NGUOI_KY].present, "receipt: several signatures, no signer");
+    T_CHECK(!r.fields[F_TINH].present, "receipt: a private paper has no province");
+    T_CHECK(!r.fields[F_CO_QUAN_BAN_HANH].present, "receipt: no issuing body");
+    doc_result_release(&r);
+    ocr_doc_release(&d);
+}
+
+static void check_ranges(const char *fixture, const int (*want)[2], const char *const *types,
+                         int nwant)
+{
+    struct ocr_doc d;
+    if (!load_fixture(fixture, &d))
+        return;
+    struct doc_result *parts = NULL;
+    int n = pipe_split(&d, 0.8, &parts);
+    T_CHECK(n == nwant, "%s: %d documents (got %d)", fixture, nwant, n);
+    for (int i = 0; i < n && i < nwant; i++) {
+        T_CHECK(parts[i].first_page == want[i][0] && parts[i].last_page == want[i][1],
+                "%s: document %d is pages %d-%d (got %d-%d)", fixture, i + 1, want[i][0],
+                want[i][1], parts[i].first_page, parts[i].last_page);
+        T_STREQ(parts[i].doc_type, types[i], "%s: document %d type", fixture, i + 1);
+    }
+    for (int i = 0; i < n; i++) doc_result_release(&parts[i]);
+    free(parts);
+    ocr_doc_release(&d);
+}
+
+static void test_real_split(void)
+{
+    static const int longdoc[][2] = {{1, 5}};
+    static const char *const longtypes[] = {"bao_cao_de_xuat"};
+    check_ranges("bao_cao_long_5p.ocr", longdoc, longtypes, 1);
+
+    static const int nosep[][2] = {{1, 3}, {4, 5}, {6, 6}, {7, 7}};
+    static const char *const nosept[] = {"bao_cao_de_xuat", "kien_nghi", "tra_loi_kien_nghi",
+                                         "quyet_dinh_ket_thuc"};
+    check_ranges("bundle_no_separator_7p.ocr", nosep, nosept, 4);
+
+    static const int sep[][2] = {{1, 2}, {4, 5}, {7, 7}};
+    static const char *const sept[] = {"don_de_nghi", "bien_ban_tiep_nhan", "thong_bao_tiep_nhan"};
+    check_ranges("bundle_blank_separators_7p.ocr", sep, sept, 3);
+}
+
 int main(void)
 {
     test_tables();
@@ -201,5 +353,10 @@ int main(void)
     test_dates();
     test_stamp_not_number();
     test_split_and_json();
+    test_printed_separator();
+    test_real_letter();
+    test_real_text_layer();
+    test_real_khac();
+    test_real_split();
     return t_done();
 }

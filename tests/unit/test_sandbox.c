@@ -74,7 +74,7 @@ static int fn_spin(int fd, void *arg)
     return 0;
 }
 
-static int fn_grow(int fd, void *arg)
+__attribute__((unused)) static int fn_grow(int fd, void *arg)
 {
     (void)fd; (void)arg;
     sbx_stage("decoding a huge image");
@@ -87,7 +87,7 @@ static int fn_grow(int fd, void *arg)
     return 0;
 }
 
-static int fn_huge(int fd, void *arg)
+__attribute__((unused)) static int fn_huge(int fd, void *arg)
 {
     (void)fd; (void)arg;
     char *p = xmalloc((size_t)2 << 30);   /* one allocation over the limit */
