@@ -109,6 +109,7 @@ bench_pipeline() {
         local np nf; np=$(kv pages "$pages"); nf=$(kv failed "$pages")
         SUM[ancong_ppm]=$(calc "$np / $wall * 60")
         SUM[ancong_rss]=$rss
+        SUM[ancong_cpp]=$(calc "$(kv cpu_s "$st") / $np" 3)
         say "  ancong process --jobs $JOBS: $np pages in ${wall} s = ${SUM[ancong_ppm]} pages/min (exit $rc, failed files $nf, load $l0 -> $(load), log $W/ancong.log)"
         say "  peak RSS of the largest ancong process (worker or parse child) over the run: ${rss} MB (budget 300 MB)"
         [ "$nf" = 0 ] || say "  note: $nf files failed; see the \"error\" of their JSON in $W/res"
@@ -148,12 +149,15 @@ bench_pipeline() {
     wall=$(kv wall_s "$st"); rss=$(kv maxrss_mb "$st")
     SUM[tess_ppm]=$(calc "$nimg / $wall * 60")
     SUM[tess_rss]=$rss
+    SUM[tess_cpp]=$(calc "$(kv cpu_s "$st") / $nimg" 3)
     say "  bare tesseract (OMP_THREAD_LIMIT=1, $JOBS processes via xargs -P$JOBS, pages rendered at $dpi dpi, rendering not timed): $nimg pages in ${wall} s = ${SUM[tess_ppm]} pages/min, peak RSS ${rss} MB (load $l1 -> $(load))"
     if [ -n "${SUM[ancong_ppm]:-}" ]; then
         SUM[ratio]=$(calc "${SUM[ancong_ppm]} / ${SUM[tess_ppm]}" 3)
         local verdict=ok; awk "BEGIN{exit !(${SUM[ratio]} < 0.9)}" && verdict="BELOW TARGET"
         say "  ratio ancong / bare tesseract: ${SUM[ratio]} (target >= 0.90: $verdict)"
-        say "throughput: ancong_ppm=${SUM[ancong_ppm]} tesseract_ppm=${SUM[tess_ppm]} ratio=${SUM[ratio]} peak_rss_mb=${SUM[ancong_rss]}"
+        SUM[cpu_ratio]=$(calc "${SUM[tess_cpp]} / ${SUM[ancong_cpp]}" 3)
+        say "  CPU time per page: ancong ${SUM[ancong_cpp]} s, bare tesseract ${SUM[tess_cpp]} s: ratio ${SUM[cpu_ratio]} (what the wall-clock ratio would be on an idle machine with one process per core)"
+        say "throughput: ancong_ppm=${SUM[ancong_ppm]} tesseract_ppm=${SUM[tess_ppm]} ratio=${SUM[ratio]} cpu_ratio=${SUM[cpu_ratio]} peak_rss_mb=${SUM[ancong_rss]}"
     fi
 
     # one 300 dpi file alone, one worker: the per-worker memory budget
@@ -243,7 +247,7 @@ want accuracy && bench_accuracy
 for h in sign web search backfill; do want $h && bench_hook $h; done
 
 sec summary "headline numbers"
-[ -n "${SUM[ancong_ppm]:-}" ] && say "  pipeline:   ${SUM[ancong_ppm]} pages/min (ancong --jobs $JOBS) vs ${SUM[tess_ppm]} (bare tesseract x$JOBS): ratio ${SUM[ratio]} (target >= 0.90)"
+[ -n "${SUM[ancong_ppm]:-}" ] && say "  pipeline:   ${SUM[ancong_ppm]} pages/min (ancong --jobs $JOBS) vs ${SUM[tess_ppm]} (bare tesseract x$JOBS): ratio ${SUM[ratio]} (target >= 0.90); by CPU time ${SUM[cpu_ratio]:-?}"
 [ -z "${SUM[ancong_ppm]:-}" ] && [ -n "${SUM[tess_ppm]:-}" ] && say "  pipeline:   not measured; bare tesseract x$JOBS gives ${SUM[tess_ppm]} pages/min"
 [ -n "${SUM[ancong_rss]:-}" ] && say "  memory:     peak RSS per worker ${SUM[ancong_rss]} MB over the run, ${SUM[one_rss]:-?} MB on one 300 dpi file (budget 300 MB)"
 [ -n "${SUM[score]:-}" ] && say "  accuracy:   ${SUM[score]}"

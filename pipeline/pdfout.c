@@ -650,7 +650,7 @@ static void page_content(const struct ocr_page *pg, const struct page_runs *pr,
     line_geometry(pr, pg->nlines, lg);
     int space = cidmap_cid(cm, ' ');
     sbuf_puts(c, "BT\n3 Tr\n");
-    double cur_fs = -1, line_end = 0;
+    double cur_fs = -1, line_end = 0, prev_base = 0, prev_fs = 1, prev_x = 0;
     for (int i = 0; i < pr->n; i++) {
         const struct run *r = &pr->r[i];
         const struct run *next = i + 1 < pr->n ? &pr->r[i + 1] : NULL;
@@ -672,15 +672,28 @@ static void page_content(const struct ocr_page *pg, const struct page_runs *pr,
          * ended: extractors order a line's characters by x, and OCR words
          * can overlap (a diacritic read as its own word). */
         bool same_line = i > 0 && r->line >= 0 && pr->r[i - 1].line == r->line;
-        if (same_line && x < line_end)
+        /* The same holds for the next line when it continues the row to
+         * the right (two OCR lines side by side, boxes overlapping). */
+        bool same_row = i > 0 && fabs(base - prev_base) < 0.3 * fmin(fs, prev_fs)
+                        && x >= prev_x;
+        if ((same_line || same_row) && x < line_end)
             x = line_end;
         int ncid = r->n;
-        bool add_space = next && next->line == r->line && r->line >= 0 && space > 0;
-        if (add_space) {
+        bool last_in_line = !(next && next->line == r->line && r->line >= 0);
+        bool add_space = space > 0;
+        if (add_space && !last_in_line) {
             /* the space stretches over the gap to the next word, if any */
             double nx = next->box.x0 * g->sx;
             if (nx > end)
                 end = nx;
+            ncid++;
+        } else if (add_space) {
+            /* A line ends with a space too, past its last word: two OCR
+             * lines side by side on one row (columns, fragments) must not
+             * run together into one word. */
+            if (end - x < 0.25 * fs * r->n)
+                end = x + 0.25 * fs * r->n;
+            end += (end - x) / r->n;
             ncid++;
         }
         /* At least a quarter em per character: extractors find word breaks
@@ -689,6 +702,9 @@ static void page_content(const struct ocr_page *pg, const struct page_runs *pr,
         if (end - x < 0.25 * fs * ncid)
             end = x + 0.25 * fs * ncid;
         line_end = end;
+        prev_base = base;
+        prev_fs = fs;
+        prev_x = x;
         double natural = ncid * fs * CID_WIDTH / 1000.0;
         double tz = 100.0 * (end - x) / natural;
         if (tz < 1) tz = 1;

@@ -7,6 +7,8 @@
  *   POST /api/documents/ID/fields       version, name, value: correct or accept a field
  *   POST /api/documents/ID/type         version, doc_type: change the document type
  *   POST /api/documents/ID/approve      version: approve and queue the signing job
+ *   POST /api/documents/ID/case         version, case_code: attach to the case of that
+ *                                       code in the document's unit (created if new)
  *
  * Every call re-checks that the user's unit may see the document (404 when
  * not: another province's documents do not exist for this user).  Every
@@ -27,6 +29,7 @@
 #include "pipeline/pipeline.h"
 
 #define MAX_VALUE 4000
+#define CASE_CODE_MAX 100
 
 struct doc_head {
     char id[32], version[32], status[32], doc_type[DOC_TYPE_MAX + 1];
@@ -87,7 +90,8 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
     PGresult *d = NULL, *pages = NULL, *fields = NULL, *revs = NULL;
     d = q(r, "SELECT d.id, d.version, d.status, coalesce(d.doc_type, 'khac'), d.file_name, "
              "       coalesce(d.station, ''), coalesce(d.case_code, ''), d.unit_name, "
-             "       to_char(d.created_at, 'DD/MM/YYYY HH24:MI'), coalesce(d.doc_type_confidence, 0) "
+             "       to_char(d.created_at, 'DD/MM/YYYY HH24:MI'), coalesce(d.doc_type_confidence, 0), "
+             "       coalesce((SELECT x.case_id FROM documents x WHERE x.id = d.id), 0) "
              "  FROM web_doc d WHERE d.id = $2::bigint AND " VISIBLE_SQL("$1::bigint"), 2, pa);
     if (!d || PQntuples(d) != 1)
         goto out;
@@ -117,6 +121,7 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
     json_key(&j, "file"); json_str(&j, PQgetvalue(d, 0, 4));
     json_key(&j, "station"); json_str(&j, PQgetvalue(d, 0, 5));
     json_key(&j, "case"); json_str(&j, PQgetvalue(d, 0, 6));
+    json_key(&j, "case_id"); json_int(&j, atoll(PQgetvalue(d, 0, 10)));
     json_key(&j, "unit"); json_str(&j, PQgetvalue(d, 0, 7));
     json_key(&j, "received"); json_str(&j, PQgetvalue(d, 0, 8));
     json_key(&j, "editable");
@@ -225,6 +230,10 @@ void review_page(struct web_req *r, struct web_resp *p, long long id)
     sbuf_puts(b, "</h1><dl class=\"meta\" id=\"doc-meta\"></dl>"
                  "<div class=\"flash\" id=\"flash\" role=\"alert\" hidden></div>"
                  "<label class=\"type\">Loại văn bản <select id=\"doc-type\" tabindex=\"-1\"></select></label>"
+                 "<form id=\"case-form\" class=\"case-attach\" autocomplete=\"off\"><label for=\"case-code\">Vụ việc (Alt+V)</label>"
+                 "<input id=\"case-code\" name=\"case_code\" maxlength=\"100\" tabindex=\"-1\" placeholder=\"Mã vụ việc\">"
+                 "<button type=\"submit\" id=\"case-attach\" tabindex=\"-1\">Gắn vào vụ việc</button>"
+                 "<a id=\"case-link\" hidden>Xem vụ việc</a></form>"
                  "<form id=\"fields\" class=\"fields\" autocomplete=\"off\"></form>"
                  "<div class=\"actions\"><button type=\"button\" id=\"approve\" class=\"primary\">Duyệt và chuyển ký số (Ctrl+Enter)</button>"
                  "<button type=\"button\" id=\"skip\">Bỏ qua (Ctrl+→)</button></div>"
@@ -455,6 +464,91 @@ static void api_approve(struct web_req *r, struct web_resp *p, long long id, con
     json_ok_doc(r, p, id, "next", next);
 }
 
+/* Attach the document to a case by its code.  The case is the one of that
+ * code in the document's own unit (cases are unique per unit), created when
+ * new.  Setting documents.case_id fires documents_case_refresh
+ * (schema/0040_cases.sql) at COMMIT, which recomputes the old and the new
+ * case's stage, procurator and deadlines; a failure there fails the COMMIT
+ * and nothing is saved. */
+static void api_case(struct web_req *r, struct web_resp *p, long long id, const struct doc_head *h)
+{
+    const char *code = web_form(r, "case_code");
+    char *nc = code ? utf8_nfc(code) : NULL;
+    PGresult *res = NULL;
+    if (nc) str_squash(nc);
+    if (!nc || !*nc || strlen(nc) > CASE_CODE_MAX) {
+        free(nc);
+        exec_simple(r, "ROLLBACK");
+        web_json_error(p, 400, "case_code", "Mã vụ việc không hợp lệ (không được để trống, tối đa 100 ký tự).");
+        return;
+    }
+    const char *pa[2] = {h->id, nc};
+    PGresult *old = q(r, "SELECT coalesce(c.code, ''), coalesce(c.id, 0) FROM documents d "
+                         "  LEFT JOIN cases c ON c.id = d.case_id WHERE d.id = $1::bigint", 1, pa);
+    if (!old || PQntuples(old) != 1) goto dberr;
+    if (strcmp(PQgetvalue(old, 0, 0), nc) == 0) {       /* already there */
+        PQclear(old);
+        free(nc);
+        exec_simple(r, "ROLLBACK");
+        json_ok_doc(r, p, id, NULL, 0);
+        return;
+    }
+    res = q(r, "INSERT INTO cases (unit_id, code) SELECT unit_id, $2 FROM documents WHERE id = $1::bigint "
+               "ON CONFLICT (unit_id, code) DO NOTHING RETURNING id", 2, pa);
+    if (!res) goto dberr;
+    bool created = PQntuples(res) == 1;
+    PQclear(res);
+    res = q(r, "SELECT c.id FROM cases c JOIN documents d ON d.unit_id = c.unit_id "
+               " WHERE d.id = $1::bigint AND c.code = $2", 2, pa);
+    if (!res || PQntuples(res) != 1) goto dberr;
+    char cid[32];
+    snprintf(cid, sizeof cid, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    const char *pu[2] = {h->id, cid};
+    res = q(r, "UPDATE documents SET case_id = $2::bigint, version = version + 1, updated_at = now() "
+               " WHERE id = $1::bigint", 2, pu);
+    if (!res) goto dberr;
+    PQclear(res);
+    res = NULL;
+
+    struct sbuf d = SBUF_INIT;
+    struct json j;
+    json_init(&j, &d, false);
+    json_obj_begin(&j);
+    json_key(&j, "field"); json_str(&j, "case");
+    json_key(&j, "old"); json_str(&j, PQgetvalue(old, 0, 0));
+    json_key(&j, "new"); json_str(&j, nc);
+    json_key(&j, "case_id"); json_int(&j, atoll(cid));
+    json_key(&j, "case_created"); json_bool(&j, created);
+    json_key(&j, "version"); json_int(&j, atoll(h->version) + 1);
+    json_obj_end(&j);
+    int arc = web_audit(r, "document.case", id, sbuf_cstr(&d));
+    sbuf_release(&d);
+    if (arc < 0) goto dberr;
+    PQclear(old);
+    old = NULL;
+    res = PQexec(r->db, "COMMIT");
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        log_error("stage=web msg=\"case attach commit failed\" pg=\"%s\"", PQresultErrorMessage(res));
+        PQclear(res);
+        free(nc);
+        web_json_error(p, 500, "database", "Lỗi cơ sở dữ liệu khi cập nhật vụ việc, thay đổi chưa được lưu.");
+        return;
+    }
+    PQclear(res);
+    log_info("stage=web msg=\"document attached to case\" document=%lld case=%s created=%d user=%s",
+             id, cid, created, r->user.username);
+    free(nc);
+    json_ok_doc(r, p, id, "case_id", atoll(cid));
+    return;
+dberr:
+    PQclear(res);
+    PQclear(old);
+    free(nc);
+    exec_simple(r, "ROLLBACK");
+    web_json_error(p, 500, "database", "Lỗi cơ sở dữ liệu, thay đổi chưa được lưu. Vui lòng thử lại.");
+}
+
 void review_api(struct web_req *r, struct web_resp *p, long long id, const char *action)
 {
     if (!*action) {
@@ -473,7 +567,7 @@ void review_api(struct web_req *r, struct web_resp *p, long long id, const char 
         return;
     }
     bool known = strcmp(action, "fields") == 0 || strcmp(action, "type") == 0 ||
-                 strcmp(action, "approve") == 0;
+                 strcmp(action, "approve") == 0 || strcmp(action, "case") == 0;
     if (!known) {
         web_json_error(p, 404, "not_found", "Không tìm thấy.");
         return;
@@ -498,5 +592,6 @@ void review_api(struct web_req *r, struct web_resp *p, long long id, const char 
     }
     if (strcmp(action, "fields") == 0) api_field(r, p, id, &h);
     else if (strcmp(action, "type") == 0) api_type(r, p, id, &h);
+    else if (strcmp(action, "case") == 0) api_case(r, p, id, &h);
     else api_approve(r, p, id, &h);
 }

@@ -127,6 +127,28 @@ static void test_bad_files(struct ocr_engine *eng)
     T_CHECK(rc < 0 && e.kind == ERR_LIMIT,
             "TIFF bomb refused before decoding: %s", e.msg);
 
+    /* A JPEG named .pdf goes to the image path; a blank sheet is blank. */
+    err_init(&e);
+    if (run_mkscan("--blank --dpi 300 --noise 4", tmp("sheet.jpg")) == 0 &&
+        rename(tmp("sheet.jpg"), tmp("sheet.pdf")) == 0) {
+        rc = ocr_file(eng, tmp("sheet.pdf"), &lim, &d, NULL, &e);
+        T_CHECK(rc == 0 && !strcmp(d.kind, "jpeg") && d.npages == 1 && d.pages[0].blank &&
+                d.pages[0].text && !d.pages[0].text[0], "JPEG named .pdf read as a blank JPEG: %s", e.msg);
+        if (rc == 0) ocr_doc_release(&d);
+        /* over the pixel limit: libjpeg decodes it reduced, never whole */
+        struct ocr_limits small = lim;
+        small.max_pixels = 2000000;
+        err_init(&e);
+        rc = ocr_file(eng, tmp("sheet.pdf"), &small, &d, NULL, &e);
+        T_CHECK(rc == 0 && d.npages == 1 &&
+                (long)d.pages[0].width_px * d.pages[0].height_px <= small.max_pixels,
+                "large JPEG decoded reduced under the pixel limit (%dx%d): %s",
+                rc == 0 ? d.pages[0].width_px : 0, rc == 0 ? d.pages[0].height_px : 0, e.msg);
+        if (rc == 0) ocr_doc_release(&d);
+    } else {
+        T_CHECK(0, "mkscan sheet.jpg");
+    }
+
     /* Page limit */
     struct ocr_limits l1 = lim;
     l1.max_pages = 1;

@@ -503,10 +503,11 @@ static void check_hostile(const struct ocr_images *imgs)
     free(txt);
 }
 
-/* Real OCR geometry (excerpts of two dev corpus pages, tests/data/pdfout/):
+/* Real OCR geometry (excerpts of three dev corpus pages, tests/data/pdfout/):
  * one noisy word makes its line's box reach into the next line; a
  * diacritic read as its own word overlaps the word it belongs to; a word's
- * box swallows the next word ("tiến" over "độ").  The extracted text must
+ * box swallows the next word ("tiến" over "độ"); two OCR lines continue
+ * one row, the first ending inside the second's box ("V" / "Tên").  The extracted text must
  * still be the OCR text, in order, with its spaces. */
 static void check_real_geometry(void)
 {
@@ -521,9 +522,9 @@ static void check_real_geometry(void)
         return;
     }
     fclose(f);
-    struct ocr_image im[2];
-    L_COMP_DATA *cid[2] = {NULL, NULL};
-    for (int p = 0; p < 2 && p < doc.npages; p++) {
+    struct ocr_image im[3];
+    L_COMP_DATA *cid[3] = {NULL, NULL, NULL};
+    for (int p = 0; p < 3 && p < doc.npages; p++) {
         struct ocr_page *pg = &doc.pages[p];
         PIX *pix = pixCreate(pg->width_px, pg->height_px, 1);
         pixGenerateCIData(pix, L_G4_ENCODE, 0, 0, &cid[p]);
@@ -535,7 +536,7 @@ static void check_real_geometry(void)
     struct sbuf out = SBUF_INIT;
     struct err e;
     err_init(&e);
-    T_CHECK(doc.npages == 2 && pdf_write_searchable(&doc, &imgs, NULL, &out, &e) == 0,
+    T_CHECK(doc.npages == 3 && pdf_write_searchable(&doc, &imgs, NULL, &out, &e) == 0,
             "real OCR pages written");
     snprintf(pdf, sizeof pdf, "%s/real.pdf", tmpdir);
     if ((f = fopen(pdf, "wb"))) {
@@ -554,7 +555,7 @@ static void check_real_geometry(void)
         free(txt);
     }
     sbuf_release(&out);
-    for (int p = 0; p < 2; p++)
+    for (int p = 0; p < 3; p++)
         l_CIDataDestroy(&cid[p]);
     ocr_doc_release(&doc);
 }

@@ -4,6 +4,7 @@
  *   Ctrl+Enter   approve the document (pending changes are saved first)
  *   Ctrl+→       skip to the next document in the queue
  *   Alt+↑/↓      previous/next page      Ctrl+= / Ctrl+-  zoom
+ *   Alt+V        type a case code, Enter attaches the document to that case
  * Every value shown comes from the server as JSON and is put in the page with
  * textContent or .value, never as HTML. */
 (function () {
@@ -64,6 +65,12 @@
         sel.appendChild(o);
       });
     }
+    var ci = $('case-code'), cl = $('case-link');
+    if (document.activeElement !== ci) ci.value = doc.case || '';
+    ci.readOnly = !doc.editable;
+    $('case-attach').disabled = !doc.editable;
+    cl.hidden = !doc.case_id;
+    if (doc.case_id) cl.setAttribute('href', '/cases/' + doc.case_id);
     sel.value = doc.doc_type;
     sel.disabled = !doc.editable;
     $('approve').disabled = !doc.editable;
@@ -257,6 +264,7 @@
   document.addEventListener('keydown', function (ev) {
     if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); approve(); }
     else if (ev.key === 'ArrowRight' && ev.ctrlKey) { ev.preventDefault(); location.assign('/review/next?after=' + doc.id); }
+    else if (ev.altKey && (ev.key === 'v' || ev.key === 'V' || ev.code === 'KeyV')) { ev.preventDefault(); $('case-code').focus(); $('case-code').select(); }
     else if (ev.altKey && ev.key === 'ArrowDown') { ev.preventDefault(); stepPage(1); }
     else if (ev.altKey && ev.key === 'ArrowUp') { ev.preventDefault(); stepPage(-1); }
     else if (ev.ctrlKey && (ev.key === '=' || ev.key === '+')) { ev.preventDefault(); setZoom(zoom * 1.25); }
@@ -274,6 +282,19 @@
       return post('type', { doc_type: t }).then(function (j) {
         applyDoc(j.document);
         flash('Đã đổi loại văn bản; danh sách trường đã cập nhật.', 'ok');
+      }, fail);
+    }).catch(function () {});
+  });
+  $('case-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    if (!doc.editable) return;
+    var code = $('case-code').value.trim();
+    if (!code) { flash('Nhập mã vụ việc.', 'error'); return; }
+    enqueue(function () {
+      if (document.body.classList.contains('conflict')) return Promise.resolve();
+      return post('case', { case_code: code }).then(function (j) {
+        applyDoc(j.document);
+        flash('Đã gắn vào vụ việc ' + j.document.case + '.', 'ok');
       }, fail);
     }).catch(function () {});
   });
