@@ -9,6 +9,9 @@
  *   POST /api/documents/ID/approve      version: approve and queue the signing job
  *   POST /api/documents/ID/case         version, case_code: attach to the case of that
  *                                       code in the document's unit (created if new)
+ *   POST /api/documents/ID/boundary     version, edge (start|end), delta (-1|1): move the
+ *                                       boundary between this part of a split bundle and
+ *                                       the adjacent part by one page
  *
  * Every call re-checks that the user's unit may see the document (404 when
  * not: another province's documents do not exist for this user).  Every
@@ -87,7 +90,7 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
     snprintf(did, sizeof did, "%lld", id);
     const char *pa[2] = {uid, did};
     int rc = -1;
-    PGresult *d = NULL, *pages = NULL, *fields = NULL, *revs = NULL;
+    PGresult *d = NULL, *pages = NULL, *fields = NULL, *revs = NULL, *part = NULL;
     d = q(r, "SELECT d.id, d.version, d.status, coalesce(d.doc_type, 'khac'), d.file_name, "
              "       coalesce(d.station, ''), coalesce(d.case_code, ''), d.unit_name, "
              "       to_char(d.created_at, 'DD/MM/YYYY HH24:MI'), coalesce(d.doc_type_confidence, 0), "
@@ -104,7 +107,14 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
                 "       coalesce(u.full_name, u.login, '?'), to_char(v.at, 'DD/MM/YYYY HH24:MI:SS') "
                 "  FROM web_revision v LEFT JOIN users u ON u.id = v.user_id "
                 " WHERE v.document_id = $1::bigint ORDER BY v.at DESC, v.id DESC LIMIT 100", 1, pa + 1);
-    if (!pages || !fields || !revs)
+    /* A part of a split bundle: its range in the file and its neighbours. */
+    part = q(r, "SELECT d.first_page, d.last_page, "
+                "       (SELECT count(*) FROM documents n WHERE n.parent_id = d.parent_id AND n.last_page = d.first_page - 1), "
+                "       (SELECT count(*) FROM documents n WHERE n.parent_id = d.parent_id AND n.first_page = d.last_page + 1), "
+                "       coalesce((SELECT p.npages FROM documents p WHERE p.id = d.parent_id), 0) "
+                "  FROM documents d WHERE d.id = $1::bigint AND d.parent_id IS NOT NULL "
+                "   AND d.first_page IS NOT NULL AND d.last_page IS NOT NULL", 1, pa + 1);
+    if (!pages || !fields || !revs || !part)
         goto out;
 
     const char *dtype = type && doc_type_valid(type) ? type : PQgetvalue(d, 0, 3);
@@ -127,6 +137,18 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
     json_key(&j, "editable");
     json_bool(&j, web_can_edit(&r->user) && strcmp(PQgetvalue(d, 0, 2), "needs_review") == 0);
     json_key(&j, "threshold"); json_num(&j, r->cfg->review_threshold, 2);
+    json_key(&j, "part");
+    if (PQntuples(part) == 1) {
+        json_obj_begin(&j);
+        json_key(&j, "first_page"); json_int(&j, atoi(PQgetvalue(part, 0, 0)));
+        json_key(&j, "last_page"); json_int(&j, atoi(PQgetvalue(part, 0, 1)));
+        json_key(&j, "has_prev"); json_bool(&j, atoi(PQgetvalue(part, 0, 2)) > 0);
+        json_key(&j, "has_next"); json_bool(&j, atoi(PQgetvalue(part, 0, 3)) > 0);
+        json_key(&j, "file_pages"); json_int(&j, atoi(PQgetvalue(part, 0, 4)));
+        json_obj_end(&j);
+    } else {
+        json_null(&j);
+    }
     json_key(&j, "doc_types");
     json_arr_begin(&j);
     for (int i = 0; doc_types[i]; i++) {
@@ -198,6 +220,7 @@ out:
     PQclear(pages);
     PQclear(fields);
     PQclear(revs);
+    PQclear(part);
     return rc;
 }
 
@@ -234,6 +257,11 @@ void review_page(struct web_req *r, struct web_resp *p, long long id)
                  "<input id=\"case-code\" name=\"case_code\" maxlength=\"100\" tabindex=\"-1\" placeholder=\"Mã vụ việc\">"
                  "<button type=\"submit\" id=\"case-attach\" tabindex=\"-1\">Gắn vào vụ việc</button>"
                  "<a id=\"case-link\" hidden>Xem vụ việc</a></form>"
+                 "<div class=\"part\" id=\"part\" hidden><span id=\"part-range\"></span> "
+                 "<button type=\"button\" id=\"start-up\" tabindex=\"-1\" title=\"Alt+[\">⇤ bắt đầu sớm hơn</button>"
+                 "<button type=\"button\" id=\"start-down\" tabindex=\"-1\" title=\"Alt+]\">bắt đầu muộn hơn</button>"
+                 "<button type=\"button\" id=\"end-up\" tabindex=\"-1\" title=\"Alt+,\">kết thúc sớm hơn</button>"
+                 "<button type=\"button\" id=\"end-down\" tabindex=\"-1\" title=\"Alt+.\">kết thúc muộn hơn ⇥</button></div>"
                  "<form id=\"fields\" class=\"fields\" autocomplete=\"off\"></form>"
                  "<div class=\"actions\"><button type=\"button\" id=\"approve\" class=\"primary\">Duyệt và chuyển ký số (Ctrl+Enter)</button>"
                  "<button type=\"button\" id=\"skip\">Bỏ qua (Ctrl+→)</button></div>"
@@ -549,6 +577,130 @@ dberr:
     web_json_error(p, 500, "database", "Lỗi cơ sở dữ liệu, thay đổi chưa được lưu. Vui lòng thử lại.");
 }
 
+/* Move the boundary between this part of a split bundle and the adjacent one
+ * (edge "end": the part after it; "start": the part before it) by one page.
+ * Both keep at least one page; both rows are locked, their ranges and page
+ * counts updated, both bumped in version and sent back to needs_review, and
+ * each gets an audit row.  Classification and extraction are NOT re-run: no
+ * worker handles a re-analysis job yet, so the parts keep their type and
+ * fields and a reviewer checks them (the audit detail says so). */
+static void api_boundary(struct web_req *r, struct web_resp *p, long long id, const struct doc_head *h)
+{
+    const char *edge = web_form(r, "edge"), *delta = web_form(r, "delta");
+    bool end = edge && strcmp(edge, "end") == 0, start = edge && strcmp(edge, "start") == 0;
+    int dl = delta && strcmp(delta, "1") == 0 ? 1 : delta && strcmp(delta, "-1") == 0 ? -1 : 0;
+    PGresult *me = NULL, *nb = NULL, *res = NULL;
+    if ((!end && !start) || !dl) {
+        exec_simple(r, "ROLLBACK");
+        web_json_error(p, 400, "boundary", "Yêu cầu dời ranh giới không hợp lệ.");
+        return;
+    }
+    const char *pa[1] = {h->id};
+    me = q(r, "SELECT parent_id, first_page, last_page FROM documents "
+              " WHERE id = $1::bigint AND parent_id IS NOT NULL AND first_page IS NOT NULL AND last_page IS NOT NULL",
+           1, pa);
+    if (!me) goto dberr;
+    if (PQntuples(me) != 1) {
+        PQclear(me);
+        exec_simple(r, "ROLLBACK");
+        web_json_error(p, 400, "not_part", "Tài liệu này không phải một phần của tệp gộp nhiều văn bản.");
+        return;
+    }
+    int first = atoi(PQgetvalue(me, 0, 1)), last = atoi(PQgetvalue(me, 0, 2));
+    char want[32];
+    snprintf(want, sizeof want, "%d", end ? last + 1 : first - 1);
+    const char *pn[3] = {PQgetvalue(me, 0, 0), want, NULL};
+    char uid[32];
+    snprintf(uid, sizeof uid, "%lld", r->user.id);
+    pn[2] = uid;
+    /* the neighbour, locked, visible to the user like the part itself */
+    nb = q(r, end
+        ? "SELECT d.id, d.first_page, d.last_page, d.status::text FROM documents d "
+          " WHERE d.parent_id = $1::bigint AND d.first_page = $2::int AND " VISIBLE_SQL("$3::bigint") " FOR UPDATE"
+        : "SELECT d.id, d.first_page, d.last_page, d.status::text FROM documents d "
+          " WHERE d.parent_id = $1::bigint AND d.last_page = $2::int AND " VISIBLE_SQL("$3::bigint") " FOR UPDATE",
+        3, pn);
+    if (!nb) goto dberr;
+    if (PQntuples(nb) != 1) {
+        PQclear(me);
+        PQclear(nb);
+        exec_simple(r, "ROLLBACK");
+        web_json_error(p, 400, "no_neighbour", end ? "Không có phần nào liền sau phần này."
+                                                   : "Không có phần nào liền trước phần này.");
+        return;
+    }
+    const char *nst = PQgetvalue(nb, 0, 3);
+    if (strcmp(nst, "approved") == 0 || strcmp(nst, "signed") == 0) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "Phần liền kề đã ở trạng thái \"%s\": không dời ranh giới được. "
+                 "Liên hệ quản trị nếu cần mở lại.", status_vi(nst));
+        PQclear(me);
+        PQclear(nb);
+        exec_simple(r, "ROLLBACK");
+        web_json_error(p, 409, "neighbour_state", msg);
+        return;
+    }
+    int nfirst = atoi(PQgetvalue(nb, 0, 1)), nlast = atoi(PQgetvalue(nb, 0, 2));
+    int f2 = first, l2 = last, nf2 = nfirst, nl2 = nlast;
+    if (end) { l2 += dl; nf2 += dl; }
+    else { f2 += dl; nl2 += dl; }
+    if (l2 < f2 || nl2 < nf2) {
+        PQclear(me);
+        PQclear(nb);
+        exec_simple(r, "ROLLBACK");
+        web_json_error(p, 400, "too_small", "Mỗi phần phải còn ít nhất một trang.");
+        return;
+    }
+    char sf[16], sl[16], snf[16], snl[16];
+    snprintf(sf, sizeof sf, "%d", f2);
+    snprintf(sl, sizeof sl, "%d", l2);
+    snprintf(snf, sizeof snf, "%d", nf2);
+    snprintf(snl, sizeof snl, "%d", nl2);
+    const char *u1[3] = {h->id, sf, sl}, *u2[3] = {PQgetvalue(nb, 0, 0), snf, snl};
+    static const char upd[] =
+        "UPDATE documents SET first_page = $2::int, last_page = $3::int, npages = $3::int - $2::int + 1, "
+        "       status = 'needs_review', version = version + 1, updated_at = now() WHERE id = $1::bigint";
+    /* the part that grows takes its page last, so (parent_id, first_page)
+     * never collides mid-way */
+    bool me_first = end ? dl < 0 : dl > 0;
+    res = q(r, upd, 3, me_first ? u1 : u2);
+    if (!res) goto dberr;
+    PQclear(res);
+    res = q(r, upd, 3, me_first ? u2 : u1);
+    if (!res) goto dberr;
+    PQclear(res);
+    res = NULL;
+    for (int k = 0; k < 2; k++) {
+        struct sbuf d = SBUF_INIT;
+        struct json j;
+        json_init(&j, &d, false);
+        json_obj_begin(&j);
+        json_key(&j, "edge"); json_str(&j, k == 0 ? (end ? "end" : "start") : (end ? "start" : "end"));
+        json_key(&j, "old_pages"); json_arr_begin(&j);
+        json_int(&j, k == 0 ? first : nfirst); json_int(&j, k == 0 ? last : nlast); json_arr_end(&j);
+        json_key(&j, "new_pages"); json_arr_begin(&j);
+        json_int(&j, k == 0 ? f2 : nf2); json_int(&j, k == 0 ? l2 : nl2); json_arr_end(&j);
+        json_key(&j, "neighbour"); json_int(&j, k == 0 ? atoll(PQgetvalue(nb, 0, 0)) : id);
+        json_key(&j, "reanalysis");
+        json_str(&j, "not run: no worker handles re-analysis yet; type and fields kept, part marked needs_review");
+        json_obj_end(&j);
+        int arc = web_audit(r, "document.boundary", k == 0 ? id : atoll(PQgetvalue(nb, 0, 0)), sbuf_cstr(&d));
+        sbuf_release(&d);
+        if (arc < 0) goto dberr;
+    }
+    PQclear(me);
+    PQclear(nb);
+    exec_simple(r, "COMMIT");
+    json_ok_doc(r, p, id, NULL, 0);
+    return;
+dberr:
+    PQclear(me);
+    PQclear(nb);
+    PQclear(res);
+    exec_simple(r, "ROLLBACK");
+    web_json_error(p, 500, "database", "Lỗi cơ sở dữ liệu, thay đổi chưa được lưu. Vui lòng thử lại.");
+}
+
 void review_api(struct web_req *r, struct web_resp *p, long long id, const char *action)
 {
     if (!*action) {
@@ -567,7 +719,8 @@ void review_api(struct web_req *r, struct web_resp *p, long long id, const char 
         return;
     }
     bool known = strcmp(action, "fields") == 0 || strcmp(action, "type") == 0 ||
-                 strcmp(action, "approve") == 0 || strcmp(action, "case") == 0;
+                 strcmp(action, "approve") == 0 || strcmp(action, "case") == 0 ||
+                 strcmp(action, "boundary") == 0;
     if (!known) {
         web_json_error(p, 404, "not_found", "Không tìm thấy.");
         return;
@@ -593,5 +746,6 @@ void review_api(struct web_req *r, struct web_resp *p, long long id, const char 
     if (strcmp(action, "fields") == 0) api_field(r, p, id, &h);
     else if (strcmp(action, "type") == 0) api_type(r, p, id, &h);
     else if (strcmp(action, "case") == 0) api_case(r, p, id, &h);
+    else if (strcmp(action, "boundary") == 0) api_boundary(r, p, id, &h);
     else api_approve(r, p, id, &h);
 }

@@ -160,9 +160,35 @@ is "$(curl -s -b "$HN" -o /dev/null -w '%{http_code}' -H "X-CSRF-Token: $hcsrf" 
 is "$(sql "SELECT coalesce(case_id::text, 'none') || ' ' || version FROM documents WHERE id = $R")" "none 1" \
    "the refused attaches changed nothing"
 
+# ---- a split bundle: moving the boundary between two parts --------------------
+BUNDLE=$(sql "WITH b AS (INSERT INTO documents (sha256, name, unit_id, status, npages, received_at)
+                SELECT repeat('b', 64), 'ho_so_gop.pdf', id, 'indexed', 5, now() FROM units WHERE code = 'ha_noi' RETURNING id),
+             p AS (INSERT INTO pages (document_id, number, text, width_px, height_px)
+                SELECT id, n, 'trang ' || n, 1240, 1754 FROM b, generate_series(1, 5) n)
+             SELECT id FROM b")
+P1=$(sql "INSERT INTO documents (sha256, parent_id, name, unit_id, status, doc_type, first_page, last_page, npages)
+          SELECT sha256, id, name, unit_id, 'needs_review', 'quyet_dinh_xac_minh', 1, 2, 2 FROM documents WHERE id = $BUNDLE RETURNING id")
+P2=$(sql "INSERT INTO documents (sha256, parent_id, name, unit_id, status, doc_type, first_page, last_page, npages)
+          SELECT sha256, id, name, unit_id, 'indexed', 'bien_ban_xac_minh', 3, 5, 3 FROM documents WHERE id = $BUNDLE RETURNING id")
+[ -n "$P1" ] && [ -n "$P2" ] && ok "a split bundle with two parts is seeded" || not_ok "a split bundle with two parts is seeded"
+bpost() { curl -s -b "$HN" -o "$ANCONG_HOME/b.json" -w '%{http_code}' -H "X-CSRF-Token: $hcsrf" --data "$2" "$BASE/api/documents/$1/boundary"; }
+is "$(bpost "$P1" 'version=1&edge=end&delta=1')" 200 "the end of part 1 moves one page later"
+is "$(sql "SELECT string_agg(first_page || '-' || last_page || ' ' || npages || ' ' || status || ' v' || version, ', ' ORDER BY first_page)
+            FROM documents WHERE parent_id = $BUNDLE")" "1-3 3 needs_review v2, 4-5 2 needs_review v2" \
+   "both parts changed range and page count, went back to review, and were versioned"
+is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["document"]; print(len(d["pages"]), d["part"]["last_page"], d["part"]["has_next"])' "$ANCONG_HOME/b.json")" \
+   "3 3 True" "the part now shows pages 1 to 3"
+is "$(sql "SELECT count(*) FROM audit_log WHERE action = 'document.boundary' AND actor = 'hn_rev'
+             AND document_id IN ($P1, $P2) AND details->>'reanalysis' LIKE 'not run%'")" 2 \
+   "the move is audited on both parts (and says classification was not re-run)"
+is "$(bpost "$P1" 'version=2&edge=start&delta=-1')" 400 "the first part has no boundary before it"
+is "$(bpost "$P1" 'version=1&edge=end&delta=-1')" 409 "a stale version is a conflict"
+is "$(curl -s -b "$QN" -o /dev/null -w '%{http_code}' -H "X-CSRF-Token: $qcsrf" --data 'version=2&edge=end&delta=-1' \
+      "$BASE/api/documents/$P1/boundary")" 404 "another province cannot move a boundary (404)"
+
 SHOTS="$ANCONG_TEST_OUT/screenshots"
 mkdir -p "$SHOTS"
-BASE=$BASE PASS=$T_PASS SHOTS=$SHOTS DOC_R=$R FROM=$FROM TO=$TO node "$BDIR/cases.test.js"
+BASE=$BASE PASS=$T_PASS SHOTS=$SHOTS DOC_R=$R FROM=$FROM TO=$TO PART2=$P2 node "$BDIR/cases.test.js"
 rc=$?
 [ $rc -eq 0 ] || not_ok "browser script finished" "exit status $rc"
 
@@ -179,6 +205,12 @@ is "$(sql "SELECT opened_on FROM cases WHERE code = 'HN-03/2026'")" 2026-03-04 \
 is "$(sql "SELECT documents FROM cases WHERE code = 'HN-02/2026'")" 0 "and the case it left is refreshed too"
 is "$(sql "SELECT count(*) FROM cases WHERE unit_id = (SELECT id FROM units WHERE code = 'quang_ninh')")" 1 \
    "no case was made in the other province"
+is "$(sql "SELECT string_agg(first_page || '-' || last_page, ', ' ORDER BY first_page) FROM documents WHERE parent_id = $BUNDLE")" \
+   "1-2, 3-5" "Alt+[ in the browser moved part 2's start one page earlier"
+is "$(bpost "$P1" 'version=3&edge=end&delta=-1')" 200 "part 1 shrinks to one page"
+is "$(bpost "$P1" 'version=4&edge=end&delta=-1')" 400 "a part never shrinks to no page"
+is "$(sql "SELECT string_agg(first_page || '-' || last_page, ', ' ORDER BY first_page) FROM documents WHERE parent_id = $BUNDLE")" \
+   "1-1, 2-5" "the refused move changed nothing"
 if grep -q 'AddressSanitizer\|runtime error:' "$ANCONG_HOME/web.log"; then
     not_ok "the web server ran without sanitizer reports"
 else ok "the web server ran without sanitizer reports"; fi

@@ -8,7 +8,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-const { BASE, PASS, SHOTS, DOC_R, FROM, TO } = process.env;
+const { BASE, PASS, SHOTS, DOC_R, FROM, TO, PART2 } = process.env;
 let failures = 0;
 
 function ok(name) { console.log('ok - ' + name); }
@@ -93,6 +93,15 @@ async function main() {
       const href = await p.getAttribute('#csv-link', 'href');
       expect(href === '/stats.csv?from=' + FROM + '&to=' + TO, 'csv link: ' + href);
       await p.screenshot({ path: path.join(SHOTS, '23-stats.png'), fullPage: true });
+    });
+
+    await check('Alt+[ on a part of a split file moves its start one page earlier', async () => {
+      await p.goto(BASE + '/review/' + PART2);
+      const before = await p.textContent('#part-range');
+      expect(/trang 4–5 \/ 5/.test(before), 'before: ' + before);
+      await Promise.all([p.waitForNavigation(), p.keyboard.press('Alt+BracketLeft')]);
+      await p.waitForFunction(() => /trang 3–5/.test(document.getElementById('part-range').textContent));
+      await p.screenshot({ path: path.join(SHOTS, '24-review-part-boundary.png') });
     });
 
     await check('no script or CSP errors on these pages', async () => {
