@@ -538,6 +538,11 @@ static void build_page(struct ptext *t, const struct ocr_page *pg)
             r.col = classify_col(pg, r.box);
             if (!t->toks[a].real_box)
                 r.col = 0;
+            if ((r.col == 1 && nl == cap) || (r.col == 2 && nr == cap)) {
+                cap *= 2;   /* a line cut into many pieces */
+                left = xrealloc(left, (size_t)cap * sizeof *left);
+                right = xrealloc(right, (size_t)cap * sizeof *right);
+            }
             if (r.col == 1) {
                 left[nl++] = r;
             } else if (r.col == 2) {

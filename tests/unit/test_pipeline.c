@@ -211,6 +211,34 @@ static void test_printed_separator(void)
     ocr_doc_release(&d);
 }
 
+static void test_many_pieces(void)
+{
+    /* one OCR line cut into many pieces on one side of the page (a table
+     * row, specks): more pieces than lines must not overflow anything */
+    struct sbuf b = SBUF_INIT;
+    sbuf_puts(&b, "#ancong-ocr 1\ndoc\ttest\t1\npage\t1\t2480\t3508\t300\tassumed\t0\t0\t0.9\tocr\t0\n"
+                  "line\t10\t100\t1200\t140\t0.9\t0\n");
+    for (int i = 0; i < 12; i++)
+        sbuf_printf(&b, "word\t%d\t100\t%d\t140\t0.9\tô%d\n", 10 + i * 100, 40 + i * 100, i);
+    sbuf_puts(&b, "line\t1300\t200\t2400\t240\t0.9\t0\n");
+    for (int i = 0; i < 30; i++)     /* close words: a small typical gap */
+        sbuf_printf(&b, "word\t%d\t200\t%d\t240\t0.9\tx%d\n", 1300 + i * 35, 1330 + i * 35, i);
+    FILE *f = fmemopen(b.s, b.len, "r");
+    struct ocr_doc d;
+    int rc = ocr_doc_load(f, &d);
+    fclose(f);
+    T_CHECK(rc == 0, "many-pieces fixture parses");
+    if (rc == 0) {
+        struct doc_result *parts = NULL;
+        int n = pipe_split(&d, 0.8, &parts);
+        T_CHECK(n == 1 && strcmp(parts[0].doc_type, "khac") == 0, "a page of specks is one khac part");
+        for (int i = 0; i < n; i++) doc_result_release(&parts[i]);
+        free(parts);
+        ocr_doc_release(&d);
+    }
+    sbuf_release(&b);
+}
+
 static void test_tables(void)
 {
     T_STREQ(field_name(F_LINH_VUC), "linh_vuc", "field names");
@@ -354,6 +382,7 @@ int main(void)
     test_stamp_not_number();
     test_split_and_json();
     test_printed_separator();
+    test_many_pieces();
     test_real_letter();
     test_real_text_layer();
     test_real_khac();
