@@ -20,7 +20,7 @@
 
 /* Defaults: see ocr/README.md for the measurements behind them. */
 static struct ocr_prep_opts prep = { .osd = 1, .deskew = 1, .bgnorm = 0, .despeckle = 1,
-                                     .upscale = 0, .layout = 1, .bilevel = 0 };
+                                     .upscale = 0, .layout = 1, .bilevel = 0, .native = 1 };
 
 const struct ocr_prep_opts *ocr_prep_opts(void)
 {
@@ -40,6 +40,7 @@ const struct ocr_prep_opts *ocr_prep_opts(void)
             else if (!strcmp(key, "upscale")) prep.upscale = v;
             else if (!strcmp(key, "layout")) prep.layout = v;
             else if (!strcmp(key, "bilevel")) prep.bilevel = v;
+            else if (!strcmp(key, "native")) prep.native = v;
             s += n;
             if (*s == ',') s++;
         }

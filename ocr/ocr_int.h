@@ -57,7 +57,7 @@ int ocr_pdf_file(struct ocr_engine *eng, const char *path, const unsigned char *
 /* Preprocessing switches (for measurement; defaults are what earned their
  * place, see ocr/README.md).  Read once from ANCONG_OCR_PREP when set. */
 struct ocr_prep_opts {
-    int osd, deskew, bgnorm, despeckle, upscale, layout, bilevel;
+    int osd, deskew, bgnorm, despeckle, upscale, layout, bilevel, native;
 };
 const struct ocr_prep_opts *ocr_prep_opts(void);
 

@@ -76,6 +76,46 @@ static double largest_image(const unsigned char *d, size_t n, long *bw, long *bh
     return best;
 }
 
+/* Scanner PDFs hold one image per page, all the same size: then pages are
+ * rendered at the images' own resolution (no resampling, and Tesseract
+ * reads the pixels the scanner made).  Returns 0 when that is not the case. */
+static int same_images(const unsigned char *d, size_t n, int npages, long *iw, long *ih)
+{
+    size_t pos = 0;
+    int count = 0;
+    long w0 = 0, h0 = 0;
+    const unsigned char *p;
+    while ((p = memfind(d, n, "/Image", pos))) {
+        size_t at = (size_t)(p - d);
+        pos = at + 6;
+        if (pos < n && isalpha(d[pos])) continue;
+        size_t lo = at > 600 ? at - 600 : 0, hi = at + 600 < n ? at + 600 : n;
+        long w = -1, h = -1;
+        const unsigned char *q;
+        if ((q = memfind(d, hi, "/Width", lo))) w = read_int_after(d, hi, q + 6);
+        if ((q = memfind(d, hi, "/Height", lo))) h = read_int_after(d, hi, q + 7);
+        if (w <= 0 || h <= 0) return 0;
+        if (!count) { w0 = w; h0 = h; }
+        else if (w != w0 || h != h0) return 0;
+        if (++count > npages) return 0;
+    }
+    if (count != npages) return 0;
+    *iw = w0;
+    *ih = h0;
+    return 1;
+}
+
+static int native_dpi(long iw, long ih, double wpt, double hpt, int render_dpi)
+{
+    double a = (double)iw / ih, b = wpt / hpt;
+    double dpi;
+    if (fabs(a / b - 1) < 0.02) dpi = iw * 72.0 / wpt;
+    else if (fabs(a * b - 1) < 0.02) dpi = ih * 72.0 / wpt;     /* /Rotate 90 or 270 */
+    else return 0;
+    if (dpi < 150 || dpi >= render_dpi - 10) return 0;
+    return (int)lround(dpi);
+}
+
 /* Render a page to a 32 bpp PIX at dpi (white background). */
 static PIX *render_page(PopplerPage *page, double wpt, double hpt, int dpi)
 {
@@ -439,6 +479,8 @@ int ocr_pdf_file(struct ocr_engine *eng, const char *path, const unsigned char *
     }
     find_sigs(pd, data, len, doc);
 
+    long img_w = 0, img_h = 0;
+    int scanner = ocr_prep_opts()->native && same_images(data, len, n, &img_w, &img_h);
     doc->pages = xcalloc(n, sizeof *doc->pages);
     if (images) images->img = xcalloc(n, sizeof *images->img);
     int blank_pages = 0;
@@ -493,6 +535,8 @@ int ocr_pdf_file(struct ocr_engine *eng, const char *path, const unsigned char *
             }
         } else {
             struct ocr_src src = { 0 };
+            int nd = scanner ? native_dpi(img_w, img_h, wpt, hpt, dpi) : 0;
+            if (nd) dpi = nd;
             pix = render_page(page, wpt, hpt, dpi);
             if (!pix) {
                 err_set(e, ERR_INPUT, "\"%s\": page %d could not be rendered", name, i + 1);

@@ -254,7 +254,9 @@ static char *case_like(const char *printed, const char *canon)
     struct sbuf b1 = SBUF_INIT;
     if (cp > 0) utf8_put(&b1, cp);
     char *u = utf8_upper(sbuf_cstr(&b1));
-    bool cap = strcmp(u, sbuf_cstr(&b1)) == 0 && cp > 0 && isalpha((unsigned char)fold_str(sbuf_cstr(&b1))[0]);
+    char *f1 = fold_str(sbuf_cstr(&b1));
+    bool cap = strcmp(u, sbuf_cstr(&b1)) == 0 && cp > 0 && isalpha((unsigned char)f1[0]);
+    free(f1);
     free(u);
     sbuf_release(&b1);
     if (!cap)

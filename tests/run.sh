@@ -78,6 +78,7 @@ suite_scripts() {   # suite_scripts DIR
 
 suite_browser() {
     [ -f "$TOP/tests/browser/run.sh" ] && run_one "browser" bash "$TOP/tests/browser/run.sh"
+    [ -f "$TOP/tests/browser/cases.sh" ] && run_one "browser/cases" bash "$TOP/tests/browser/cases.sh"
 }
 
 case "$SUITE" in
@@ -85,7 +86,9 @@ case "$SUITE" in
     integration) suite_scripts integration ;;
     browser) suite_browser ;;
     chaos) suite_scripts chaos ;;
-    asan) export ANCONG_ASAN=1; suite_unit; suite_fuzz_replay; suite_scripts integration ;;
+    asan) export ANCONG_ASAN=1
+          export LSAN_OPTIONS="suppressions=$TOP/tests/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+          export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"; suite_unit; suite_fuzz_replay; suite_scripts integration ;;
     all) suite_unit; suite_fuzz_replay; suite_scripts integration; suite_browser; suite_scripts chaos ;;
     *) echo "usage: tests/run.sh unit|integration|browser|chaos|asan|all" >&2; exit 2 ;;
 esac

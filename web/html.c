@@ -48,7 +48,8 @@ void html_begin(struct sbuf *b, struct web_req *r, const char *title, const char
     html_esc(b, bodyclass ? bodyclass : "");
     sbuf_puts(b, "\"><header class=\"top\"><a class=\"brand\" href=\"/queue\">ancong · Số hóa hồ sơ</a>");
     if (r && r->authed) {
-        sbuf_puts(b, "<nav><a href=\"/queue\">Hàng đợi duyệt</a><a href=\"/search\">Tìm kiếm</a></nav>"
+        sbuf_puts(b, "<nav><a href=\"/queue\">Hàng đợi duyệt</a><a href=\"/cases\">Vụ việc</a>"
+                     "<a href=\"/stats\">Thống kê</a><a href=\"/search\">Tìm kiếm</a></nav>"
                      "<form method=\"get\" action=\"/search\" class=\"topsearch\" role=\"search\">"
                      "<input name=\"q\" placeholder=\"Tìm trong hồ sơ…\" aria-label=\"Tìm kiếm\" tabindex=\"-1\"></form>"
                      "<div class=\"who\"><span id=\"who\">");

@@ -340,6 +340,15 @@ static void route(struct web_req *r, struct web_resp *p)
     if (strcmp(path, "/") == 0 && get) { web_redirect(p, "/queue"); return; }
     if (strcmp(path, "/queue") == 0 && get) { queue_page(r, p); return; }
     if (strcmp(path, "/search") == 0 && get) { search_page(r, p); return; }
+    if (strcmp(path, "/stats") == 0 && get) { stats_page(r, p); return; }
+    if (strcmp(path, "/stats.csv") == 0 && get) { stats_csv(r, p); return; }
+    if (strcmp(path, "/cases") == 0 && get) { cases_page(r, p); return; }
+    if (str_starts(path, "/cases/") && get) {
+        long long id = web_parse_id(path + 7);
+        if (id < 0) { html_error_page(p, r, 404, "Không tìm thấy vụ việc."); return; }
+        case_page(r, p, id);
+        return;
+    }
     if (strcmp(path, "/review/next") == 0 && get) { review_next(r, p); return; }
 
     char idbuf[32], rest[64];
@@ -452,6 +461,8 @@ static enum MHD_Result queue_resp(struct MHD_Connection *c, struct web_req *r, s
         "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
     if (p->location[0])
         MHD_add_response_header(resp, "Location", p->location);
+    if (p->disposition[0])
+        MHD_add_response_header(resp, "Content-Disposition", p->disposition);
     for (int i = 0; i < 2; i++)
         if (p->cookies[i][0])
             MHD_add_response_header(resp, "Set-Cookie", p->cookies[i]);

@@ -7,6 +7,11 @@
  *   POST /api/documents/ID/fields       version, name, value: correct or accept a field
  *   POST /api/documents/ID/type         version, doc_type: change the document type
  *   POST /api/documents/ID/approve      version: approve and queue the signing job
+ *   POST /api/documents/ID/case         version, case_code: attach to the case of that
+ *                                       code in the document's unit (created if new)
+ *   POST /api/documents/ID/boundary     version, edge (start|end), delta (-1|1): move the
+ *                                       boundary between this part of a split bundle and
+ *                                       the adjacent part by one page
  *
  * Every call re-checks that the user's unit may see the document (404 when
  * not: another province's documents do not exist for this user).  Every
@@ -27,6 +32,7 @@
 #include "pipeline/pipeline.h"
 
 #define MAX_VALUE 4000
+#define CASE_CODE_MAX 100
 
 struct doc_head {
     char id[32], version[32], status[32], doc_type[DOC_TYPE_MAX + 1];
@@ -84,10 +90,11 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
     snprintf(did, sizeof did, "%lld", id);
     const char *pa[2] = {uid, did};
     int rc = -1;
-    PGresult *d = NULL, *pages = NULL, *fields = NULL, *revs = NULL;
+    PGresult *d = NULL, *pages = NULL, *fields = NULL, *revs = NULL, *part = NULL;
     d = q(r, "SELECT d.id, d.version, d.status, coalesce(d.doc_type, 'khac'), d.file_name, "
              "       coalesce(d.station, ''), coalesce(d.case_code, ''), d.unit_name, "
-             "       to_char(d.created_at, 'DD/MM/YYYY HH24:MI'), coalesce(d.doc_type_confidence, 0) "
+             "       to_char(d.created_at, 'DD/MM/YYYY HH24:MI'), coalesce(d.doc_type_confidence, 0), "
+             "       coalesce((SELECT x.case_id FROM documents x WHERE x.id = d.id), 0) "
              "  FROM web_doc d WHERE d.id = $2::bigint AND " VISIBLE_SQL("$1::bigint"), 2, pa);
     if (!d || PQntuples(d) != 1)
         goto out;
@@ -100,7 +107,14 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
                 "       coalesce(u.full_name, u.login, '?'), to_char(v.at, 'DD/MM/YYYY HH24:MI:SS') "
                 "  FROM web_revision v LEFT JOIN users u ON u.id = v.user_id "
                 " WHERE v.document_id = $1::bigint ORDER BY v.at DESC, v.id DESC LIMIT 100", 1, pa + 1);
-    if (!pages || !fields || !revs)
+    /* A part of a split bundle: its range in the file and its neighbours. */
+    part = q(r, "SELECT d.first_page, d.last_page, "
+                "       (SELECT count(*) FROM documents n WHERE n.parent_id = d.parent_id AND n.last_page = d.first_page - 1), "
+                "       (SELECT count(*) FROM documents n WHERE n.parent_id = d.parent_id AND n.first_page = d.last_page + 1), "
+                "       coalesce((SELECT p.npages FROM documents p WHERE p.id = d.parent_id), 0) "
+                "  FROM documents d WHERE d.id = $1::bigint AND d.parent_id IS NOT NULL "
+                "   AND d.first_page IS NOT NULL AND d.last_page IS NOT NULL", 1, pa + 1);
+    if (!pages || !fields || !revs || !part)
         goto out;
 
     const char *dtype = type && doc_type_valid(type) ? type : PQgetvalue(d, 0, 3);
@@ -117,11 +131,24 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
     json_key(&j, "file"); json_str(&j, PQgetvalue(d, 0, 4));
     json_key(&j, "station"); json_str(&j, PQgetvalue(d, 0, 5));
     json_key(&j, "case"); json_str(&j, PQgetvalue(d, 0, 6));
+    json_key(&j, "case_id"); json_int(&j, atoll(PQgetvalue(d, 0, 10)));
     json_key(&j, "unit"); json_str(&j, PQgetvalue(d, 0, 7));
     json_key(&j, "received"); json_str(&j, PQgetvalue(d, 0, 8));
     json_key(&j, "editable");
     json_bool(&j, web_can_edit(&r->user) && strcmp(PQgetvalue(d, 0, 2), "needs_review") == 0);
     json_key(&j, "threshold"); json_num(&j, r->cfg->review_threshold, 2);
+    json_key(&j, "part");
+    if (PQntuples(part) == 1) {
+        json_obj_begin(&j);
+        json_key(&j, "first_page"); json_int(&j, atoi(PQgetvalue(part, 0, 0)));
+        json_key(&j, "last_page"); json_int(&j, atoi(PQgetvalue(part, 0, 1)));
+        json_key(&j, "has_prev"); json_bool(&j, atoi(PQgetvalue(part, 0, 2)) > 0);
+        json_key(&j, "has_next"); json_bool(&j, atoi(PQgetvalue(part, 0, 3)) > 0);
+        json_key(&j, "file_pages"); json_int(&j, atoi(PQgetvalue(part, 0, 4)));
+        json_obj_end(&j);
+    } else {
+        json_null(&j);
+    }
     json_key(&j, "doc_types");
     json_arr_begin(&j);
     for (int i = 0; doc_types[i]; i++) {
@@ -193,6 +220,7 @@ out:
     PQclear(pages);
     PQclear(fields);
     PQclear(revs);
+    PQclear(part);
     return rc;
 }
 
@@ -225,6 +253,15 @@ void review_page(struct web_req *r, struct web_resp *p, long long id)
     sbuf_puts(b, "</h1><dl class=\"meta\" id=\"doc-meta\"></dl>"
                  "<div class=\"flash\" id=\"flash\" role=\"alert\" hidden></div>"
                  "<label class=\"type\">Loại văn bản <select id=\"doc-type\" tabindex=\"-1\"></select></label>"
+                 "<form id=\"case-form\" class=\"case-attach\" autocomplete=\"off\"><label for=\"case-code\">Vụ việc (Alt+V)</label>"
+                 "<input id=\"case-code\" name=\"case_code\" maxlength=\"100\" tabindex=\"-1\" placeholder=\"Mã vụ việc\">"
+                 "<button type=\"submit\" id=\"case-attach\" tabindex=\"-1\">Gắn vào vụ việc</button>"
+                 "<a id=\"case-link\" hidden>Xem vụ việc</a></form>"
+                 "<div class=\"part\" id=\"part\" hidden><span id=\"part-range\"></span> "
+                 "<button type=\"button\" id=\"start-up\" tabindex=\"-1\" title=\"Alt+[\">⇤ bắt đầu sớm hơn</button>"
+                 "<button type=\"button\" id=\"start-down\" tabindex=\"-1\" title=\"Alt+]\">bắt đầu muộn hơn</button>"
+                 "<button type=\"button\" id=\"end-up\" tabindex=\"-1\" title=\"Alt+,\">kết thúc sớm hơn</button>"
+                 "<button type=\"button\" id=\"end-down\" tabindex=\"-1\" title=\"Alt+.\">kết thúc muộn hơn ⇥</button></div>"
                  "<form id=\"fields\" class=\"fields\" autocomplete=\"off\"></form>"
                  "<div class=\"actions\"><button type=\"button\" id=\"approve\" class=\"primary\">Duyệt và chuyển ký số (Ctrl+Enter)</button>"
                  "<button type=\"button\" id=\"skip\">Bỏ qua (Ctrl+→)</button></div>"
@@ -455,6 +492,215 @@ static void api_approve(struct web_req *r, struct web_resp *p, long long id, con
     json_ok_doc(r, p, id, "next", next);
 }
 
+/* Attach the document to a case by its code.  The case is the one of that
+ * code in the document's own unit (cases are unique per unit), created when
+ * new.  Setting documents.case_id fires documents_case_refresh
+ * (schema/0040_cases.sql) at COMMIT, which recomputes the old and the new
+ * case's stage, procurator and deadlines; a failure there fails the COMMIT
+ * and nothing is saved. */
+static void api_case(struct web_req *r, struct web_resp *p, long long id, const struct doc_head *h)
+{
+    const char *code = web_form(r, "case_code");
+    char *nc = code ? utf8_nfc(code) : NULL;
+    PGresult *res = NULL;
+    if (nc) str_squash(nc);
+    if (!nc || !*nc || strlen(nc) > CASE_CODE_MAX) {
+        free(nc);
+        exec_simple(r, "ROLLBACK");
+        web_json_error(p, 400, "case_code", "Mã vụ việc không hợp lệ (không được để trống, tối đa 100 ký tự).");
+        return;
+    }
+    const char *pa[2] = {h->id, nc};
+    PGresult *old = q(r, "SELECT coalesce(c.code, ''), coalesce(c.id, 0) FROM documents d "
+                         "  LEFT JOIN cases c ON c.id = d.case_id WHERE d.id = $1::bigint", 1, pa);
+    if (!old || PQntuples(old) != 1) goto dberr;
+    if (strcmp(PQgetvalue(old, 0, 0), nc) == 0) {       /* already there */
+        PQclear(old);
+        free(nc);
+        exec_simple(r, "ROLLBACK");
+        json_ok_doc(r, p, id, NULL, 0);
+        return;
+    }
+    res = q(r, "INSERT INTO cases (unit_id, code) SELECT unit_id, $2 FROM documents WHERE id = $1::bigint "
+               "ON CONFLICT (unit_id, code) DO NOTHING RETURNING id", 2, pa);
+    if (!res) goto dberr;
+    bool created = PQntuples(res) == 1;
+    PQclear(res);
+    res = q(r, "SELECT c.id FROM cases c JOIN documents d ON d.unit_id = c.unit_id "
+               " WHERE d.id = $1::bigint AND c.code = $2", 2, pa);
+    if (!res || PQntuples(res) != 1) goto dberr;
+    char cid[32];
+    snprintf(cid, sizeof cid, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    const char *pu[2] = {h->id, cid};
+    res = q(r, "UPDATE documents SET case_id = $2::bigint, version = version + 1, updated_at = now() "
+               " WHERE id = $1::bigint", 2, pu);
+    if (!res) goto dberr;
+    PQclear(res);
+    res = NULL;
+
+    struct sbuf d = SBUF_INIT;
+    struct json j;
+    json_init(&j, &d, false);
+    json_obj_begin(&j);
+    json_key(&j, "field"); json_str(&j, "case");
+    json_key(&j, "old"); json_str(&j, PQgetvalue(old, 0, 0));
+    json_key(&j, "new"); json_str(&j, nc);
+    json_key(&j, "case_id"); json_int(&j, atoll(cid));
+    json_key(&j, "case_created"); json_bool(&j, created);
+    json_key(&j, "version"); json_int(&j, atoll(h->version) + 1);
+    json_obj_end(&j);
+    int arc = web_audit(r, "document.case", id, sbuf_cstr(&d));
+    sbuf_release(&d);
+    if (arc < 0) goto dberr;
+    PQclear(old);
+    old = NULL;
+    res = PQexec(r->db, "COMMIT");
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        log_error("stage=web msg=\"case attach commit failed\" pg=\"%s\"", PQresultErrorMessage(res));
+        PQclear(res);
+        free(nc);
+        web_json_error(p, 500, "database", "Lỗi cơ sở dữ liệu khi cập nhật vụ việc, thay đổi chưa được lưu.");
+        return;
+    }
+    PQclear(res);
+    log_info("stage=web msg=\"document attached to case\" document=%lld case=%s created=%d user=%s",
+             id, cid, created, r->user.username);
+    free(nc);
+    json_ok_doc(r, p, id, "case_id", atoll(cid));
+    return;
+dberr:
+    PQclear(res);
+    PQclear(old);
+    free(nc);
+    exec_simple(r, "ROLLBACK");
+    web_json_error(p, 500, "database", "Lỗi cơ sở dữ liệu, thay đổi chưa được lưu. Vui lòng thử lại.");
+}
+
+/* Move the boundary between this part of a split bundle and the adjacent one
+ * (edge "end": the part after it; "start": the part before it) by one page.
+ * Both keep at least one page; both rows are locked, their ranges and page
+ * counts updated, both bumped in version and sent back to needs_review, and
+ * each gets an audit row.  Classification and extraction are NOT re-run: no
+ * worker handles a re-analysis job yet, so the parts keep their type and
+ * fields and a reviewer checks them (the audit detail says so). */
+static void api_boundary(struct web_req *r, struct web_resp *p, long long id, const struct doc_head *h)
+{
+    const char *edge = web_form(r, "edge"), *delta = web_form(r, "delta");
+    bool end = edge && strcmp(edge, "end") == 0, start = edge && strcmp(edge, "start") == 0;
+    int dl = delta && strcmp(delta, "1") == 0 ? 1 : delta && strcmp(delta, "-1") == 0 ? -1 : 0;
+    PGresult *me = NULL, *nb = NULL, *res = NULL;
+    if ((!end && !start) || !dl) {
+        exec_simple(r, "ROLLBACK");
+        web_json_error(p, 400, "boundary", "Yêu cầu dời ranh giới không hợp lệ.");
+        return;
+    }
+    const char *pa[1] = {h->id};
+    me = q(r, "SELECT parent_id, first_page, last_page FROM documents "
+              " WHERE id = $1::bigint AND parent_id IS NOT NULL AND first_page IS NOT NULL AND last_page IS NOT NULL",
+           1, pa);
+    if (!me) goto dberr;
+    if (PQntuples(me) != 1) {
+        PQclear(me);
+        exec_simple(r, "ROLLBACK");
+        web_json_error(p, 400, "not_part", "Tài liệu này không phải một phần của tệp gộp nhiều văn bản.");
+        return;
+    }
+    int first = atoi(PQgetvalue(me, 0, 1)), last = atoi(PQgetvalue(me, 0, 2));
+    char want[32];
+    snprintf(want, sizeof want, "%d", end ? last + 1 : first - 1);
+    const char *pn[3] = {PQgetvalue(me, 0, 0), want, NULL};
+    char uid[32];
+    snprintf(uid, sizeof uid, "%lld", r->user.id);
+    pn[2] = uid;
+    /* the neighbour, locked, visible to the user like the part itself */
+    nb = q(r, end
+        ? "SELECT d.id, d.first_page, d.last_page, d.status::text FROM documents d "
+          " WHERE d.parent_id = $1::bigint AND d.first_page = $2::int AND " VISIBLE_SQL("$3::bigint") " FOR UPDATE"
+        : "SELECT d.id, d.first_page, d.last_page, d.status::text FROM documents d "
+          " WHERE d.parent_id = $1::bigint AND d.last_page = $2::int AND " VISIBLE_SQL("$3::bigint") " FOR UPDATE",
+        3, pn);
+    if (!nb) goto dberr;
+    if (PQntuples(nb) != 1) {
+        PQclear(me);
+        PQclear(nb);
+        exec_simple(r, "ROLLBACK");
+        web_json_error(p, 400, "no_neighbour", end ? "Không có phần nào liền sau phần này."
+                                                   : "Không có phần nào liền trước phần này.");
+        return;
+    }
+    const char *nst = PQgetvalue(nb, 0, 3);
+    if (strcmp(nst, "approved") == 0 || strcmp(nst, "signed") == 0) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "Phần liền kề đã ở trạng thái \"%s\": không dời ranh giới được. "
+                 "Liên hệ quản trị nếu cần mở lại.", status_vi(nst));
+        PQclear(me);
+        PQclear(nb);
+        exec_simple(r, "ROLLBACK");
+        web_json_error(p, 409, "neighbour_state", msg);
+        return;
+    }
+    int nfirst = atoi(PQgetvalue(nb, 0, 1)), nlast = atoi(PQgetvalue(nb, 0, 2));
+    int f2 = first, l2 = last, nf2 = nfirst, nl2 = nlast;
+    if (end) { l2 += dl; nf2 += dl; }
+    else { f2 += dl; nl2 += dl; }
+    if (l2 < f2 || nl2 < nf2) {
+        PQclear(me);
+        PQclear(nb);
+        exec_simple(r, "ROLLBACK");
+        web_json_error(p, 400, "too_small", "Mỗi phần phải còn ít nhất một trang.");
+        return;
+    }
+    char sf[16], sl[16], snf[16], snl[16];
+    snprintf(sf, sizeof sf, "%d", f2);
+    snprintf(sl, sizeof sl, "%d", l2);
+    snprintf(snf, sizeof snf, "%d", nf2);
+    snprintf(snl, sizeof snl, "%d", nl2);
+    const char *u1[3] = {h->id, sf, sl}, *u2[3] = {PQgetvalue(nb, 0, 0), snf, snl};
+    static const char upd[] =
+        "UPDATE documents SET first_page = $2::int, last_page = $3::int, npages = $3::int - $2::int + 1, "
+        "       status = 'needs_review', version = version + 1, updated_at = now() WHERE id = $1::bigint";
+    /* the part that grows takes its page last, so (parent_id, first_page)
+     * never collides mid-way */
+    bool me_first = end ? dl < 0 : dl > 0;
+    res = q(r, upd, 3, me_first ? u1 : u2);
+    if (!res) goto dberr;
+    PQclear(res);
+    res = q(r, upd, 3, me_first ? u2 : u1);
+    if (!res) goto dberr;
+    PQclear(res);
+    res = NULL;
+    for (int k = 0; k < 2; k++) {
+        struct sbuf d = SBUF_INIT;
+        struct json j;
+        json_init(&j, &d, false);
+        json_obj_begin(&j);
+        json_key(&j, "edge"); json_str(&j, k == 0 ? (end ? "end" : "start") : (end ? "start" : "end"));
+        json_key(&j, "old_pages"); json_arr_begin(&j);
+        json_int(&j, k == 0 ? first : nfirst); json_int(&j, k == 0 ? last : nlast); json_arr_end(&j);
+        json_key(&j, "new_pages"); json_arr_begin(&j);
+        json_int(&j, k == 0 ? f2 : nf2); json_int(&j, k == 0 ? l2 : nl2); json_arr_end(&j);
+        json_key(&j, "neighbour"); json_int(&j, k == 0 ? atoll(PQgetvalue(nb, 0, 0)) : id);
+        json_key(&j, "reanalysis");
+        json_str(&j, "not run: no worker handles re-analysis yet; type and fields kept, part marked needs_review");
+        json_obj_end(&j);
+        int arc = web_audit(r, "document.boundary", k == 0 ? id : atoll(PQgetvalue(nb, 0, 0)), sbuf_cstr(&d));
+        sbuf_release(&d);
+        if (arc < 0) goto dberr;
+    }
+    PQclear(me);
+    PQclear(nb);
+    exec_simple(r, "COMMIT");
+    json_ok_doc(r, p, id, NULL, 0);
+    return;
+dberr:
+    PQclear(me);
+    PQclear(nb);
+    PQclear(res);
+    exec_simple(r, "ROLLBACK");
+    web_json_error(p, 500, "database", "Lỗi cơ sở dữ liệu, thay đổi chưa được lưu. Vui lòng thử lại.");
+}
+
 void review_api(struct web_req *r, struct web_resp *p, long long id, const char *action)
 {
     if (!*action) {
@@ -473,7 +719,8 @@ void review_api(struct web_req *r, struct web_resp *p, long long id, const char 
         return;
     }
     bool known = strcmp(action, "fields") == 0 || strcmp(action, "type") == 0 ||
-                 strcmp(action, "approve") == 0;
+                 strcmp(action, "approve") == 0 || strcmp(action, "case") == 0 ||
+                 strcmp(action, "boundary") == 0;
     if (!known) {
         web_json_error(p, 404, "not_found", "Không tìm thấy.");
         return;
@@ -498,5 +745,7 @@ void review_api(struct web_req *r, struct web_resp *p, long long id, const char 
     }
     if (strcmp(action, "fields") == 0) api_field(r, p, id, &h);
     else if (strcmp(action, "type") == 0) api_type(r, p, id, &h);
+    else if (strcmp(action, "case") == 0) api_case(r, p, id, &h);
+    else if (strcmp(action, "boundary") == 0) api_boundary(r, p, id, &h);
     else api_approve(r, p, id, &h);
 }

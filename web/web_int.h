@@ -9,6 +9,8 @@
  *   review.c   the review screen and its JSON API
  *   image.c    page images rendered with libvips (cached on disk)
  *   search.c   the search box (cases/search.h)
+ *   stats.c    the statistics page and its CSV (ancong_report)
+ *   cases.c    the cases list, a case's timeline, attaching a document to a case
  *   static     files of web/static/ embedded at build time (build/gen/web_static.c)
  */
 #ifndef ANCONG_WEB_INT_H
@@ -64,6 +66,7 @@ struct web_resp {
     char location[512];         /* redirect target */
     char cookies[2][512];       /* Set-Cookie values */
     char cache[64];             /* Cache-Control; "" = no-store */
+    char disposition[160];      /* Content-Disposition; "" = none */
 };
 
 /* http.c */
@@ -110,6 +113,20 @@ bool web_can_edit(const struct web_user *u);
 void review_page(struct web_req *r, struct web_resp *p, long long id);
 void review_api(struct web_req *r, struct web_resp *p, long long id, const char *action);
 void review_next(struct web_req *r, struct web_resp *p);
+
+/* The case index as people see it (case_overview, schema/0040_cases.sql)
+ * with the case's unit id, alias c, for filtering by web_visible_units(). */
+#define WEB_CASE_FROM \
+    "(SELECT o.*, k.unit_id FROM case_overview o JOIN cases k ON k.id = o.id) c"
+
+/* stats.c */
+void stats_page(struct web_req *r, struct web_resp *p);
+void stats_csv(struct web_req *r, struct web_resp *p);
+const char *stage_vi(const char *stage);          /* case_stage in Vietnamese */
+
+/* cases.c */
+void cases_page(struct web_req *r, struct web_resp *p);
+void case_page(struct web_req *r, struct web_resp *p, long long id);
 
 /* search.c */
 void search_page(struct web_req *r, struct web_resp *p);

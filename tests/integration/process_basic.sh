@@ -112,6 +112,9 @@ EOF
 is "$?" 0 "a run where every file is processed exits 0"
 check "its result is written" test -s "$ANCONG_HOME/out2/good.png.json"
 
+"$ANCONG_BIN" process "$D/good.png" --station st07 --json-dir "$ANCONG_HOME/out4" 2>/dev/null
+check "--station is recorded in the result" grep -q '"station": *"st07"' "$ANCONG_HOME/out4/good.png.json"
+
 # Usage errors: exit 2.
 "$ANCONG_BIN" process "$D/good.png" 2>/dev/null
 is "$?" 2 "no --json-dir is a usage error"

@@ -81,6 +81,26 @@ one_done() { [ "$(sql "SELECT state FROM jobs WHERE document_id = $one")" = done
 check "after a PostgreSQL restart the worker reconnects and processes new work" wait_for 120 one_done
 check "the worker is still the same process" kill -0 "$b"
 
+# --- two SIGTERMs mid-job: stop now, the job goes back to the queue -------
+mkscan --pages 5 "$W/five.tif" || not_ok "mkscan makes a 5-page scan"
+kill -TERM "$b"; wait "$b"          # worker b stops (idle), so c gets the job
+start_worker c
+c=$wpid
+five=$("$T" ingest "$W/five.tif" five.tif st01 | kv document)
+run5() { [ "$(sql "SELECT state FROM jobs WHERE document_id = $five")" = running ]; }
+check "worker c claims the new job" wait_for 60 run5
+kill -TERM "$c"; sleep 0.5; kill -TERM "$c"
+cstopped() { ! kill -0 "$c" 2>/dev/null; }
+check "a second SIGTERM stops the worker mid-job" wait_for 30 cstopped
+wait "$c"
+is "$?" 0 "it exits 0"
+is "$(sql "SELECT state FROM jobs WHERE document_id = $five")" ready "the job is back in the queue, ready"
+check "the worker says it gave the job back" grep -q "stage=release result=requeued" "$ANCONG_HOME/c.log"
+start_worker b
+b=$wpid
+done5() { [ "$(sql "SELECT state FROM jobs WHERE document_id = $five")" = done ]; }
+check "another worker then does it" wait_for 180 done5
+
 # --- SIGTERM: a clean stop --------------------------------------------------
 kill -TERM "$b"
 stopped() { ! kill -0 "$b" 2>/dev/null; }

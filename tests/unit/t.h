@@ -16,10 +16,11 @@
 static int t_pass, t_failn;
 
 #define T_CHECK(cond, ...) do {                                   \
-        if (cond) { t_pass++; printf("ok - "); }                  \
+        int t_cond_ = (cond) ? 1 : 0;     /* evaluated once */          \
+        if (t_cond_) { t_pass++; printf("ok - "); }                    \
         else { t_failn++; printf("not ok - "); }                   \
         printf(__VA_ARGS__);                                      \
-        printf("%s\n", (cond) ? "" : "   (" #cond ")");          \
+        printf("%s\n", t_cond_ ? "" : "   (" #cond ")");              \
     } while (0)
 
 #define T_STREQ(got, want, ...) do {                              \

@@ -4,6 +4,9 @@
  *   Ctrl+Enter   approve the document (pending changes are saved first)
  *   Ctrl+→       skip to the next document in the queue
  *   Alt+↑/↓      previous/next page      Ctrl+= / Ctrl+-  zoom
+ *   Alt+V        type a case code, Enter attaches the document to that case
+ *   Alt+[ / Alt+]  a part of a split file starts one page earlier / later
+ *   Alt+, / Alt+.  a part of a split file ends one page earlier / later
  * Every value shown comes from the server as JSON and is put in the page with
  * textContent or .value, never as HTML. */
 (function () {
@@ -63,6 +66,20 @@
         o.value = t.id; o.textContent = t.name;
         sel.appendChild(o);
       });
+    }
+    var ci = $('case-code'), cl = $('case-link');
+    if (document.activeElement !== ci) ci.value = doc.case || '';
+    ci.readOnly = !doc.editable;
+    $('case-attach').disabled = !doc.editable;
+    cl.hidden = !doc.case_id;
+    if (doc.case_id) cl.setAttribute('href', '/cases/' + doc.case_id);
+    var pt = doc.part;
+    $('part').hidden = !pt;
+    if (pt) {
+      $('part-range').textContent = 'Phần của tệp gộp: trang ' + pt.first_page + '–' + pt.last_page +
+        (pt.file_pages ? ' / ' + pt.file_pages : '');
+      $('start-up').disabled = $('start-down').disabled = !doc.editable || !pt.has_prev;
+      $('end-up').disabled = $('end-down').disabled = !doc.editable || !pt.has_next;
     }
     sel.value = doc.doc_type;
     sel.disabled = !doc.editable;
@@ -257,6 +274,11 @@
   document.addEventListener('keydown', function (ev) {
     if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); approve(); }
     else if (ev.key === 'ArrowRight' && ev.ctrlKey) { ev.preventDefault(); location.assign('/review/next?after=' + doc.id); }
+    else if (ev.altKey && (ev.key === 'v' || ev.key === 'V' || ev.code === 'KeyV')) { ev.preventDefault(); $('case-code').focus(); $('case-code').select(); }
+    else if (ev.altKey && ev.code === 'BracketLeft') { ev.preventDefault(); moveBoundary('start', -1); }
+    else if (ev.altKey && ev.code === 'BracketRight') { ev.preventDefault(); moveBoundary('start', 1); }
+    else if (ev.altKey && ev.code === 'Comma') { ev.preventDefault(); moveBoundary('end', -1); }
+    else if (ev.altKey && ev.code === 'Period') { ev.preventDefault(); moveBoundary('end', 1); }
     else if (ev.altKey && ev.key === 'ArrowDown') { ev.preventDefault(); stepPage(1); }
     else if (ev.altKey && ev.key === 'ArrowUp') { ev.preventDefault(); stepPage(-1); }
     else if (ev.ctrlKey && (ev.key === '=' || ev.key === '+')) { ev.preventDefault(); setZoom(zoom * 1.25); }
@@ -274,6 +296,37 @@
       return post('type', { doc_type: t }).then(function (j) {
         applyDoc(j.document);
         flash('Đã đổi loại văn bản; danh sách trường đã cập nhật.', 'ok');
+      }, fail);
+    }).catch(function () {});
+  });
+  /* Move a boundary of this part by one page; the page list changes, so the
+   * screen is reloaded from the server afterwards. */
+  function moveBoundary(edge, delta) {
+    var pt = doc.part;
+    if (!doc.editable || !pt || (edge === 'start' ? !pt.has_prev : !pt.has_next)) return;
+    enqueue(function () {
+      if (document.body.classList.contains('conflict')) return Promise.resolve();
+      return post('boundary', { edge: edge, delta: String(delta) }).then(function (j) {
+        doc = j.document;
+        flash('Đã dời ranh giới: trang ' + doc.part.first_page + '–' + doc.part.last_page + '. Cần kiểm tra lại loại văn bản và các trường.', 'ok');
+        location.reload();
+      }, fail);
+    }).catch(function () {});
+  }
+  $('start-up').addEventListener('click', function () { moveBoundary('start', -1); });
+  $('start-down').addEventListener('click', function () { moveBoundary('start', 1); });
+  $('end-up').addEventListener('click', function () { moveBoundary('end', -1); });
+  $('end-down').addEventListener('click', function () { moveBoundary('end', 1); });
+  $('case-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    if (!doc.editable) return;
+    var code = $('case-code').value.trim();
+    if (!code) { flash('Nhập mã vụ việc.', 'error'); return; }
+    enqueue(function () {
+      if (document.body.classList.contains('conflict')) return Promise.resolve();
+      return post('case', { case_code: code }).then(function (j) {
+        applyDoc(j.document);
+        flash('Đã gắn vào vụ việc ' + j.document.case + '.', 'ok');
       }, fail);
     }).catch(function () {});
   });
