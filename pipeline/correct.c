@@ -217,6 +217,31 @@ static char *fix_eth_word(const char *s, bool *changed)
     return sbuf_detach(&b);
 }
 
+/*
+ * The engine sometimes prints one vowel twice with two tone marks
+ * ("KIẾỂM"): a Vietnamese syllable carries one tone mark, so two adjacent
+ * accented letters with the same base vowel are one letter.  Collapse them
+ * in the folded key, so the word meets its context and the phrase list.
+ */
+static void collapse_doubled(const char *word, char *key)
+{
+    int n = (int)strlen(key);
+    bool *acc = xcalloc((size_t)n + 1, sizeof(bool));
+    int i = 0;
+    for (const char *p = word; *p && i < n; i++) {
+        int cp = utf8_next(&p);
+        acc[i] = cp >= 0x80;
+    }
+    int o = 0;
+    for (int k = 0; k < n; k++) {
+        if (k > 0 && key[k] == key[k - 1] && acc[k] && acc[k - 1] && strchr("aeiouy", key[k]))
+            continue;
+        key[o++] = key[k];
+    }
+    key[o] = '\0';
+    free(acc);
+}
+
 int pipe_correct(struct ocr_doc *doc)
 {
     int nw = 0, changed = 0;
@@ -248,10 +273,36 @@ int pipe_correct(struct ocr_doc *doc)
             char *core = xstrndup(t + r->pre, strlen(t) - (size_t)r->pre - (size_t)r->post);
             r->core_low = lower_dup(core);
             r->key = fold_str(core);
+            collapse_doubled(core, r->key);
             free(core);
         }
-        if (page_changed)
+        /* lines without words (text-only input) */
+        bool lines_changed = false;
+        for (int l = 0; l < pg->nlines; l++) {
+            if (pg->lines[l].nwords > 0 || !pg->lines[l].text)
+                continue;
+            bool ch = false;
+            char *fx = fix_eth_word(pg->lines[l].text, &ch);
+            if (ch) {
+                free(pg->lines[l].text);
+                pg->lines[l].text = fx;
+                lines_changed = true;
+                changed++;
+            } else {
+                free(fx);
+            }
+        }
+        if (lines_changed && pg->nwords == 0) {
+            struct sbuf t = SBUF_INIT;
+            for (int l = 0; l < pg->nlines; l++) {
+                if (l) sbuf_putc(&t, '\n');
+                sbuf_puts(&t, pg->lines[l].text ? pg->lines[l].text : "");
+            }
+            free(pg->text);
+            pg->text = sbuf_detach(&t);
+        } else if (page_changed) {
             ocr_page_rebuild_text(pg);
+        }
     }
     /* neighbours: within the same line only */
     struct table tab = {NULL, 0, 0};

@@ -1037,7 +1037,9 @@ static char *name_consensus(const struct ctx *x, const char *name, double *agree
         int a = (int)(p - x->fl.f);
         if ((a > 0 && isalnum((unsigned char)p[-1])) || isalnum((unsigned char)p[kl]))
             continue;
-        char *form = flat_sub(x->t, &x->fl, a, a + (int)kl);
+        char *form0 = flat_sub(x->t, &x->fl, a, a + (int)kl);
+        char *form = fix_eth(form0);
+        free(form0);
         struct loc L;
         flat_loc(x->t, &x->fl, a, a + (int)kl, &L);
         int k;
