@@ -64,7 +64,11 @@ int cmd_report(int argc, char **argv, struct cfg *cfg)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
             return cmd_usage_error(usage, "option \"%s\" needs a value", a);
-        if (!strcmp(a, "--year")) year = atoi(v);
+        if (!strcmp(a, "--year")) {
+            year = atoi(v);
+            if (year < 2000 || year > 2200)
+                return cmd_usage_error(usage, "--year must be a year such as 2026");
+        }
         else if (!strcmp(a, "--from")) snprintf(from, sizeof from, "%s", v);
         else if (!strcmp(a, "--to")) snprintf(to, sizeof to, "%s", v);
         else if (!strcmp(a, "--unit")) unit = v;
