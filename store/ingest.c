@@ -20,7 +20,7 @@
 
 static const char *const empty_reason =
     "the file is empty (0 bytes): the scanner or the copy did not deliver it. "
-    "Scan the document again and drop the new file";
+    "Scan the document again and drop the new file in.";
 
 /* Station id and unit id for the drop (creating the station on its first
  * drop, in the intake.unit unit).  Buffers get "" for none. */
