@@ -25,12 +25,16 @@ say "applying schema migrations"
 LOG=$ANCONG_HOME/log
 mkdir -p "$LOG"
 say "starting ancong serve (log: $LOG/serve.log)"
-"$BIN" serve >>"$LOG/serve.log" 2>&1 &
+# In its own session: the terminal's Ctrl-C reaches only this script, whose
+# stop() sends serve one SIGTERM (two signals make serve SIGKILL busy workers).
+setsid "$BIN" serve >>"$LOG/serve.log" 2>&1 &
 SERVE=$!
 stop() {
   trap - INT TERM
-  echo
-  say "stopping ancong serve"
+  # Ctrl-C may have killed a `| tee` reading our output: still stop everything.
+  trap '' PIPE
+  echo || true
+  say "stopping ancong serve" || true
   kill -TERM "$SERVE" 2>/dev/null || true
   wait "$SERVE" 2>/dev/null || true
   if [ -z "${ANCONG_DATABASE_URL:-}" ]; then "$BIN" db stop || true; fi
