@@ -54,6 +54,24 @@ static void print_header(void)
     printf("%-34s %-22s %-20s %-10s %-12s %6s\n", "file", "type", "number", "date", "status", "secs");
 }
 
+/* S in a column W characters wide (UTF-8 characters, not bytes, so that
+ * "QĐ" or a Vietnamese file name keeps the columns aligned); with CUT, a
+ * longer S is cut at a character boundary, never inside a character. */
+static void put_col(const char *s, int w, int cut)
+{
+    const char *p = s;
+    int n = 0;
+    for (; *p; p++)
+        if (((unsigned char)*p & 0xC0) != 0x80) {
+            if (cut && n == w)
+                break;
+            n++;
+        }
+    fwrite(s, 1, (size_t)(p - s), stdout);
+    for (; n < w; n++)
+        putchar(' ');
+}
+
 static double print_rows(PGresult *r)
 {
     double last = 0;
@@ -64,8 +82,16 @@ static double print_rows(PGresult *r)
             snprintf(name, sizeof name, "  └ pages %s", part);
         else
             snprintf(name, sizeof name, "%s", PQgetvalue(r, i, 0));
-        printf("%-34.34s %-22s %-20s %-10s %-12s %6s\n", name, PQgetvalue(r, i, 1),
-               PQgetvalue(r, i, 2), PQgetvalue(r, i, 3), PQgetvalue(r, i, 4), PQgetvalue(r, i, 5));
+        put_col(name, 34, 1);
+        putchar(' ');
+        put_col(PQgetvalue(r, i, 1), 22, 0);
+        putchar(' ');
+        put_col(PQgetvalue(r, i, 2), 20, 0);
+        putchar(' ');
+        put_col(PQgetvalue(r, i, 3), 10, 0);
+        putchar(' ');
+        put_col(PQgetvalue(r, i, 4), 12, 0);
+        printf(" %6s\n", PQgetvalue(r, i, 5));
         if (*PQgetvalue(r, i, 6))
             printf("    reason: %s\n", PQgetvalue(r, i, 6));
         double t = atof(PQgetvalue(r, i, 9));
