@@ -76,6 +76,15 @@ int cmd_report(int argc, char **argv, struct cfg *cfg)
         else return cmd_usage_error(usage, "unknown option \"%s\"", a);
         i++;
     }
+    if (!from[0] != !to[0])
+        return cmd_usage_error(usage, "give both --from and --to");
+    for (int k = 0; k < 2; k++) {
+        const char *d = k ? to : from;
+        int y, mo, dd;
+        char extra;
+        if (d[0] && (sscanf(d, "%4d-%2d-%2d%c", &y, &mo, &dd, &extra) != 3 || strlen(d) != 10))
+            return cmd_usage_error(usage, "%s \"%s\" is not a date YYYY-MM-DD", k ? "--to" : "--from", d);
+    }
     if (!from[0] || !to[0]) {
         if (!year) {
             time_t now = time(NULL);
