@@ -30,13 +30,14 @@ say "starting ancong serve (log: $LOG/serve.log)"
 setsid "$BIN" serve >>"$LOG/serve.log" 2>&1 &
 SERVE=$!
 stop() {
-  trap - INT TERM
+  # A second Ctrl-C is passed on: serve then stops at once (busy jobs re-run).
+  trap 'kill -TERM "$SERVE" 2>/dev/null || true' INT TERM
   # Ctrl-C may have killed a `| tee` reading our output: still stop everything.
   trap '' PIPE
   echo || true
-  say "stopping ancong serve" || true
+  say "stopping ancong serve (Ctrl-C again to stop at once)" || true
   kill -TERM "$SERVE" 2>/dev/null || true
-  wait "$SERVE" 2>/dev/null || true
+  while kill -0 "$SERVE" 2>/dev/null; do wait "$SERVE" 2>/dev/null || true; done
   if [ -z "${ANCONG_DATABASE_URL:-}" ]; then "$BIN" db stop || true; fi
   exit 0
 }
