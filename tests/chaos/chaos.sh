@@ -55,7 +55,7 @@ for k in range(n):
 PY
 # serve in its own process group, so teardown can stop every child: a worker
 # left behind would reconnect and restart the embedded cluster after "db stop".
-setsid "$ANCONG_BIN" serve --no-web > "$W/serve.log" 2>setsid "$ANCONG_BIN" serve > "$W/serve.log" 2>&1 &1 &
+setsid "$ANCONG_BIN" serve --no-web > "$W/serve.log" 2>&1 &
 MASTER=$!
 at_exit "kill -TERM -- -$MASTER 2>/dev/null; for i in \$(seq 50); do kill -0 -- -$MASTER 2>/dev/null || break; sleep 0.2; done; kill -KILL -- -$MASTER 2>/dev/null"
 wait_for 30 test -s "$ANCONG_HOME/run/status.json" || { not_ok "serve started" "$(tail -5 "$W/serve.log")"; exit 1; }
