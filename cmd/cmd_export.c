@@ -25,7 +25,10 @@ int cmd_export(int argc, char **argv, struct cfg *cfg)
                "\"ancong process\" (CONTRACT.md), rebuilt from the tables so that reviewers'\n"
                "corrections show.  When several documents share a file name the later ones are\n"
                "written as DIR/<file>~<first 8 hex of sha256>.json.  A split bundle carries its\n"
-               "parts in \"documents\"; a failed document carries its \"error\".\n", usage_export);
+               "parts in \"documents\"; a failed document carries its \"error\".  Documents\n"
+               "still waiting for or in processing are not written (run it again later);\n"
+               "approved and signed ones are \"indexed\" with \"review\": \"approved\"|\"signed\".\n",
+               usage_export);
         return EXIT_OK;
     }
     for (int i = 1; i < argc; i++) {

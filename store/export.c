@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "common/fs.h"
@@ -43,6 +44,9 @@ static const char *const export_sql =
     " LEFT JOIN cases cs ON cs.id = d.case_id"
     " JOIN units u ON u.id = d.unit_id"
     " WHERE d.parent_id IS NULL"
+    /* Still being processed: no result yet; the contract's statuses are
+     * indexed, needs_review and failed. */
+    "   AND d.status NOT IN ('received', 'processing')"
     " ORDER BY d.id";
 
 /* A set of names already written (open addressing, grows). */
@@ -136,8 +140,15 @@ static int write_one(const char *dir, PGresult *r, struct nameset *ns, struct er
     json_str(&j, name);
     json_key(&j, "sha256");
     json_str(&j, sha);
+    /* Approved and signed documents were indexed, then reviewed: the
+     * contract's status stays "indexed" and the review step is its own key. */
+    bool reviewed = !strcmp(status, "approved") || !strcmp(status, "signed");
     json_key(&j, "status");
-    json_str(&j, status);
+    json_str(&j, reviewed ? "indexed" : status);
+    if (reviewed) {
+        json_key(&j, "review");
+        json_str(&j, status);
+    }
     if (error && (!strcmp(status, "failed") || error[0])) {
         json_key(&j, "error");
         json_str(&j, error);

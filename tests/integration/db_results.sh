@@ -134,6 +134,8 @@ is "$(sql "SELECT j.state || ':' || d.status || ':' || (d.error LIKE 'the analys
 printf 'other bytes\n' > "$W/other.pdf"
 d5=$("$T" ingest "$W/other.pdf" kien_nghi_0007.pdf st03 2>/dev/null | kv document)
 sha5=$(sql "SELECT sha256 FROM documents WHERE id = $d5")
+# Export writes finished documents only: fail this one (a reason, no retry).
+"$T" fail ocr w1 "not a scan" --fatal >/dev/null 2>&1
 
 # A reviewer's correction shows in the export.
 sql "UPDATE fields SET value = '08/KN-VKS-DS', source = 'reviewer' WHERE document_id = $d1 AND name = 'so_van_ban'" >/dev/null
@@ -142,6 +144,7 @@ OUT=$ANCONG_HOME/export
 "$ANCONG_BIN" export --json-dir "$OUT" 2>"$W/export.err"
 is "$?" "0" "ancong export succeeds"
 is "$(ls "$OUT" | sort | tr '\n' ' ')" "bad.pdf.json dl.pdf.json garbled.pdf.json hn.pdf.json ho_so.pdf.json kien_nghi_0007.pdf.json kien_nghi_0007.pdf~${sha5:0:8}.json qd.pdf.json " "one file per document, a repeated name gets ~sha8"
+is "$(sql "SELECT status FROM documents WHERE id = $d5")" failed "the same-name document is finished before the export"
 python3 - "$OUT" "$sha5" <<'P'
 import json, os, sys
 out, sha5 = sys.argv[1], sys.argv[2]
