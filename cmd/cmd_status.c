@@ -102,6 +102,24 @@ static double print_rows(PGresult *r)
     return last;
 }
 
+/* Drops of bytes that were already a document: recorded, not processed again.
+ * Without this a clerk who drops the same scan twice would see nothing. */
+static void duplicate_drops(PGconn *db, const char *station, const char *since)
+{
+    const char *pv[2] = {station, since};
+    PGresult *r = PQexecParams(db,
+        "SELECT dr.name, d.name, d.status::text FROM drops dr "
+        "JOIN documents d ON d.id = dr.document_id LEFT JOIN stations s ON s.id = dr.station_id "
+        "WHERE dr.duplicate AND ($1 = '' OR s.code = $1) AND dr.dropped_at >= to_timestamp($2::float8) "
+        "ORDER BY dr.id LIMIT 200", 2, NULL, pv, NULL, NULL, 0);
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0) {
+        printf("duplicates (the same bytes as a document already taken; not processed again):\n");
+        for (int i = 0; i < PQntuples(r); i++)
+            printf("  %s = %s (%s)\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
+    }
+    PQclear(r);
+}
+
 static int queue_summary(PGconn *db)
 {
     PGresult *r = PQexec(db, "SELECT state::text, count(*) FROM jobs GROUP BY 1 ORDER BY 1");
@@ -212,6 +230,7 @@ print:;
         print_header();
         double last = print_rows(r);
         PQclear(r);
+        duplicate_drops(store_conn(st), station, since_s);
         queue_summary(store_conn(st));
         if (!follow) {
             rc = wait_failed ? EXIT_WORK : EXIT_OK;

@@ -52,6 +52,9 @@ ls "$ANCONG_HOME"/backfill/reports/*.csv >/dev/null 2>&1 && ok "CSV report writt
 # Rerun: nothing loaded twice.
 out2=$("$ANCONG_BIN" backfill "$W/folder" "$W/archive.zip" --manifest "$W/manifest.csv" --unit da_nang 2>&1)
 echo "$out2" | grep -q '0 loaded, 50 already loaded' && ok "second run loads nothing again" || not_ok "second run loads nothing again" "$(echo "$out2" | head -1)"
+"$ANCONG_BIN" status --station backfill | grep -q '^  scan000.png = scan000.png' \
+  && ok "status lists the repeated drops as duplicates of the document taken" \
+  || not_ok "status lists duplicate drops" "$("$ANCONG_BIN" status --station backfill | tail -5)"
 
 # Kill -9 mid-way on a bigger folder, rerun, compare with a clean run's count.
 python3 - "$W" <<'PY'
