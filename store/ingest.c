@@ -97,6 +97,15 @@ int store_ingest(struct store *s, const struct ingest_req *r, struct ingest_res 
     /* 2. One transaction: document (or duplicate), drop, job. */
     if (sq_begin(s, e) < 0)
         goto out;
+    /* Backfill never removes its source files, so an intake lost to a
+     * database crash right after COMMIT is simply loaded again by the next
+     * run (the blob is already durable): it need not wait for the WAL
+     * flush.  A live drop does wait: the watcher deletes the inbox copy
+     * once this returns. */
+    if (r->source == INGEST_BACKFILL &&
+        sq_cmd(s, "relax the commit for re-loadable backfill data",
+               "SET LOCAL synchronous_commit = off", 0, NULL, e) < 0)
+        goto fail;
     if (resolve_unit(s, r, station_id, unit_id, e) < 0)
         goto fail;
     {
