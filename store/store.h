@@ -81,6 +81,9 @@ struct ingest_req {
     const char *unit_code;     /* owning unit, or NULL = station's unit */
     const char *case_code;     /* from a backfill manifest, or NULL */
     const char *doc_type_hint; /* from a backfill manifest, or NULL */
+    const char *archive_meta;  /* a JSON object (backfill manifest's archival
+                                * columns) for documents.archive_meta, or NULL;
+                                * a duplicate drop merges it into the row's */
     enum ingest_source source;
     int priority;              /* lower runs first: live 0, backfill 100 */
 };
