@@ -172,6 +172,20 @@ is "$(sql "SELECT string_agg(first_page || '-' || last_page || ':' || doc_type, 
 post "$ONE" split page=2 >/dev/null
 is "$(sql "SELECT count(*) FROM documents WHERE parent_id = $ONE")" 2 "the file itself is not split again (its parts are)"
 
+# ---- a real scan through the worker: its OCR is kept for later re-analysis ------
+"$T" ingest "$ANCONG_TOP/samples/kien_nghi_11.jpg" kien_nghi_11.jpg hn01 >/dev/null 2>&1
+sql "NOTIFY ancong_jobs" >/dev/null
+scanned() { [ "$(sql "SELECT status FROM documents WHERE name = 'kien_nghi_11.jpg'")" != received ] &&
+            [ "$(sql "SELECT count(*) FROM jobs j JOIN documents d ON d.id = j.document_id
+                      WHERE d.name = 'kien_nghi_11.jpg' AND j.state = 'done'")" = 1 ]; }
+wait_for 180 scanned || not_ok "the worker OCRs a real scan" "$(tail -3 "$ANCONG_HOME/worker.log")"
+KSHA=$(sql "SELECT coalesce(ocr_sha256, '') FROM documents WHERE name = 'kien_nghi_11.jpg'")
+KBLOB=$ANCONG_HOME/blobs/ocr/${KSHA:0:2}/${KSHA:2:2}/$KSHA
+if [ -n "$KSHA" ] && [ "$(head -1 "$KBLOB" 2>/dev/null)" = "#ancong-ocr 1" ] &&
+   [ "$(sha256sum "$KBLOB" | cut -c1-64)" = "$KSHA" ] && grep -q '^word' "$KBLOB"; then
+    ok "the worker keeps a scan's OCR (words and boxes) in blobs/ocr under its sha256"
+else not_ok "the worker keeps a scan's OCR (words and boxes) in blobs/ocr under its sha256" "ocr_sha256='$KSHA'"; fi
+
 if grep -q 'AddressSanitizer\|runtime error:' "$ANCONG_HOME/web.log" "$ANCONG_HOME/worker.log"; then
     not_ok "web and worker ran without sanitizer reports"; else ok "web and worker ran without sanitizer reports"; fi
 t_finish
