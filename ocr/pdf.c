@@ -767,17 +767,10 @@ int ocr_pdf_file(struct ocr_engine *eng, const char *path, const unsigned char *
             text_layer_page(page, text, scale, pg);
             add_form_text(page, hpt, scale, pg);
             if (ocr_prep_opts()->layout) ocr_layout_order(pg);
-            if (images) {
-                pix = render_page(page, wpt, hpt, dpi);
-                if (!pix || ocr_image_encode(pix, dpi, &images->img[i], e) < 0) {
-                    if (!err_is_set(e))
-                        err_set(e, ERR_INTERNAL, "\"%s\": page %d could not be rendered", name, i + 1);
-                    g_free(text);
-                    g_object_unref(page);
-                    pixDestroy(&pix);
-                    goto out;
-                }
-            }
+            /* Its image is rendered after the loop, and only if another
+             * page needs OCR: a PDF whose every page has a real text layer
+             * is its own searchable PDF, and rendering it would be most of
+             * the cost of reading it. */
         } else {
             struct ocr_src src = { 0 };
             int nd = scanner ? native_dpi(img_w, img_h, wpt, hpt, dpi) : 0;
@@ -825,6 +818,32 @@ int ocr_pdf_file(struct ocr_engine *eng, const char *path, const unsigned char *
         err_set(e, ERR_INPUT, "\"%s\" is a truncated PDF: nothing on its pages could be read", name);
         err_hint(e, "Copy or scan the document again.");
         goto out;
+    }
+    if (images) {
+        int all_text = 1;
+        for (int i = 0; i < n; i++)
+            all_text &= doc->pages[i].source == OCR_SRC_TEXT_LAYER;
+        /* A mixed PDF: the text-layer pages need images too, at the
+         * resolution their boxes were given in. */
+        for (int i = 0; i < n && !all_text; i++) {
+            struct ocr_page *pg = &doc->pages[i];
+            if (pg->source != OCR_SRC_TEXT_LAYER || images->img[i].fmt != OCR_IMG_NONE)
+                continue;
+            PopplerPage *page = poppler_document_get_page(pd, i);
+            double wpt = 0, hpt = 0;
+            PIX *pix = NULL;
+            if (page) poppler_page_get_size(page, &wpt, &hpt);
+            pix = page ? render_page(page, wpt, hpt, pg->dpi) : NULL;
+            if (!pix || ocr_image_encode(pix, pg->dpi, &images->img[i], e) < 0) {
+                if (!err_is_set(e))
+                    err_set(e, ERR_INTERNAL, "\"%s\": page %d could not be rendered", name, i + 1);
+                pixDestroy(&pix);
+                if (page) g_object_unref(page);
+                goto out;
+            }
+            pixDestroy(&pix);
+            g_object_unref(page);
+        }
     }
     if (xref_damaged(data, len))
         ocr_doc_warn(doc, "the PDF's cross-reference table is damaged and was rebuilt to read "

@@ -79,6 +79,7 @@ suite_scripts() {   # suite_scripts DIR
 suite_browser() {
     [ -f "$TOP/tests/browser/run.sh" ] && run_one "browser" bash "$TOP/tests/browser/run.sh"
     [ -f "$TOP/tests/browser/cases.sh" ] && run_one "browser/cases" bash "$TOP/tests/browser/cases.sh"
+    [ -f "$TOP/tests/browser/case_merge.sh" ] && run_one "browser/case_merge" bash "$TOP/tests/browser/case_merge.sh"
 }
 
 case "$SUITE" in
