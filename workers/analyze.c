@@ -192,6 +192,30 @@ out:
 }
 #endif
 
+/* The OCR as read (before any correction), for re-analysis later.  A
+ * failure only costs that later re-analysis its word boxes (it falls back
+ * to the page texts), so it is logged, not fatal. */
+static void save_ocr(const struct child_arg *a, const struct ocr_doc *doc)
+{
+    char *buf = NULL, q[400];
+    size_t len = 0;
+    struct err e;
+    FILE *f = open_memstream(&buf, &len);
+
+    err_init(&e);
+    sbx_stage("keeping the OCR");
+    if (!f)
+        return;
+    int bad = ocr_doc_save(doc, f) < 0;
+    if (fclose(f) != 0 || bad || !buf) {
+        free(buf);
+        return;
+    }
+    if (fs_write_atomic(a->rq->ocr_path, buf, len, 0644, &e) < 0)
+        log_warn("sha256=%.12s stage=keep_ocr error=%s", a->sha256, log_q(e.msg, q, sizeof q));
+    free(buf);
+}
+
 static int child_run(int fd, void *arg)
 {
     const struct child_arg *a = arg;
@@ -233,6 +257,8 @@ static int child_run(int fd, void *arg)
         struct result_meta meta = {
             .file = a->file, .sha256 = a->sha256, .station = a->rq->station,
         };
+        if (a->rq->ocr_path)
+            save_ocr(a, &doc);
         sbx_stage("classifying and extracting fields");
         nparts = pipe_split(&doc, cfg->review_threshold, &parts);
         if (nparts <= 0) {
