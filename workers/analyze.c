@@ -257,6 +257,19 @@ static int child_run(int fd, void *arg)
         struct result_meta meta = {
             .file = a->file, .sha256 = a->sha256, .station = a->rq->station,
         };
+        /* Damage the readers worked around: in the result's "warnings",
+         * and in the log for whoever watches the station's files. */
+        for (int i = 0; i < doc.nwarnings; i++) {
+            char q[700];
+            log_warn("sha256=%.12s stage=ocr warning=%s", a->sha256,
+                     log_q(doc.warnings[i], q, sizeof q));
+        }
+        for (int i = 0; i < doc.npages; i++) {
+            char q[700];
+            if (doc.pages[i].warning)
+                log_warn("sha256=%.12s stage=ocr page=%d warning=%s", a->sha256, i + 1,
+                         log_q(doc.pages[i].warning, q, sizeof q));
+        }
         if (a->rq->ocr_path)
             save_ocr(a, &doc);
         sbx_stage("classifying and extracting fields");
@@ -404,15 +417,17 @@ int analyze_file(struct ocr_engine *eng, const struct cfg *cfg, const struct an_
         err_hint(&e, "Give the scanned files themselves, not a folder or a device.");
         return fail(o, rq, &e, NULL, false);
     }
+    /* Hash first: even an empty file is recorded by its sha256 (that of
+     * zero bytes), so that every drop can be found again by it. */
+    if (hash_file(rq->path, o->sha256, NULL, &e) < 0) {
+        o->sha256[0] = '\0';
+        return fail(o, rq, &e, "io", true);
+    }
     if (st.st_size == 0) {
         err_set(&e, ERR_INPUT, "the file is empty (0 bytes)");
         err_hint(&e, "The scanner or the copy did not finish: scan the document again and "
                      "drop the new file in.");
         return fail(o, rq, &e, NULL, false);
-    }
-    if (hash_file(rq->path, o->sha256, NULL, &e) < 0) {
-        o->sha256[0] = '\0';
-        return fail(o, rq, &e, "io", true);
     }
     if (st.st_size > (off_t)cfg->ocr_max_mb << 20) {
         err_set(&e, ERR_LIMIT, "the file is %lld MiB, over the limit of %ld MiB",
