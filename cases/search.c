@@ -5,8 +5,14 @@
 
 #include "common/str.h"
 
-/* Candidates come from the GIN index without ordering (so LIMIT stops the
- * scan early), then the few found are ranked. */
+/* Candidates come from the GIN index of the folded text without ordering
+ * (so LIMIT stops the scan early), then the few found are ranked; the
+ * snippet is cut in C from those few only.  The unit, type and field filters
+ * are semi-joins on the page's document (the file; a bundle's parts count
+ * for it), so the planner may start from whichever side is rarer (the
+ * trigram index of fields.search_value, the document type...); the outer
+ * query then checks type and field on the part that holds the page.
+ * Unused filters are NULL parameters, folded away by the planner. */
 static const char search_sql[] =
     "WITH q AS (SELECT phraseto_tsquery('simple', $1) AS tsq), "
     "hit AS ("
@@ -15,6 +21,11 @@ static const char search_sql[] =
     "   WHERE p.search_tsv @@ q.tsq"
     "     AND ($2::int = 0 OR p.document_id IN (SELECT d.id FROM documents d"
     "             WHERE d.unit_id IN (SELECT ancong_visible_units($2::int))))"
+    "     AND ($4::text IS NULL OR p.document_id IN (SELECT coalesce(x.parent_id, x.id) FROM documents x"
+    "             WHERE x.doc_type = $4::text))"
+    "     AND ($5::text IS NULL OR p.document_id IN (SELECT coalesce(x.parent_id, x.id)"
+    "             FROM fields f JOIN documents x ON x.id = f.document_id"
+    "             WHERE f.name = $5::text AND ($6::text IS NULL OR f.search_value LIKE $6::text)))"
     "   LIMIT 500) "
     "SELECT coalesce(part.id, d.id), d.sha256, d.name, coalesce(part.doc_type, d.doc_type, ''),"
     "       coalesce(c.code, ''), hit.number, hit.text"
@@ -23,8 +34,27 @@ static const char search_sql[] =
     "  LEFT JOIN documents part ON part.parent_id = d.id"
     "       AND hit.number BETWEEN part.first_page AND part.last_page"
     "  LEFT JOIN cases c ON c.id = coalesce(part.case_id, d.case_id)"
+    " WHERE ($4::text IS NULL OR coalesce(part.doc_type, d.doc_type) = $4::text)"
+    "   AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM fields f WHERE f.document_id = coalesce(part.id, d.id)"
+    "             AND f.name = $5::text AND ($6::text IS NULL OR f.search_value LIKE $6::text)))"
     " ORDER BY ts_rank(hit.search_tsv, q.tsq) DESC, d.id DESC, hit.number"
     " LIMIT $3";
+
+/* "%folded value%" for LIKE, with LIKE's own characters escaped (malloc'd). */
+static char *like_pattern(const char *value)
+{
+    char *folded = utf8_fold(value);
+    struct sbuf b = SBUF_INIT;
+    sbuf_putc(&b, '%');
+    for (const char *c = folded; *c; c++) {
+        if (*c == '%' || *c == '_' || *c == '\\')
+            sbuf_putc(&b, '\\');
+        sbuf_putc(&b, *c);
+    }
+    sbuf_putc(&b, '%');
+    free(folded);
+    return sbuf_detach(&b);
+}
 
 static int nwords(const char *s)
 {
@@ -97,24 +127,26 @@ char *search_snippet(const char *text, const char *folded_query, int context_wor
     return sbuf_detach(&b);
 }
 
-int search_run(struct store *st, const char *query, int unit_id, int limit,
+int search_run(struct store *st, const char *query, const struct search_opts *o,
                struct search_hit **hits, int *n, struct err *e)
 {
     char *folded = utf8_fold(query);
+    char *pattern = o->field && o->value && *o->value ? like_pattern(o->value) : NULL;
     char unit_s[16], limit_s[16];
-    const char *pv[3] = {folded, unit_s, limit_s};
+    const char *pv[6] = {folded, unit_s, limit_s, o->doc_type && *o->doc_type ? o->doc_type : NULL,
+                         o->field && *o->field ? o->field : NULL, pattern};
+    PGresult *r = NULL;
     int rc = -1;
 
     *hits = NULL;
     *n = 0;
     if (!*folded || nwords(folded) > 32) {
         err_set(e, ERR_USAGE, "the search needs between 1 and 32 words");
-        free(folded);
-        return -1;
+        goto out;
     }
-    snprintf(unit_s, sizeof unit_s, "%d", unit_id);
-    snprintf(limit_s, sizeof limit_s, "%d", limit > 0 ? limit : 20);
-    PGresult *r = PQexecParams(store_conn(st), search_sql, 3, NULL, pv, NULL, NULL, 0);
+    snprintf(unit_s, sizeof unit_s, "%d", o->unit_id);
+    snprintf(limit_s, sizeof limit_s, "%d", o->limit > 0 ? o->limit : 20);
+    r = PQexecParams(store_conn(st), search_sql, 6, NULL, pv, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         err_set(e, ERR_DB, "could not search: %s", PQresultErrorMessage(r));
         goto out;
@@ -135,6 +167,7 @@ int search_run(struct store *st, const char *query, int unit_id, int limit,
 out:
     PQclear(r);
     free(folded);
+    free(pattern);
     return rc;
 }
 

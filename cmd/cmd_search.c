@@ -1,5 +1,5 @@
 /*
- * ancong search QUERY [--json] [--unit CODE] [--limit N]
+ * ancong search QUERY [--json] [--unit CODE] [--limit N] [--type T] [--field NAME[=WORDS]]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +13,7 @@
 #include "common/str.h"
 #include "store/store.h"
 
-static const char usage[] = "ancong search QUERY... [--json] [--unit CODE] [--limit N]";
+static const char usage[] = "ancong search QUERY... [--json] [--unit CODE] [--limit N] [--type TYPE] [--field NAME[=WORDS]]";
 
 /* Unit id for a code; 0 when code is NULL.  -1 when unknown. */
 static int unit_id(struct store *st, const char *code)
@@ -30,7 +30,8 @@ static int unit_id(struct store *st, const char *code)
 int cmd_search(int argc, char **argv, struct cfg *cfg)
 {
     bool as_json = false, timing = false;
-    const char *unit = NULL;
+    const char *unit = NULL, *type = NULL;
+    char *field = NULL, *value = NULL;
     int limit = 20, rc = EXIT_WORK, n = 0;
     struct sbuf q = SBUF_INIT;
     struct store *st = NULL;
@@ -45,6 +46,11 @@ int cmd_search(int argc, char **argv, struct cfg *cfg)
                "  --unit CODE  only documents of this unit and the units under it\n"
                "               (e.g. ha_noi); default: every unit\n"
                "  --limit N    at most N hits (default 20)\n"
+               "  --type TYPE  only documents of this type (e.g. kien_nghi, quyet_dinh_khoi_kien)\n"
+               "  --field NAME=WORDS\n"
+               "               only documents whose field NAME contains WORDS, diacritics\n"
+               "               ignored (e.g. --field so_van_ban=11/KN, --field bi_don=\"cong ty\");\n"
+               "               --field NAME alone: documents that have the field\n"
                "  --timing     print the search's own time (search_ms=N) on stderr\n"
                "  --json       a JSON list of {\"sha256\",\"file\",\"doc_type\",\"case\",\"page\",\"snippet\"}\n",
                usage);
@@ -55,11 +61,21 @@ int cmd_search(int argc, char **argv, struct cfg *cfg)
             as_json = true;
         } else if (!strcmp(argv[i], "--timing")) {
             timing = true;
-        } else if (!strcmp(argv[i], "--unit") || !strcmp(argv[i], "--limit")) {
+        } else if (!strcmp(argv[i], "--unit") || !strcmp(argv[i], "--limit") || !strcmp(argv[i], "--type") ||
+                   !strcmp(argv[i], "--field")) {
             if (i + 1 >= argc)
                 return cmd_usage_error(usage, "option \"%s\" needs a value", argv[i]);
             if (!strcmp(argv[i], "--unit"))
                 unit = argv[++i];
+            else if (!strcmp(argv[i], "--type"))
+                type = argv[++i];
+            else if (!strcmp(argv[i], "--field")) {
+                field = argv[++i];
+                if ((value = strchr(field, '=')) != NULL)
+                    *value++ = 0;
+                if (!*field)
+                    return cmd_usage_error(usage, "--field needs a field name, as in --field so_van_ban=11/KN");
+            }
             else if ((limit = atoi(argv[++i])) <= 0 || limit > 1000)
                 return cmd_usage_error(usage, "--limit must be between 1 and 1000");
         } else if (argv[i][0] == '-' && argv[i][1] == '-') {
@@ -84,7 +100,8 @@ int cmd_search(int argc, char **argv, struct cfg *cfg)
         goto out;
     }
     int64_t t0 = fs_now_ms();
-    if (search_run(st, sbuf_cstr(&q), uid, limit, &hits, &n, &e) < 0) {
+    struct search_opts so = {.unit_id = uid, .limit = limit, .doc_type = type, .field = field, .value = value};
+    if (search_run(st, sbuf_cstr(&q), &so, &hits, &n, &e) < 0) {
         err_print(&e);
         goto out;
     }

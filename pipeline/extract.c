@@ -1437,7 +1437,8 @@ static void ext_signer(struct ctx *x)
             const struct pseg *o = &t->segs[k];
             /* another title beside this one may sit between; one below it
              * starts the next signature block */
-            if (o->upper && o->box.y1 > o->box.y0 && o->box.y0 > ts->box.y1 + (ts->box.y1 - ts->box.y0))
+            if (o->upper && !skippable(o) && o->box.y1 > o->box.y0 &&
+                o->box.y0 > ts->box.y1 + (ts->box.y1 - ts->box.y0))
                 break;
             if (!skippable(o) && !o->upper)
                 break;
@@ -1474,14 +1475,20 @@ static void ext_signer(struct ctx *x)
     seg_loc(t, best, 0, ts->ncp, &L);
     put(x->r, F_CHUC_VU_NGUOI_KY, tv, 0.95, &L);
     free(title); free(ct); free(tv);
-    const struct pseg *ns = &t->segs[name];
-    char *fx0 = fix_eth(nv);
-    double agree = 1.0;
-    char *fx = name_consensus(x, fx0, &agree);
-    free(fx0);
-    seg_loc(t, name, 0, ns->ncp, &L);
-    put(x->r, F_NGUOI_KY, fx, 0.93 * agree * odd_factor(fx, false), &L);
-    free(nv); free(fx);
+    /* the block was found with a name under it, but the column search above
+     * can stop earlier (another title in between): then the title stands
+     * alone and the name is left for review rather than guessed */
+    if (name >= 0 && nv) {
+        const struct pseg *ns = &t->segs[name];
+        char *fx0 = fix_eth(nv);
+        double agree = 1.0;
+        char *fx = name_consensus(x, fx0, &agree);
+        free(fx0);
+        seg_loc(t, name, 0, ns->ncp, &L);
+        put(x->r, F_NGUOI_KY, fx, 0.93 * agree * odd_factor(fx, false), &L);
+        free(fx);
+    }
+    free(nv);
     /* authority line just above the title: "KT. VIỆN TRƯỞNG", "TM. ..." */
     if (best - 1 >= from) {
         const struct pseg *as = &t->segs[best - 1];

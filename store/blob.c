@@ -27,7 +27,8 @@
 
 static bool kind_ok(const char *kind)
 {
-    return kind && (!strcmp(kind, "originals") || !strcmp(kind, "pdf") || !strcmp(kind, "signed"));
+    return kind && (!strcmp(kind, "originals") || !strcmp(kind, "pdf") || !strcmp(kind, "signed") ||
+                    !strcmp(kind, "ocr"));
 }
 
 static bool sha_ok(const char *sha)

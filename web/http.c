@@ -343,6 +343,16 @@ static void route(struct web_req *r, struct web_resp *p)
     if (strcmp(path, "/stats") == 0 && get) { stats_page(r, p); return; }
     if (strcmp(path, "/stats.csv") == 0 && get) { stats_csv(r, p); return; }
     if (strcmp(path, "/cases") == 0 && get) { cases_page(r, p); return; }
+    if (str_starts(path, "/cases/") && post) {      /* /cases/ID/merge, /cases/ID/split */
+        char cbuf[32], act[16];
+        int n = 0;
+        if (sscanf(path, "/cases/%20[0-9]/%15[a-z]%n", cbuf, act, &n) == 2 && path[n] == 0) {
+            long long id = web_parse_id(cbuf);
+            if (id > 0) { case_group_post(r, p, id, act); return; }
+        }
+        html_error_page(p, r, 404, "Không tìm thấy trang này.");
+        return;
+    }
     if (str_starts(path, "/cases/") && get) {
         long long id = web_parse_id(path + 7);
         if (id < 0) { html_error_page(p, r, 404, "Không tìm thấy vụ việc."); return; }

@@ -10,7 +10,7 @@
  *   image.c    page images rendered with libvips (cached on disk)
  *   search.c   the search box (cases/search.h)
  *   stats.c    the statistics page and its CSV (ancong_report)
- *   cases.c    the cases list, a case's timeline, attaching a document to a case
+ *   cases.c    the cases list, a case's timeline, merging and splitting cases
  *   static     files of web/static/ embedded at build time (build/gen/web_static.c)
  */
 #ifndef ANCONG_WEB_INT_H
@@ -127,6 +127,8 @@ const char *stage_vi(const char *stage);          /* case_stage in Vietnamese */
 /* cases.c */
 void cases_page(struct web_req *r, struct web_resp *p);
 void case_page(struct web_req *r, struct web_resp *p, long long id);
+/* POST /cases/ID/merge and /cases/ID/split (action "merge" | "split"). */
+void case_group_post(struct web_req *r, struct web_resp *p, long long id, const char *action);
 
 /* search.c */
 void search_page(struct web_req *r, struct web_resp *p);

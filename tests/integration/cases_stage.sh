@@ -101,6 +101,16 @@ hn=$("$ANCONG_BIN" search quyet dinh khoi kien --unit dak_lak --json | python3 -
 is "$hn" "['d7.pdf']" "search filtered by unit sees only that unit's documents"
 other=$("$ANCONG_BIN" search quyet dinh khoi kien --unit da_nang --json)
 is "$other" "[]" "another province sees nothing"
+# Field and type filters (diacritics ignored in the value; LIKE's % is just a character).
+files() { python3 -c 'import json,sys; print(" ".join(sorted({h["file"] for h in json.load(sys.stdin)})))'; }
+is "$("$ANCONG_BIN" search khoi kien --field bi_don="cong ty tnhh song xanh" --json | files)" "d7.pdf d8.pdf" \
+   "search with a field filter: only documents whose defendant is that company"
+is "$("$ANCONG_BIN" search khoi kien --type don_khoi_kien --json | files)" "d8.pdf" "search with a type filter"
+is "$("$ANCONG_BIN" search kien nghi --field so_van_ban=11/KN --json | files)" "d5.pdf" \
+   "a reply citing the number is not a document with that number"
+is "$("$ANCONG_BIN" search kien nghi --field so_van_ban=% --json)" "[]" "a % in the field value is matched literally"
+is "$("$ANCONG_BIN" search khoi kien --field bi_don --unit dak_lak --json | files)" "d7.pdf" \
+   "a field filter with no value (the field is present) and a unit filter together"
 inj=$("$ANCONG_BIN" search "'; DROP TABLE documents; --" --json)
 is "$inj" "[]" "an injection attempt through search is just text"
 is "$(sql "SELECT count(*) > 0 FROM documents")" t "documents table intact after the injection attempt"

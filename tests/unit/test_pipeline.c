@@ -338,6 +338,26 @@ static void test_real_khac(void)
     ocr_doc_release(&d);
 }
 
+/* A real directive (Quảng Ngãi, 2020): a stamp fragment ("Ả") lies between
+ * the signer's title and the name, below the title.  The block search took
+ * the name; the column search stopped at the fragment and the extractor read
+ * segment -1 (a crash in the field: every such file failed). */
+static void test_real_stamp_fragment(void)
+{
+    struct ocr_doc d;
+    if (!load_fixture("khac_chithi_stamp_fragment.ocr", &d))
+        return;
+    struct doc_result r;
+    pipe_analyze(&d, 1, d.npages, 0.8, &r);
+    T_STREQ(r.doc_type, "khac", "directive is khac");
+    T_STREQ(fv(&r, F_CHUC_VU_NGUOI_KY), "CHỦ TỊCH", "directive: signer's title");
+    T_STREQ(fv(&r, F_NGUOI_KY), "Trần Ngọc Căng", "directive: the name past the stamp fragment");
+    T_CHECK(!r.fields[F_SO_VAN_BAN].present || r.fields[F_SO_VAN_BAN].conf < 0.8,
+            "directive: the handwritten number is not taken as sure");
+    doc_result_release(&r);
+    ocr_doc_release(&d);
+}
+
 static void check_ranges(const char *fixture, const int (*want)[2], const char *const *types,
                          int nwant)
 {
@@ -510,6 +530,7 @@ int main(void)
     test_real_letter();
     test_real_text_layer();
     test_real_khac();
+    test_real_stamp_fragment();
     test_real_split();
     test_heldout_like();
     test_codes_kept();
