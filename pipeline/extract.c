@@ -1446,7 +1446,13 @@ static void ext_signer(struct ctx *x)
         }
         const struct pseg *ns = &t->segs[k];
         int dx = abs((ns->box.x0 + ns->box.x1) - (ts->box.x0 + ts->box.x1));
-        if (!nv || dx < bestdx) {
+        /* a later name replaces the first only on the same row (a name in
+         * the title's own column beside one in the next column); one row
+         * further down belongs to the next block ("THƯ KÝ" under
+         * "KIỂM SÁT VIÊN") */
+        bool lower_row = nv && ns->box.y1 > ns->box.y0 &&
+                         ns->box.y0 > t->segs[name].box.y1;
+        if (!nv || (dx < bestdx && !lower_row)) {
             free(nv);
             nv = cand;
             name = k;
