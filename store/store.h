@@ -61,6 +61,12 @@ int  blob_take_file(const struct cfg *c, const char *kind, const char *src, cons
  * copy in progress is never touched).  Returns how many; store_open calls
  * it with an hour. */
 int  blob_clean_tmp(const struct cfg *c, int max_age_s);
+/* Make the blob sha256 of kind from also a blob of kind to (a hard link:
+ * no copy, no second fsync of the bytes; a copy where links cannot be
+ * made).  Used for a born-digital PDF, which is its own searchable PDF.
+ * A no-op when the target exists already. */
+int  blob_link(const struct cfg *c, const char *from, const char *to, const char *sha256,
+               struct err *e);
 bool blob_exists(const struct cfg *c, const char *kind, const char *sha256);
 
 /* ---- intake (store/ingest.c) -------------------------------------------
@@ -76,6 +82,9 @@ struct ingest_req {
     const char *unit_code;     /* owning unit, or NULL = station's unit */
     const char *case_code;     /* from a backfill manifest, or NULL */
     const char *doc_type_hint; /* from a backfill manifest, or NULL */
+    const char *archive_meta;  /* a JSON object (backfill manifest's archival
+                                * columns) for documents.archive_meta, or NULL;
+                                * a duplicate drop merges it into the row's */
     enum ingest_source source;
     int priority;              /* lower runs first: live 0, backfill 100 */
 };
@@ -101,6 +110,7 @@ struct job {
     char name[512];            /* file name as dropped */
     char station[128];
     int attempts;              /* including this one */
+    bool backfill;             /* the document came from ancong backfill */
 };
 /* 1 claimed, 0 nothing ready, -1 error.  worker: a label for the log/table. */
 int  job_claim(struct store *s, const char *kind, const char *worker, struct job *j,

@@ -153,9 +153,17 @@ static void run_job(struct store *s, struct cfg *cfg, struct ocr_engine *eng, co
     if (rc == 0 && (o.pdf_written || o.pdf_is_original)) {
         /* A born-digital PDF is its own searchable PDF: the same bytes. */
         const char *src = o.pdf_written ? pdf : orig;
+        int put;
         err_init(&e);
-        if (hash_file(src, pdf_sha, NULL, &e) < 0 ||
-            blob_put_file(cfg, "pdf", src, pdf_sha, &e) < 0) {
+        if (!o.pdf_written && strcmp(o.sha256, j->sha256) == 0) {
+            /* Its bytes were read and hashed by analyze_file just now:
+             * link the original, no copy or second hash. */
+            snprintf(pdf_sha, sizeof pdf_sha, "%s", j->sha256);
+            put = blob_link(cfg, "originals", "pdf", pdf_sha, &e);
+        } else {
+            put = hash_file(src, pdf_sha, NULL, &e) < 0 ? -1 : blob_put_file(cfg, "pdf", src, pdf_sha, &e);
+        }
+        if (put < 0) {
             log_error("job=%lld sha256=%.12s stage=store_pdf error=%s", j->id, j->sha256,
                       log_q(e.msg, q1, sizeof q1));
             unlink(pdf);
