@@ -170,6 +170,7 @@ static void load_file(struct bf_ctx *c, const char *path, const char *source, co
         .unit_code = row && row->unit ? row->unit : c->o->unit,
         .case_code = row ? row->case_code : NULL,
         .doc_type_hint = row ? row->doc_type : NULL,
+        .archive_meta = row ? row->meta : NULL,
         .source = INGEST_BACKFILL,
         .priority = c->o->priority,
     };
@@ -195,6 +196,10 @@ static void load_file(struct bf_ctx *c, const char *path, const char *source, co
     it->document_id = res.document_id;
     if (row && row->case_code)
         it->case_code = xstrdup(row->case_code);
+    if (row && row->meta) {
+        it->archive_meta = xstrdup(row->meta);
+        c->run->nmeta_rows++;
+    }
 }
 
 static void walk_path(struct bf_ctx *c, const char *path, const char *rel, int depth);
@@ -470,6 +475,10 @@ int bf_load(struct store *st, char **paths, int npaths, const struct bf_opts *o,
             return -1;
         c.have_mf = true;
         run->manifest_rows = c.mf.nrows;
+        run->nmeta_keys = c.mf.nmeta;
+        run->meta_keys = xcalloc((size_t)c.mf.nmeta + 1, sizeof *run->meta_keys);
+        for (int i = 0; i < c.mf.nmeta; i++)
+            run->meta_keys[i] = xstrdup(c.mf.meta_keys[i]);
     }
     snprintf(c.staging, sizeof c.staging, "%s/backfill/staging-%d", c.cfg->home, (int)getpid());
     if (fs_mkdirs(c.staging, 0700, e) < 0)
@@ -512,7 +521,11 @@ void bf_run_release(struct bf_run *run)
         free(run->items[i].source);
         free(run->items[i].reason);
         free(run->items[i].case_code);
+        free(run->items[i].archive_meta);
     }
+    for (int i = 0; i < run->nmeta_keys; i++)
+        free(run->meta_keys[i]);
+    free(run->meta_keys);
     free(run->items);
     for (int i = 0; i < run->nunmatched; i++)
         free(run->unmatched_rows[i]);
@@ -528,6 +541,13 @@ void bf_report_text(const struct bf_run *run, FILE *f)
     if (run->manifest_rows)
         fprintf(f, "manifest: %d rows; %d name files that were not found; %d files have no row\n",
                 run->manifest_rows, run->manifest_unmatched_rows, run->files_without_row);
+    if (run->nmeta_keys) {
+        fprintf(f, "manifest: archival metadata of %d files kept (documents.archive_meta, \"archive\" in "
+                "ancong export) from the columns:", run->nmeta_rows);
+        for (int i = 0; i < run->nmeta_keys; i++)
+            fprintf(f, "%s %s", i ? "," : "", run->meta_keys[i]);
+        fputc('\n', f);
+    }
     for (int i = 0; i < run->nunmatched; i++)
         fprintf(f, "  manifest row without a file: %s\n", run->unmatched_rows[i]);
     for (int i = 0; i < run->nitems; i++) {
@@ -550,7 +570,7 @@ static void csv_field(FILE *f, const char *s)
 
 void bf_report_csv(const struct bf_run *run, FILE *csv)
 {
-    fprintf(csv, "source,status,reason,sha256,document_id,case_code\n");
+    fprintf(csv, "source,status,reason,sha256,document_id,case_code,archive_meta\n");
     for (int i = 0; i < run->nitems; i++) {
         const struct bf_item *it = &run->items[i];
         csv_field(csv, it->source);
@@ -563,10 +583,12 @@ void bf_report_csv(const struct bf_run *run, FILE *csv)
             fprintf(csv, "%lld", it->document_id);
         fputc(',', csv);
         csv_field(csv, it->case_code);
+        fputc(',', csv);
+        csv_field(csv, it->archive_meta);
         fputc('\n', csv);
     }
     for (int i = 0; i < run->nunmatched; i++) {
         csv_field(csv, run->unmatched_rows[i]);
-        fprintf(csv, ",\"missing\",\"the manifest names a file that was not found\",,,\n");
+        fprintf(csv, ",\"missing\",\"the manifest names a file that was not found\",,,,\n");
     }
 }

@@ -39,6 +39,7 @@ struct bf_item {
     char sha256[65];
     long long document_id;
     char *case_code;       /* from the manifest */
+    char *archive_meta;    /* the manifest's archival columns (JSON object), or NULL */
 };
 
 struct bf_opts {
@@ -57,6 +58,8 @@ struct bf_run {
     char **unmatched_rows;         /* manifest rows naming files that were not found */
     int nunmatched;
     int files_without_row;         /* only counted when a manifest is given */
+    char **meta_keys;              /* the manifest's archival metadata columns */
+    int nmeta_keys, nmeta_rows;    /* ... and how many loaded files carry some */
     long long bytes;
     double seconds;
 };

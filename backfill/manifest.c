@@ -1,9 +1,11 @@
 #include "backfill/manifest.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/fs.h"
+#include "common/json.h"
 #include "common/str.h"
 
 /* One CSV record starting at *p; fields are malloc'd.  Returns the number of
@@ -100,6 +102,46 @@ static int column_kind(const char *name)
     return kind;
 }
 
+/* English column names operators use, and the key they share with the
+ * Vietnamese name of the same archival field. */
+static const char *const meta_alias[][2] = {
+    {"record_code", "ma_ho_so"},       {"file_code", "ma_ho_so"},
+    {"title", "tieu_de"},              {"record_title", "tieu_de"},
+    {"retention", "thoi_han_bao_quan"}, {"retention_period", "thoi_han_bao_quan"},
+    {"access", "che_do_su_dung"},      {"access_level", "che_do_su_dung"},
+    {"language", "ngon_ngu"},
+    {"start_date", "ngay_bat_dau"},    {"end_date", "ngay_ket_thuc"},
+    {"keywords", "tu_khoa"},
+    {"sheets", "so_to"},               {"number_of_sheets", "so_to"},
+    {"pages", "so_trang"},             {"number_of_pages", "so_trang"},
+    {"condition", "tinh_trang_vat_ly"}, {"physical_condition", "tinh_trang_vat_ly"},
+    {"original_code", "ma_ban_goc"},   {"paper_original", "ma_ban_goc"},
+    {"notes", "ghi_chu"},              {"note", "ghi_chu"},
+};
+
+char *mf_meta_key(const char *column)
+{
+    char *k = utf8_fold(column ? column : "");
+    size_t o = 0;
+    for (size_t i = 0; k[i]; i++) {
+        unsigned char ch = (unsigned char)k[i];
+        bool keep = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+        if (keep)
+            k[o++] = (char)ch;
+        else if (o > 0 && k[o - 1] != '_')
+            k[o++] = '_';
+    }
+    while (o > 0 && k[o - 1] == '_')
+        o--;
+    k[o] = '\0';
+    for (size_t i = 0; i < sizeof meta_alias / sizeof meta_alias[0]; i++)
+        if (strcmp(k, meta_alias[i][0]) == 0) {
+            free(k);
+            return xstrdup(meta_alias[i][1]);
+        }
+    return k;
+}
+
 static char *norm_path(const char *s)
 {
     char *n = utf8_nfc(s);
@@ -123,11 +165,37 @@ static char *opt_value(const char *s)
     return v;
 }
 
+/* The row's non-empty metadata values as a JSON object, or NULL. */
+static char *row_meta(const struct manifest *m, char **f, int n, const int *metaidx)
+{
+    struct sbuf b = SBUF_INIT;
+    struct json j;
+    int kept = 0;
+
+    json_init(&j, &b, false);
+    json_obj_begin(&j);
+    for (int i = 0; i < n && i < 64; i++) {
+        char *v;
+        if (metaidx[i] < 0 || !(v = opt_value(f[i])))
+            continue;
+        json_key(&j, m->meta_keys[metaidx[i]]);
+        json_str(&j, v);
+        free(v);
+        kept++;
+    }
+    json_obj_end(&j);
+    if (!kept) {
+        sbuf_release(&b);
+        return NULL;
+    }
+    return sbuf_detach(&b);
+}
+
 int mf_parse(const char *text, size_t len, struct manifest *m, struct err *e)
 {
     const char *p = text, *end = text + len;
     char **hdr = NULL, **f = NULL;
-    int nh, n, lines = 0, cap = 0, kinds[64];
+    int nh, n, lines = 0, cap = 0, kinds[64], metaidx[64];
     char sep = ',';
 
     memset(m, 0, sizeof *m);
@@ -158,11 +226,29 @@ int mf_parse(const char *text, size_t len, struct manifest *m, struct err *e)
     int filecol = -1;
     for (int i = 0; i < nh && i < 64; i++) {
         kinds[i] = column_kind(hdr[i]);
+        metaidx[i] = -1;
         if (kinds[i] == COL_FILE && filecol < 0)
             filecol = i;
+        if (kinds[i] != COL_OTHER)
+            continue;
+        /* A metadata column; a name used twice (or with no letters) gets
+         * its column number, so no value is lost. */
+        char *key = mf_meta_key(hdr[i]);
+        for (int k = 0; k < m->nmeta && key[0]; k++)
+            if (strcmp(m->meta_keys[k], key) == 0)
+                key[0] = '\0';
+        if (!key[0]) {
+            free(key);
+            key = xmalloc(24);
+            snprintf(key, 24, "column_%d", i + 1);
+        }
+        m->meta_keys = xrealloc(m->meta_keys, (size_t)(m->nmeta + 1) * sizeof *m->meta_keys);
+        metaidx[i] = m->nmeta;
+        m->meta_keys[m->nmeta++] = key;
     }
     free_fields(hdr, nh);
     if (filecol < 0) {
+        mf_release(m);
         err_set(e, ERR_INPUT, "the manifest has no file column");
         err_hint(e, "Name the column holding the file paths \"file\" (or \"path\", \"tệp\").");
         return -1;
@@ -197,6 +283,7 @@ int mf_parse(const char *text, size_t len, struct manifest *m, struct err *e)
             if (dst && !*dst)
                 *dst = opt_value(f[i]);
         }
+        r->meta = row_meta(m, f, n < nh ? n : nh, metaidx);
         free_fields(f, n);
     }
     return 0;
@@ -224,8 +311,12 @@ void mf_release(struct manifest *m)
         free(m->rows[i].case_code);
         free(m->rows[i].unit);
         free(m->rows[i].doc_type);
+        free(m->rows[i].meta);
     }
     free(m->rows);
+    for (int i = 0; i < m->nmeta; i++)
+        free(m->meta_keys[i]);
+    free(m->meta_keys);
     memset(m, 0, sizeof *m);
 }
 

@@ -93,22 +93,38 @@ echo "search: loaded in $(( $(date +%s) - t0 )) s (rows $(( t1 - t0 )) s, indexe
      "$("$BIN" db psql -qAt -c 'SELECT count(*) FROM documents') documents," \
      "$("$BIN" db psql -qAt -c 'SELECT count(*) FROM fields') fields"
 fi
-queries=("quyet dinh khoi kien" "lan chiem dat cong" "Đông Tiến" "an toan thuc pham" "cong ty tnhh so 4242"
-         "thong bao thu ly vu an" "xả nước thải tại phường Hồng Gai" "bien ban xac minh" "kien nghi" "di san van hoa")
+# Representative queries: common and rare words, a diacritic-insensitive
+# phrase written with and without diacritics, a document number, and the
+# same with a type or field filter; each alone and with a unit filter
+# (Hà Nội: a seventh of the documents).  "QUERY|OPTIONS".
+queries=("quyet dinh khoi kien|" "lan chiem dat cong|" "Đông Tiến|" "an toan thuc pham|" "cong ty tnhh so 4242|"
+         "thong bao thu ly vu an|" "xả nước thải tại phường Hồng Gai|" "bien ban xac minh|" "kien nghi|"
+         "di san van hoa|" "4242/KN-VKS-DS|" "viện kiểm sát|"
+         "khoi kien|--field so_van_ban=4242/KN" "vu an|--type thong_bao_thu_ly" "xa nuoc thai|--field linh_vuc=moi_truong"
+         "cong ty tnhh|--type kien_nghi --field so_van_ban=770/KN")
 ms=(); wall=()
+declare -A worst=()
 for round in 1 2 3; do
-  for q in "${queries[@]}"; do
+  for spec in "${queries[@]}"; do
+    q=${spec%%|*}; opts=${spec#*|}
     for unit in "" "--unit ha_noi"; do
       s=$(date +%s%N)
       # shellcheck disable=SC2086
-      t=$("$BIN" search "$q" $unit --json --timing 2>&1 >/dev/null | sed -n 's/^search_ms=//p')
+      t=$("$BIN" search "$q" $opts $unit --json --timing 2>&1 >/dev/null | sed -n 's/^search_ms=//p')
       e=$(date +%s%N)
+      [ -n "$t" ] || { echo "search: error: ancong search \"$q\" $opts $unit failed"; exit 1; }
       ms+=("$t"); wall+=($(( (e - s) / 1000000 )))
+      k="$q $opts $unit"
+      [ "${worst[$k]:-0}" -ge "$t" ] || worst[$k]=$t
     done
   done
 done
+if [ -n "${SEARCH_VERBOSE:-}" ]; then
+  for k in "${!worst[@]}"; do printf 'search:   %5d ms  %s\n' "${worst[$k]}" "$k"; done | sort -k2 -n -r
+fi
 stats() { sort -n | awk -v what="$1" '{a[NR]=$1} END {
   m = a[int((NR+1)/2)]; p = a[int(NR*0.95 + 0.999)];
   printf "search: %-34s %d queries: median %d ms, p95 %d ms\n", what, NR, m, p }'; }
+echo "search: $N pages; load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 printf '%s\n' "${ms[@]}" | stats "query time (target p95 <= 100 ms)"
 printf '%s\n' "${wall[@]}" | stats "whole command (start, connect)"

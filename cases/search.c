@@ -1,44 +1,114 @@
 #include "cases/search.h"
 
 #include <stdlib.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/str.h"
 
-/* Candidates come from the GIN index of the folded text without ordering
- * (so LIMIT stops the scan early), then the few found are ranked; the
- * snippet is cut in C from those few only.  The unit, type and field filters
- * are semi-joins on the page's document (the file; a bundle's parts count
- * for it), so the planner may start from whichever side is rarer (the
- * trigram index of fields.search_value, the document type...); the outer
- * query then checks type and field on the part that holds the page.
- * Unused filters are NULL parameters, folded away by the planner. */
-static const char search_sql[] =
-    "WITH q AS (SELECT phraseto_tsquery('simple', $1) AS tsq), "
-    "hit AS ("
-    "  SELECT p.document_id, p.number, p.text, p.search_tsv"
-    "    FROM pages p, q"
-    "   WHERE p.search_tsv @@ q.tsq"
-    "     AND ($2::int = 0 OR p.document_id IN (SELECT d.id FROM documents d"
-    "             WHERE d.unit_id IN (SELECT ancong_visible_units($2::int))))"
-    "     AND ($4::text IS NULL OR p.document_id IN (SELECT coalesce(x.parent_id, x.id) FROM documents x"
-    "             WHERE x.doc_type = $4::text))"
-    "     AND ($5::text IS NULL OR p.document_id IN (SELECT coalesce(x.parent_id, x.id)"
-    "             FROM fields f JOIN documents x ON x.id = f.document_id"
-    "             WHERE f.name = $5::text AND ($6::text IS NULL OR f.search_value LIKE $6::text)))"
-    "   LIMIT 500) "
-    "SELECT coalesce(part.id, d.id), d.sha256, d.name, coalesce(part.doc_type, d.doc_type, ''),"
-    "       coalesce(c.code, ''), hit.number, hit.text"
-    "  FROM hit CROSS JOIN q"
-    "  JOIN documents d ON d.id = hit.document_id"
-    "  LEFT JOIN documents part ON part.parent_id = d.id"
-    "       AND hit.number BETWEEN part.first_page AND part.last_page"
-    "  LEFT JOIN cases c ON c.id = coalesce(part.case_id, d.case_id)"
-    " WHERE ($4::text IS NULL OR coalesce(part.doc_type, d.doc_type) = $4::text)"
-    "   AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM fields f WHERE f.document_id = coalesce(part.id, d.id)"
-    "             AND f.name = $5::text AND ($6::text IS NULL OR f.search_value LIKE $6::text)))"
-    " ORDER BY ts_rank(hit.search_tsv, q.tsq) DESC, d.id DESC, hit.number"
-    " LIMIT $3";
+/*
+ * How a search runs.  Candidates (at most SEARCH_CANDIDATES pages matching
+ * the words and the filters) are found without ordering, so the scan stops
+ * early; only those few are ranked (ts_rank), and the snippet is cut in C
+ * from the few returned.
+ *
+ * Where candidates come from depends on how common the words are, judged
+ * by the planner's own statistics of pages.search_tsv (pg_stats: the share
+ * of pages holding each word; a phrase is at most as common as its rarest
+ * word):
+ *   - rare words: the GIN index of the folded text.  Its posting lists are
+ *     short, so the bitmap is small.
+ *   - common words (every word on >= SEARCH_DENSE of the pages): a GIN
+ *     bitmap would list hundreds of thousands of pages before LIMIT could
+ *     stop anything (~0.2 s over 1,000,000 pages), while a plain scan finds
+ *     enough candidates within the first few thousand pages.  So the first
+ *     SEARCH_PROBE pages are read in table order and filtered; when they hold
+ *     enough candidates, that is the answer, else the index query runs (a
+ *     phrase of common words that is itself rare).
+ * The unit, type and field filters are joins and semi-joins on the page's
+ * file (a bundle's parts count for it), built only when used, so the
+ * planner sees them and may start from the rarer side (the trigram index of
+ * fields.search_value, ...); the outer query then checks type and field on
+ * the part that holds the page.  Every value is a parameter.
+ */
+#define SEARCH_CANDIDATES 500
+#define SEARCH_DENSE      0.02
+#define SEARCH_PROBE      30000
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define SEARCH_CANDIDATES_S STR(SEARCH_CANDIDATES)
+#define SEARCH_PROBE_S      STR(SEARCH_PROBE)
+
+/* $1 folded words, $2 visible units (int[]), $3 limit, $4 type, $5 field,
+ * $6 LIKE pattern; unused ones are NULL and not referenced.  src: the
+ * pages to read ("pages" or a bounded probe of it); words_match: the
+ * condition, index-usable or not. */
+static char *search_sql(const struct search_opts *o, bool probe, bool pattern)
+{
+    struct sbuf b = SBUF_INIT;
+    sbuf_printf(&b,
+        "WITH hit AS MATERIALIZED ("
+        "  SELECT p.document_id, p.number, p.text, p.search_tsv"
+        "    FROM %s p%s"
+        "   WHERE p.search_tsv @@ phraseto_tsquery('simple', $1)",
+        probe ? "(SELECT document_id, number, text, search_tsv FROM pages LIMIT " SEARCH_PROBE_S ")" : "pages",
+        o->unit_id ? " JOIN documents du ON du.id = p.document_id AND du.unit_id = ANY ($2::int[])" : "");
+    if (o->doc_type)
+        sbuf_puts(&b, " AND p.document_id IN (SELECT coalesce(x.parent_id, x.id) FROM documents x"
+                      "                        WHERE x.doc_type = $4::text)");
+    if (o->field)
+        sbuf_printf(&b, " AND p.document_id IN (SELECT coalesce(x.parent_id, x.id)"
+                        "   FROM fields f JOIN documents x ON x.id = f.document_id"
+                        "  WHERE f.name = $5::text%s)", pattern ? " AND f.search_value LIKE $6::text" : "");
+    sbuf_puts(&b, " LIMIT " SEARCH_CANDIDATES_S ") "
+        "SELECT coalesce(part.id, d.id), d.sha256, d.name, coalesce(part.doc_type, d.doc_type, ''),"
+        "       coalesce(c.code, ''), hit.number, hit.text, (SELECT count(*) FROM hit)"
+        "  FROM hit"
+        "  JOIN documents d ON d.id = hit.document_id"
+        "  LEFT JOIN documents part ON part.parent_id = d.id"
+        "       AND hit.number BETWEEN part.first_page AND part.last_page"
+        "  LEFT JOIN cases c ON c.id = coalesce(part.case_id, d.case_id)"
+        " WHERE true");
+    if (o->doc_type)
+        sbuf_puts(&b, " AND coalesce(part.doc_type, d.doc_type) = $4::text");
+    if (o->field)
+        sbuf_printf(&b, " AND EXISTS (SELECT 1 FROM fields f WHERE f.document_id = coalesce(part.id, d.id)"
+                        "              AND f.name = $5::text%s)", pattern ? " AND f.search_value LIKE $6::text" : "");
+    sbuf_puts(&b, " ORDER BY ts_rank(hit.search_tsv, phraseto_tsquery('simple', $1)) DESC, d.id DESC, hit.number"
+                  " LIMIT $3");
+    return sbuf_detach(&b);
+}
+
+/* How common the rarest of the words is (share of pages, from pg_stats;
+ * 0 when unknown), and the units visible from unit_id as an int[] literal
+ * (malloc'd into *units; "{}" for unit 0).  -1 on error. */
+static int search_prepare(PGconn *db, const char *folded, int unit_id, double *density, char **units,
+                          struct err *e)
+{
+    char us[16];
+    snprintf(us, sizeof us, "%d", unit_id);
+    const char *pv[2] = {folded, us};
+    PGresult *r = PQexecParams(db,
+        "SELECT coalesce(min(coalesce(s.f, 0)), 0),"
+        "       CASE WHEN $2::int = 0 THEN '{}' ELSE"
+        "            (SELECT coalesce(array_agg(v), '{}') FROM ancong_visible_units($2::int) v)::text END"
+        "  FROM unnest(tsvector_to_array(to_tsvector('simple', $1))) AS l (lex)"
+        "  LEFT JOIN (SELECT m.e, m.f FROM pg_stats st,"
+        "                    unnest(st.most_common_elems::text::text[], st.most_common_elem_freqs) AS m (e, f)"
+        "              WHERE st.schemaname = current_schema() AND st.tablename = 'pages'"
+        "                AND st.attname = 'search_tsv') s ON s.e = l.lex",
+        2, NULL, pv, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+        err_set(e, ERR_DB, "could not search: %s", PQresultErrorMessage(r));
+        PQclear(r);
+        return -1;
+    }
+    *density = atof(PQgetvalue(r, 0, 0));
+    *units = xstrdup(PQgetvalue(r, 0, 1));
+    PQclear(r);
+    return 0;
+}
 
 /* "%folded value%" for LIKE, with LIKE's own characters escaped (malloc'd). */
 static char *like_pattern(const char *value)
@@ -127,29 +197,50 @@ char *search_snippet(const char *text, const char *folded_query, int context_wor
     return sbuf_detach(&b);
 }
 
-int search_run(struct store *st, const char *query, const struct search_opts *o,
+int search_run(struct store *st, const char *query, const struct search_opts *o_in,
                struct search_hit **hits, int *n, struct err *e)
 {
+    struct search_opts o = *o_in;
     char *folded = utf8_fold(query);
-    char *pattern = o->field && o->value && *o->value ? like_pattern(o->value) : NULL;
-    char unit_s[16], limit_s[16];
-    const char *pv[6] = {folded, unit_s, limit_s, o->doc_type && *o->doc_type ? o->doc_type : NULL,
-                         o->field && *o->field ? o->field : NULL, pattern};
+    char *pattern = NULL, *units = NULL, *sql = NULL;
+    char limit_s[16];
     PGresult *r = NULL;
+    double density = 0;
     int rc = -1;
 
     *hits = NULL;
     *n = 0;
+    if (o.doc_type && !*o.doc_type)
+        o.doc_type = NULL;
+    if (o.field && !*o.field)
+        o.field = NULL;
+    if (o.field && o.value && *o.value)
+        pattern = like_pattern(o.value);
     if (!*folded || nwords(folded) > 32) {
         err_set(e, ERR_USAGE, "the search needs between 1 and 32 words");
         goto out;
     }
-    snprintf(unit_s, sizeof unit_s, "%d", o->unit_id);
-    snprintf(limit_s, sizeof limit_s, "%d", o->limit > 0 ? o->limit : 20);
-    r = PQexecParams(store_conn(st), search_sql, 6, NULL, pv, NULL, NULL, 0);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        err_set(e, ERR_DB, "could not search: %s", PQresultErrorMessage(r));
+    if (search_prepare(store_conn(st), folded, o.unit_id, &density, &units, e) < 0)
         goto out;
+    snprintf(limit_s, sizeof limit_s, "%d", o.limit > 0 ? o.limit : 20);
+    const char *pv[6] = {folded, units, limit_s, o.doc_type, o.field, pattern};
+    /* declared, since a statement may leave some unused: text, int4[], int4, text... */
+    static const Oid ptypes[6] = {25, 1007, 23, 25, 25, 25};
+    for (int probe = density >= SEARCH_DENSE; probe >= 0; probe--) {
+        free(sql);
+        PQclear(r);
+        sql = search_sql(&o, probe, pattern != NULL);
+        r = PQexecParams(store_conn(st), sql, 6, ptypes, pv, NULL, NULL, 0);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+            err_set(e, ERR_DB, "could not search: %s", PQresultErrorMessage(r));
+            goto out;
+        }
+        /* The probe answers only when it holds as many candidates as the
+         * index query would have ranked: those are then the same pages
+         * (the first matches in table order).  Fewer: the words are rarer
+         * together than alone, or the filters rare; ask the index. */
+        if (!probe || (PQntuples(r) > 0 && atoi(PQgetvalue(r, 0, 7)) >= SEARCH_CANDIDATES))
+            break;
     }
     *n = PQntuples(r);
     *hits = xcalloc((size_t)(*n ? *n : 1), sizeof **hits);
@@ -166,6 +257,8 @@ int search_run(struct store *st, const char *query, const struct search_opts *o,
     rc = 0;
 out:
     PQclear(r);
+    free(sql);
+    free(units);
     free(folded);
     free(pattern);
     return rc;

@@ -23,6 +23,10 @@
 bool cmd_wants_help(int argc, char **argv);
 /* Print "ancong: error: ..." with an optional hint; returns EXIT_USAGE. */
 int  cmd_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Write S in a column W characters wide (UTF-8 characters, not bytes, so
+ * Vietnamese text keeps columns aligned); with CUT, a longer S is cut at a
+ * character boundary, otherwise it is written whole. */
+void cmd_put_col(FILE *f, const char *s, int w, bool cut);
 /* Print the settings table (name, default, help) for --help texts. */
 void cmd_print_settings(FILE *f, const char *prefix);
 

@@ -9,6 +9,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/cmds.h"
+#include "cases/period.h"
 #include "common/str.h"
 #include "store/store.h"
 
@@ -42,7 +43,7 @@ static void csv_cell(FILE *f, const char *s)
 
 int cmd_report(int argc, char **argv, struct cfg *cfg)
 {
-    char from[16] = "", to[16] = "", unit_s[16] = "0";
+    char from[16] = "", to[16] = "", unit_s[16] = "0", label[160] = "";
     const char *unit = NULL, *csv = NULL;
     int year = 0, rc = EXIT_WORK;
     struct store *st = NULL;
@@ -55,6 +56,7 @@ int cmd_report(int argc, char **argv, struct cfg *cfg)
                "overdue cases.  The web app's statistics page shows the same numbers.\n\n"
                "  --year YYYY   the statistical year ending 30 November YYYY (from 1 December\n"
                "                of the year before); default: the current statistical year\n"
+               "                up to today, or in December the year that has just closed\n"
                "  --from, --to  any period (inclusive dates)\n"
                "  --unit CODE   this unit and the units under it (default: all)\n"
                "  --csv FILE    also write every number as CSV: section,key,subkey,value\n", usage);
@@ -85,17 +87,16 @@ int cmd_report(int argc, char **argv, struct cfg *cfg)
         if (d[0] && (sscanf(d, "%4d-%2d-%2d%c", &y, &mo, &dd, &extra) != 3 || strlen(d) != 10))
             return cmd_usage_error(usage, "%s \"%s\" is not a date YYYY-MM-DD", k ? "--to" : "--from", d);
     }
-    if (!from[0] || !to[0]) {
-        if (!year) {
-            time_t now = time(NULL);
-            struct tm tm;
-            localtime_r(&now, &tm);
-            year = tm.tm_year + 1900 + (tm.tm_mon == 11 ? 1 : 0);
-        }
-        if (year < 2000 || year > 2200)
-            return cmd_usage_error(usage, "--year must be a year such as 2026");
+    if ((!from[0] || !to[0]) && year) {
         snprintf(from, sizeof from, "%04d-12-01", year - 1);
         snprintf(to, sizeof to, "%04d-11-30", year);
+    } else if (!from[0] || !to[0]) {
+        /* cases/period.h: this statistical year to date, or in December
+         * the year that has just closed (not a new, nearly empty one) */
+        time_t now = time(NULL);
+        struct tm tm;
+        localtime_r(&now, &tm);
+        stats_default_period(&tm, from, to, label, sizeof label);
     }
     err_init(&e);
     if (store_open(cfg, &st, &e) < 0) {
@@ -128,7 +129,8 @@ int cmd_report(int argc, char **argv, struct cfg *cfg)
         PQclear(r);
         goto out;
     }
-    printf("Statistics %s to %s%s%s\n", from, to, unit ? ", unit " : "", unit ? unit : "");
+    printf("Statistics %s to %s%s%s%s%s%s\n", from, to, unit ? ", unit " : "", unit ? unit : "",
+           label[0] ? " (" : "", label, label[0] ? ")" : "");
     for (size_t s = 0; s < sizeof sections / sizeof sections[0]; s++) {
         long total = 0;
         int shown = 0;
@@ -137,7 +139,12 @@ int cmd_report(int argc, char **argv, struct cfg *cfg)
                 continue;
             if (!shown++)
                 printf("\n%s\n  %-18s %-26s %8s\n", sections[s].title, "unit", sections[s].k2, "count");
-            printf("  %-18s %-26s %8s\n", PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), PQgetvalue(r, i, 3));
+            /* unit, province and case names are Vietnamese: pad by character */
+            fputs("  ", stdout);
+            cmd_put_col(stdout, PQgetvalue(r, i, 1), 18, false);
+            putchar(' ');
+            cmd_put_col(stdout, PQgetvalue(r, i, 2), 26, false);
+            printf(" %8s\n", PQgetvalue(r, i, 3));
             total += atol(PQgetvalue(r, i, 3));
         }
         if (shown)

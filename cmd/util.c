@@ -27,13 +27,32 @@ int cmd_usage_error(const char *usage, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+void cmd_put_col(FILE *f, const char *s, int w, bool cut)
+{
+    const char *p = s;
+    int n = 0;
+
+    for (; *p; p++)
+        if (((unsigned char)*p & 0xC0) != 0x80) {     /* a character starts here */
+            if (cut && n == w)
+                break;
+            n++;
+        }
+    fwrite(s, 1, (size_t)(p - s), f);
+    for (; n < w; n++)
+        fputc(' ', f);
+}
+
 void cmd_print_settings(FILE *f, const char *prefix)
 {
     size_t pl = prefix ? strlen(prefix) : 0;
     for (int i = 0; i < cfg_nopts; i++) {
         if (pl && strncmp(cfg_opts[i].name, prefix, pl) != 0)
             continue;
-        fprintf(f, "  %-22s default %-16s %s\n", cfg_opts[i].name,
-                cfg_opts[i].def[0] ? cfg_opts[i].def : "\"\"", cfg_opts[i].help);
+        /* printf's "%-16s" counts bytes: "Bản sao điện tử" would push the
+         * help text out of its column. */
+        fprintf(f, "  %-22s default ", cfg_opts[i].name);
+        cmd_put_col(f, cfg_opts[i].def[0] ? cfg_opts[i].def : "\"\"", 16, false);
+        fprintf(f, " %s\n", cfg_opts[i].help);
     }
 }

@@ -341,6 +341,12 @@ done:
     pg->dpi = dpi;
     pg->width_px = pixGetWidth(grey);
     pg->height_px = pixGetHeight(grey);
+    if (img && src->bilevel_out && pixGetDepth(base) == 8) {
+        /* A black-and-white scan rendered to grey (PDF): back to 1 bpp, so
+         * the searchable PDF holds G4 like the original, not a grey JPEG. */
+        PIX *b1 = pixThresholdToBinary(base, 128);
+        if (b1) { pixDestroy(&base); base = b1; }
+    }
     if (img && ocr_image_encode(base, dpi, img, e) < 0) goto out;
     rc = 0;
 out:

@@ -9,6 +9,7 @@
  */
 #include "ocr/ocr_int.h"
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +134,59 @@ static int tiff_orientation(const char *path, int page)
     return o;
 }
 
+/* A TIFF whose pages use a compression we cannot decode: say which, and
+ * what the clerk can do, before any decoder gives a vague "damaged".
+ * Old-style JPEG (OJPEG, compression 6) is the common case: Kofax and other
+ * old capture software still write it, and Leptonica does not read it.
+ * Returns 0 when every page is readable, -1 with e set otherwise. */
+static int tiff_check_compression(const char *path, const char *name, int npages, struct err *e)
+{
+    TIFFSetWarningHandler(NULL);
+    TIFFSetErrorHandler(NULL);
+    TIFF *t = TIFFOpen(path, "rm");
+    int rc = 0;
+
+    if (!t) return 0;                       /* the decoder will say "damaged" */
+    for (int i = 0; i < npages && rc == 0; i++) {
+        uint16_t c = COMPRESSION_NONE;
+        char where[32] = "";
+        if (npages > 1) snprintf(where, sizeof where, " page %d", i + 1);
+        if (!TIFFSetDirectory(t, (tdir_t)i)) break;
+        if (TIFFGetField(t, TIFFTAG_COMPRESSION, &c) != 1) continue;
+        if (c == COMPRESSION_OJPEG) {
+            err_set(e, ERR_INPUT, "\"%s\"%s uses old-style JPEG compression (OJPEG), an "
+                    "unsupported TIFF compression", name, where);
+            err_hint(e, "Rescan the document as PDF, or as TIFF with G4 (black and white), LZW "
+                     "or JPEG compression; or open the file and save it again as PDF or PNG, "
+                     "then drop the new file in.");
+            rc = -1;
+        } else if (!TIFFIsCODECConfigured(c)) {
+            const TIFFCodec *codec = TIFFFindCODEC(c);
+            err_set(e, ERR_INPUT, "\"%s\"%s uses an unsupported TIFF compression (%s, "
+                    "compression %u)", name, where,
+                    codec && codec->name ? codec->name : "unknown", (unsigned)c);
+            err_hint(e, "Rescan the document as PDF, or as TIFF with G4 (black and white), LZW "
+                     "or JPEG compression; or convert the file to PDF or PNG, then drop the new "
+                     "file in.");
+            rc = -1;
+        }
+    }
+    TIFFClose(t);
+    return rc;
+}
+
+/* libtiff errors while a page decodes: Leptonica keeps what decoded, so a
+ * page with a damaged strip comes back whole-looking.  Counted here (the
+ * sandboxed child decodes one file at a time) and put on the page. */
+static int tiff_errors;
+static void tiff_count_error(const char *module, const char *fmt, va_list ap)
+{
+    (void)module;
+    (void)fmt;
+    (void)ap;
+    tiff_errors++;
+}
+
 /* ---- encode ------------------------------------------------------------ */
 
 int ocr_image_encode(PIX *pix, int dpi, struct ocr_image *img, struct err *e)
@@ -237,6 +291,7 @@ int ocr_image_file(struct ocr_engine *eng, const char *path, const char *kind,
         }
         fclose(f);
         if (npages > lim->max_pages) goto too_many;
+        if (tiff_check_compression(path, name, npages, e) < 0) return -1;
         for (int i = 0; i < npages; i++) {
             int w = 0, h = 0, bps = 0, spp = 0, res = 0, cmap = 0, fmt = 0;
             if (readHeaderTiff(path, i, &w, &h, &bps, &spp, &res, &cmap, &fmt) != 0) {
@@ -261,7 +316,12 @@ int ocr_image_file(struct ocr_engine *eng, const char *path, const char *kind,
 
         pg->number = i + 1;
         if (!strcmp(kind, "tiff")) {
+            TIFFErrorHandler prev = TIFFSetErrorHandler(tiff_count_error);
+            tiff_errors = 0;
             pix = pixReadFromMultipageTiff(path, &tiff_off);
+            TIFFSetErrorHandler(prev);
+            if (pix && tiff_errors > 0)
+                pg->warning = xstrdup("the TIFF data is damaged; part of the page may be missing");
             orient = tiff_orientation(path, i);
         } else if (!strcmp(kind, "jpeg")) {
             int fmt, w = 0, h = 0, bps, spp, cm, nwarn = 0;

@@ -22,6 +22,8 @@ struct ocr_src {
     int dpi;
     const char *dpi_source;
     int rotation;           /* already undone from metadata (EXIF/TIFF/Rotate), cw */
+    int bilevel_out;        /* a black-and-white original rendered grey: give the
+                               searchable PDF a 1 bpp (CCITT G4) image */
 };
 
 /* tess.c: recognise an upright, prepared 8 or 1 bpp image.  Fills the words,

@@ -1,5 +1,7 @@
 #include "ocr/page.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,7 +36,27 @@ void ocr_doc_release(struct ocr_doc *d)
         free(d->sigs[i].subfilter);
     }
     free(d->sigs);
+    for (int i = 0; i < d->nwarnings; i++)
+        free(d->warnings[i]);
+    free(d->warnings);
     memset(d, 0, sizeof *d);
+}
+
+void ocr_doc_warn(struct ocr_doc *d, const char *fmt, ...)
+{
+    char buf[600];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (d->nwarnings >= 16)
+        return;
+    for (int i = 0; i < d->nwarnings; i++)
+        if (strcmp(d->warnings[i], buf) == 0)
+            return;
+    d->warnings = xrealloc(d->warnings, (size_t)(d->nwarnings + 1) * sizeof *d->warnings);
+    d->warnings[d->nwarnings++] = utf8_sanitize(buf, strlen(buf));
 }
 
 void ocr_page_rebuild_text(struct ocr_page *p)

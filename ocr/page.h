@@ -67,10 +67,15 @@ struct ocr_doc {
     int nsigs;
     struct ocr_sig_info *sigs;
     bool encrypted;        /* opened with an empty user password */
+    int nwarnings;
+    char **warnings;       /* document-level: damage the readers worked around
+                              (rebuilt cross-references, decoder errors...) */
 };
 
 void ocr_page_release(struct ocr_page *p);
 void ocr_doc_release(struct ocr_doc *d);
+/* Add a document-level warning (printf-style; kept once, at most 16). */
+void ocr_doc_warn(struct ocr_doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Rebuild page->text and line texts from words (after corrections). */
 void ocr_page_rebuild_text(struct ocr_page *p);
 

@@ -105,6 +105,40 @@ static int same_images(const unsigned char *d, size_t n, int npages, long *iw, l
     return 1;
 }
 
+/* Every image XObject in the file is 1 bit deep (/BitsPerComponent 1 or an
+ * /ImageMask): a black-and-white scan (CCITT G4, JBIG2, 1-bit Flate).  Its
+ * pages then go into the searchable PDF bilevel too (CCITT G4), not as a
+ * grey JPEG many times the original's size. */
+static int all_images_bilevel(const unsigned char *d, size_t n)
+{
+    size_t pos = 0;
+    int count = 0;
+    const unsigned char *p;
+    while ((p = memfind(d, n, "/Image", pos))) {
+        size_t at = (size_t)(p - d);
+        pos = at + 6;
+        if (pos < n && isalpha(d[pos])) continue;
+        /* the image's dictionary: from its "obj" to its "stream" */
+        size_t lo = at > 4000 ? at - 4000 : 0, hi = at + 4000 < n ? at + 4000 : n;
+        const unsigned char *q, *last = NULL;
+        for (size_t from = lo; (q = memfind(d, at, " obj", from)); from = (size_t)(q - d) + 4)
+            last = q;
+        if (last) lo = (size_t)(last - d);
+        if ((q = memfind(d, hi, "stream", at))) hi = (size_t)(q - d);
+        if ((q = memfind(d, hi, "endobj", at))) hi = (size_t)(q - d);
+        const unsigned char *m = memfind(d, hi, "/ImageMask", lo);
+        if (m) {
+            size_t i = (size_t)(m - d) + 10;
+            while (i < hi && (d[i] == ' ' || d[i] == '\r' || d[i] == '\n')) i++;
+            if (i + 4 <= hi && !memcmp(d + i, "true", 4)) { count++; continue; }
+        }
+        const unsigned char *b = memfind(d, hi, "/BitsPerComponent", lo);
+        if (!b || read_int_after(d, hi, b + 17) != 1) return 0;
+        count++;
+    }
+    return count > 0;
+}
+
 static int native_dpi(long iw, long ih, double wpt, double hpt, int render_dpi)
 {
     double a = (double)iw / ih, b = wpt / hpt;
@@ -114,6 +148,46 @@ static int native_dpi(long iw, long ih, double wpt, double hpt, int render_dpi)
     else return 0;
     if (dpi < 150 || dpi >= render_dpi - 10) return 0;
     return (int)lround(dpi);
+}
+
+/*
+ * The page's /Rotate (0, 90, 180 or 270: how far a viewer turns the page
+ * clockwise to show it), as Poppler resolved it (inherited, normalised).
+ * Poppler renders and lays out text with it, but the glib API has no getter.
+ * It does "unrotate" the rectangle of an annotation added to a rotated page
+ * (the PDF stores annotation rectangles in unrotated space): add a tiny
+ * probe at the displayed page's origin, see which corner of the unrotated
+ * crop box it lands in, and take the probe away again.  Checked against
+ * the page size (90/270 swap width and height), so a Poppler that stops
+ * doing this gives 0, and tests/integration/process_robust.sh fails.
+ * Call it after everything else is read from the page.
+ */
+static int page_rotate(PopplerDocument *pd, PopplerPage *page)
+{
+    PopplerRectangle r = { 1, 1, 2, 2 }, got = { 0, 0, 0, 0 }, cb = { 0, 0, 0, 0 };
+    double w = 0, h = 0;
+    PopplerAnnot *a;
+    int rot = 0;
+
+    poppler_page_get_crop_box(page, &cb);
+    poppler_page_get_size(page, &w, &h);
+    a = poppler_annot_text_new(pd, &r);
+    if (!a) return 0;
+    poppler_page_add_annot(page, a);
+    poppler_annot_get_rectangle(a, &got);
+    poppler_page_remove_annot(page, a);
+    g_object_unref(a);
+
+    double cx = (cb.x1 + cb.x2) / 2, cy = (cb.y1 + cb.y2) / 2;
+    double mx = (got.x1 + got.x2) / 2, my = (got.y1 + got.y2) / 2;
+    int right = mx > cx, top = my > cy;
+    rot = !right && !top ? 0 : right && !top ? 90 : right && top ? 180 : 270;
+    double cw = fabs(cb.x2 - cb.x1), ch = fabs(cb.y2 - cb.y1);
+    if (fabs(cw - ch) > 1) {
+        int swapped = fabs(w - ch) < 1 && fabs(h - cw) < 1;
+        if (swapped != (rot == 90 || rot == 270)) rot = 0;
+    }
+    return rot;
 }
 
 /* Render a page to a 32 bpp PIX at dpi (white background). */
@@ -169,20 +243,99 @@ static PIX *render_page(PopplerPage *page, double wpt, double hpt, int dpi)
     return pix;
 }
 
-/* Text layer worth using: enough letters/digits, few replacement or
- * control characters (a font without a Unicode map gives those). */
+/* A letter a Vietnamese text is written with: a-z, đ, and the vowels with
+ * their Vietnamese marks (breve, circumflex, horn; one tone: grave, acute,
+ * hook above, tilde, dot below).  é, à, ó... are Vietnamese letters too;
+ * ä, ç, ø, µ, CJK ideographs and the like are not. */
+static int viet_letter(gunichar c, int *vowel)
+{
+    gunichar d[8];
+    gsize n;
+
+    *vowel = 0;
+    c = g_unichar_tolower(c);
+    if (c == 0x0111) return 1;                              /* đ */
+    if (c < 0x80) {
+        if (c < 'a' || c > 'z') return 0;
+        *vowel = strchr("aeiouy", (int)c) != NULL;
+        return 1;
+    }
+    if (c < 0xC0 || c > 0x1EFF) return 0;
+    n = g_unichar_fully_decompose(c, FALSE, d, 8);
+    if (n < 2 || d[0] >= 0x80 || d[0] < 'a' || d[0] > 'z') return 0;
+    int tones = 0;
+    for (gsize i = 1; i < n; i++) {
+        switch (d[i]) {
+        case 0x0306: case 0x0302: case 0x031B: break;       /* ă â ê ô ơ ư */
+        case 0x0300: case 0x0301: case 0x0309: case 0x0303: case 0x0323: tones++; break;
+        default: return 0;
+        }
+    }
+    if (tones > 1) return 0;
+    *vowel = strchr("aeiouy", (int)d[0]) != NULL;
+    return 1;
+}
+
+/*
+ * A text layer worth using instead of OCR: it must read like the documents
+ * we get (Vietnamese, or at least Latin script), not like what a font with a
+ * broken or missing Unicode map gives.  Such maps give CJK ideographs (bytes
+ * taken as UTF-16 the wrong way round: "M" -> U+4D00), private-use or
+ * replacement characters, control characters, Latin-1 symbols (legacy
+ * TCVN3/VNI fonts: "Céng hoµ x· héi"), or letter soup without vowels.
+ *   - at least 16 letters or digits;
+ *   - few bad characters (U+FFFD, private use, controls): under 1 in 10;
+ *   - at least 90 % of the letters are letters Vietnamese is written with;
+ *   - words look like words: most (60 %) of those of 2+ letters hold a
+ *     vowel, and they are not absurdly long on average (no spaces at all).
+ */
 static int real_text(const char *t)
 {
-    int good = 0, bad = 0;
+    int good = 0, bad = 0, letters = 0, viet = 0;
+    int words = 0, vowel_words = 0, word_len = 0, word_vowel = 0;
+    long word_letters = 0;
+
     for (const char *p = t; p && *p;) {
         gunichar c = g_utf8_get_char_validated(p, -1);
+        int vowel = 0, is_letter = 0;
         if (c == (gunichar)-1 || c == (gunichar)-2) return 0;
-        if (g_unichar_isalnum(c)) good++;
-        else if (c == 0xFFFD || (g_unichar_iscntrl(c) && c != '\n' && c != '\t') ||
-                 (c >= 0xE000 && c <= 0xF8FF)) bad++;
+        if (g_unichar_isalpha(c) || g_unichar_ismark(c)) {
+            is_letter = !g_unichar_ismark(c);
+            if (is_letter) {
+                letters++;
+                good++;
+                if (viet_letter(c, &vowel)) viet++;
+            }
+        } else if (g_unichar_isdigit(c)) {
+            good++;
+        } else if (c == 0xFFFD || (g_unichar_iscntrl(c) && c != '\n' && c != '\t' && c != '\r') ||
+                   (c >= 0xE000 && c <= 0xF8FF) || (c >= 0xF0000 && c <= 0x10FFFF) ||
+                   (c >= 0xA1 && c <= 0xBF) || c == 0xD7 || c == 0xF7) {
+            bad++;
+        }
+        if (is_letter) {
+            word_len++;
+            word_vowel |= vowel;
+        } else if (!g_unichar_ismark(c)) {
+            if (word_len >= 2) {
+                words++;
+                vowel_words += word_vowel;
+                word_letters += word_len;
+            }
+            word_len = 0;
+            word_vowel = 0;
+        }
         p = g_utf8_next_char(p);
     }
-    return good >= 16 && bad * 10 < good;
+    if (word_len >= 2) {
+        words++;
+        vowel_words += word_vowel;
+        word_letters += word_len;
+    }
+    if (good < 16 || bad * 10 >= good) return 0;
+    if (letters > 0 && viet * 10 < letters * 9) return 0;
+    if (words > 0 && (vowel_words * 10 < words * 6 || word_letters > 20L * words)) return 0;
+    return 1;
 }
 
 /* Words and lines from the text layer, boxes scaled to dpi. */
@@ -235,6 +388,8 @@ static void text_layer_page(PopplerPage *page, const char *text, double scale,
     PopplerRectangle *rects = NULL;
     guint nr = 0, ci = 0;
     struct tl_ctx c = { pg, 0, 0, -1, SBUF_INIT, { 0, 0, 0, 0 }, 0 };
+    struct ocr_box prev = { 0, 0, 0, 0 };
+    int have_prev = 0;
 
     poppler_page_get_text_layout(page, &rects, &nr);
     for (const char *p = text; *p; p = g_utf8_next_char(p), ci++) {
@@ -253,9 +408,16 @@ static void text_layer_page(PopplerPage *page, const char *text, double scale,
             /* Poppler may glue two cells of a row into one "word" with no
              * space: break where the next glyph is far from the last one. */
             int h = b.y1 - b.y0;
-            if (c.word.len && c.have_box && h > 0 &&
+            /* Text running down the page (a page turned by /Rotate shows
+             * its lines sideways): glyphs stack in one column; no gap test. */
+            int vertical = have_prev &&
+                abs((b.x0 + b.x1) - (prev.x0 + prev.x1)) < (prev.x1 - prev.x0) &&
+                abs((b.y0 + b.y1) - (prev.y0 + prev.y1)) >= (prev.y1 - prev.y0);
+            if (c.word.len && c.have_box && h > 0 && !vertical &&
                 (b.x0 - c.wb.x1 > h * 8 / 10 || b.x0 - c.wb.x1 < -2 * h))
                 tl_flush(&c);
+            prev = b;
+            have_prev = 1;
         }
         sbuf_add(&c.word, p, (size_t)(g_utf8_next_char(p) - p));
         if (hb) {
@@ -389,6 +551,84 @@ static void find_sigs(PopplerDocument *pd, const unsigned char *d, size_t n, str
     g_list_free_full(fields, g_object_unref);
 }
 
+/* What Poppler says while it reads a file (glib sends its error() lines to
+ * g_log, domain "Poppler"): syntax errors, internal errors, I/O errors and
+ * unimplemented features mean a page may be incomplete.  "Syntax warning"s
+ * (output probably right) and permission notes are not counted. */
+struct pop_msgs {
+    int n;
+    char first[200];
+};
+
+static void pop_log(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer data)
+{
+    struct pop_msgs *m = data;
+    (void)domain;
+    (void)level;
+    if (!msg || !g_ascii_strncasecmp(msg, "Syntax warning", 14) ||
+        !g_ascii_strncasecmp(msg, "Permission", 10) || !g_ascii_strncasecmp(msg, "Config", 6))
+        return;
+    if (!m->n++) {
+        /* "Syntax error at position -1: Could not find start of jpeg data" */
+        const char *c = strstr(msg, ": ");
+        snprintf(m->first, sizeof m->first, "%s", c ? c + 2 : msg);
+        size_t l = strlen(m->first);
+        /* glib escapes the final newline as "<0a>" */
+        if (l >= 4 && !strcmp(m->first + l - 4, "<0a>")) m->first[l -= 4] = '\0';
+        while (l && (m->first[l - 1] == '\n' || m->first[l - 1] == '\r')) m->first[--l] = '\0';
+    }
+}
+
+/* Does the last cross-reference section point where it should?  "startxref"
+ * must lead to "xref" (a table) or "N G obj" (a stream), and every in-use
+ * entry of a table to "N G obj".  A reader rebuilds a broken table by
+ * scanning the file, which usually works, but then what it shows may not be
+ * what the file's author last saved.  Returns 1 when damaged. */
+static int xref_damaged(const unsigned char *d, size_t n)
+{
+    size_t tail = n > 1024 ? n - 1024 : 0;
+    const unsigned char *p = NULL, *q;
+    for (size_t from = tail; (q = memfind(d, n, "startxref", from)); from = (size_t)(q - d) + 9)
+        p = q;
+    if (!p) return 1;
+    long off = read_int_after(d, n, p + 9);
+    if (off <= 0 || (size_t)off >= n) return 1;
+    size_t i = (size_t)off;
+    while (i < n && isspace(d[i])) i++;
+    if (i + 4 <= n && !memcmp(d + i, "xref", 4)) {
+        i += 4;
+        for (int sections = 0; sections < 1000; sections++) {
+            while (i < n && isspace(d[i])) i++;
+            if (i >= n || !isdigit(d[i])) break;           /* "trailer" */
+            long first = read_int_after(d, n, d + i);
+            while (i < n && isdigit(d[i])) i++;
+            long count = read_int_after(d, n, d + i);
+            while (i < n && isspace(d[i])) i++;
+            while (i < n && isdigit(d[i])) i++;
+            if (first < 0 || count < 0 || count > 10000000) return 1;
+            while (i < n && (d[i] == ' ' || d[i] == '\r' || d[i] == '\n')) i++;
+            for (long k = 0; k < count; k++) {
+                if (i + 18 > n) return 1;
+                long eoff = read_int_after(d, n, d + i);
+                char type = (char)d[i + 17];
+                if (type == 'n' && first + k > 0) {
+                    if (eoff <= 0 || (size_t)eoff >= n) return 1;
+                    size_t o = (size_t)eoff;
+                    if (read_int_after(d, n, d + o) != first + k) return 1;
+                    const unsigned char *ob = memfind(d, o + 40 < n ? o + 40 : n, "obj", o);
+                    if (!ob) return 1;
+                }
+                i += 18;
+                while (i < n && (d[i] == ' ' || d[i] == '\r' || d[i] == '\n')) i++;
+            }
+        }
+        return 0;
+    }
+    /* an xref stream: "N G obj" */
+    if (!isdigit(d[i])) return 1;
+    return memfind(d, i + 40 < n ? i + 40 : n, "obj", i) == NULL;
+}
+
 int ocr_pdf_file(struct ocr_engine *eng, const char *path, const unsigned char *data,
                  size_t len, const struct ocr_limits *lim, struct ocr_doc *doc,
                  struct ocr_images *images, struct err *e)
@@ -401,6 +641,8 @@ int ocr_pdf_file(struct ocr_engine *eng, const char *path, const unsigned char *
     int rc = -1, n, fd = -1;
     int truncated = 0;
     char *uri = NULL;
+    struct pop_msgs pmsgs = { 0, "" };
+    guint pop_handler = 0;
 
     /* The raw bytes: limits and facts Poppler's glib API does not give. */
     if (!data) {
@@ -434,6 +676,8 @@ int ocr_pdf_file(struct ocr_engine *eng, const char *path, const unsigned char *
         uri = g_filename_to_uri(abs ? abs : path, NULL, NULL);
         free(abs);
     }
+    pop_handler = g_log_set_handler("Poppler", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL |
+                                    G_LOG_FLAG_RECURSION, pop_log, &pmsgs);
     if (uri) pd = poppler_document_new_from_file(uri, NULL, &ge);
     if (!pd) {
         if (ge && g_error_matches(ge, POPPLER_ERROR, POPPLER_ERROR_ENCRYPTED)) {
@@ -481,6 +725,7 @@ int ocr_pdf_file(struct ocr_engine *eng, const char *path, const unsigned char *
 
     long img_w = 0, img_h = 0;
     int scanner = ocr_prep_opts()->native && same_images(data, len, n, &img_w, &img_h);
+    int bilevel = images && all_images_bilevel(data, len);
     doc->pages = xcalloc(n, sizeof *doc->pages);
     if (images) images->img = xcalloc(n, sizeof *images->img);
     int blank_pages = 0;
@@ -542,6 +787,7 @@ int ocr_pdf_file(struct ocr_engine *eng, const char *path, const unsigned char *
             src.pix = pix;
             src.dpi = dpi;
             src.dpi_source = "metadata";
+            src.bilevel_out = bilevel && pixGetDepth(pix) == 8;
             if (ocr_page_from_pix(eng, &src, pg, images ? &images->img[i] : NULL, e) < 0) {
                 err_prefix(e, "\"%s\": ", name);
                 g_free(text);
@@ -550,6 +796,12 @@ int ocr_pdf_file(struct ocr_engine *eng, const char *path, const unsigned char *
                 goto out;
             }
             if (pg->blank) blank_pages++;
+        }
+        /* Poppler rendered (and laid out the text of) the page turned by its
+         * /Rotate: the page as stored was turned the other way round. */
+        {
+            int r = page_rotate(pd, page);
+            if (r) pg->rotation = (pg->rotation + 360 - r) % 360;
         }
         if (truncated && !pg->warning)
             pg->warning = xstrdup("the PDF is truncated (no end-of-file marker); this page may be incomplete");
@@ -593,8 +845,16 @@ int ocr_pdf_file(struct ocr_engine *eng, const char *path, const unsigned char *
             g_object_unref(page);
         }
     }
+    if (xref_damaged(data, len))
+        ocr_doc_warn(doc, "the PDF's cross-reference table is damaged and was rebuilt to read "
+                     "the file; check the pages against the paper");
+    if (pmsgs.n > 0)
+        ocr_doc_warn(doc, "the PDF is damaged: the reader met %d problem%s (first: %s); part of "
+                     "a page may be missing, check the pages against the paper", pmsgs.n,
+                     pmsgs.n > 1 ? "s" : "", pmsgs.first);
     rc = 0;
 out:
+    if (pop_handler) g_log_remove_handler("Poppler", pop_handler);
     if (ge) g_error_free(ge);
     g_free(uri);
     if (pd) g_object_unref(pd);

@@ -339,6 +339,31 @@ void pipe_result_json(struct sbuf *out, const struct result_meta *m,
         json_key(&j, "error");
         json_str(&j, m->error);
     }
+    /* What the readers had to work around (damaged streams, rebuilt
+     * cross-references, cut-off image data): the document was processed,
+     * but a clerk should compare it with the paper.  The pages' own
+     * "warning"s are repeated here, so one key tells it all.  Absent when
+     * there is nothing to say (an addition to CONTRACT.md's keys). */
+    {
+        int nw = doc ? doc->nwarnings : 0;
+        for (int i = 0; doc && i < doc->npages; i++)
+            nw += doc->pages[i].warning != NULL;
+        if (nw > 0) {
+            json_key(&j, "warnings");
+            json_arr_begin(&j);
+            for (int i = 0; i < doc->nwarnings; i++)
+                json_str(&j, doc->warnings[i]);
+            for (int i = 0; i < doc->npages; i++) {
+                const struct ocr_page *pg = &doc->pages[i];
+                if (!pg->warning) continue;
+                char buf[700];
+                snprintf(buf, sizeof buf, "page %d: %s", pg->number ? pg->number : i + 1,
+                         pg->warning);
+                json_str(&j, buf);
+            }
+            json_arr_end(&j);
+        }
+    }
     if (nparts > 0 && strcmp(status, "failed") != 0) {
         /* the whole file: the first document's type and fields; a bundle
          * also lists every document it holds */

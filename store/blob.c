@@ -27,7 +27,8 @@
 
 static bool kind_ok(const char *kind)
 {
-    return kind && (!strcmp(kind, "originals") || !strcmp(kind, "pdf") || !strcmp(kind, "signed"));
+    return kind && (!strcmp(kind, "originals") || !strcmp(kind, "pdf") || !strcmp(kind, "signed") ||
+                    !strcmp(kind, "ocr"));
 }
 
 static bool sha_ok(const char *sha)
@@ -261,4 +262,40 @@ int blob_clean_tmp(const struct cfg *c, int max_age_s)
     }
     closedir(d);
     return n;
+}
+
+int blob_link(const struct cfg *c, const char *from, const char *to, const char *sha256,
+              struct err *e)
+{
+    char src[PATH_MAX], dst[PATH_MAX], d1[PATH_MAX], d2[PATH_MAX], dk[PATH_MAX];
+
+    if (check_args(from, sha256, e) < 0 || check_args(to, sha256, e) < 0)
+        return -1;
+    if (blob_exists(c, to, sha256))
+        return 0;
+    blob_path(c, from, sha256, src, sizeof src);
+    blob_path(c, to, sha256, dst, sizeof dst);
+    snprintf(dk, sizeof dk, "%s/blobs/%s", c->home, to);
+    snprintf(d1, sizeof d1, "%s/%.2s", dk, sha256);
+    snprintf(d2, sizeof d2, "%s/%.2s", d1, sha256 + 2);
+    if (fs_mkdirs(d2, 0755, e) < 0)
+        return -1;
+    if (link(src, dst) < 0) {
+        if (errno == EEXIST)
+            return 0;
+        if (errno == ENOENT) {
+            err_errno(e, "find the stored file", src);
+            return -1;
+        }
+        /* A file system without hard links (or blobs split across two):
+         * copy, checking the bytes against their name. */
+        return blob_put_file(c, to, src, sha256, e);
+    }
+    /* The bytes were made durable when the source blob was stored; only
+     * the new name needs flushing. */
+    if (fs_sync_dir(d2) < 0 || fs_sync_dir(d1) < 0 || fs_sync_dir(dk) < 0) {
+        err_errno(e, "flush the folder of", dst);
+        return -1;
+    }
+    return 0;
 }

@@ -38,7 +38,10 @@ static const char *const export_sql =
     "           'doc_type_confidence', c.doc_type_confidence, 'status', c.status,"
     "           'error', c.error, 'case', cc.code, 'fields', " FIELDS_OF("c.id") ")"
     "           ORDER BY c.first_page)"
-    "        FROM documents c LEFT JOIN cases cc ON cc.id = c.case_id WHERE c.parent_id = d.id)"
+    "        FROM documents c LEFT JOIN cases cc ON cc.id = c.case_id WHERE c.parent_id = d.id),"
+    "       d.archive_meta,"
+    /* what the readers worked around, as the pipeline reported it */
+    "       (d.result->'warnings')::text"
     " FROM documents d"
     " LEFT JOIN stations st ON st.id = d.station_id"
     " LEFT JOIN cases cs ON cs.id = d.case_id"
@@ -132,6 +135,8 @@ static int write_one(const char *dir, PGresult *r, struct nameset *ns, struct er
     const char *name = val(r, 0), *sha = val(r, 1), *status = val(r, 2), *error = val(r, 3);
     const char *station = val(r, 4), *type = val(r, 5), *conf = val(r, 6), *cas = val(r, 7);
     const char *unit = val(r, 8), *fields = val(r, 9), *pages = val(r, 10), *parts = val(r, 11);
+    const char *archive = val(r, 12);
+    const char *warnings = val(r, 13);
     int rc;
 
     json_init(&j, &b, true);
@@ -163,6 +168,12 @@ static int write_one(const char *dir, PGresult *r, struct nameset *ns, struct er
         json_key(&j, "case");
         json_str(&j, cas);
     }
+    if (archive) {
+        /* An addition to the contract's form: the archival metadata a
+         * backfill manifest gave (e.g. {"ma_ho_so": ..., "tieu_de": ...}). */
+        json_key(&j, "archive");
+        json_raw(&j, archive);
+    }
     json_key(&j, "doc_type");
     json_str(&j, type);
     json_key(&j, "doc_type_confidence");
@@ -174,6 +185,10 @@ static int write_one(const char *dir, PGresult *r, struct nameset *ns, struct er
     if (parts) {
         json_key(&j, "documents");
         json_raw(&j, parts);
+    }
+    if (warnings && warnings[0] == '[') {
+        json_key(&j, "warnings");
+        json_raw(&j, warnings);
     }
     json_obj_end(&j);
     sbuf_putc(&b, '\n');

@@ -93,25 +93,35 @@ int store_ingest(struct store *s, const struct ingest_req *r, struct ingest_res 
     snprintf(size_s, sizeof size_s, "%lld", size);
     snprintf(prio_s, sizeof prio_s, "%d", r->priority);
     const char *source = r->source == INGEST_BACKFILL ? "backfill" : "live";
+    const char *meta = r->archive_meta && r->archive_meta[0] ? r->archive_meta : NULL;
 
     /* 2. One transaction: document (or duplicate), drop, job. */
     if (sq_begin(s, e) < 0)
         goto out;
+    /* Backfill never removes its source files, so an intake lost to a
+     * database crash right after COMMIT is simply loaded again by the next
+     * run (the blob is already durable): it need not wait for the WAL
+     * flush.  A live drop does wait: the watcher deletes the inbox copy
+     * once this returns. */
+    if (r->source == INGEST_BACKFILL &&
+        sq_cmd(s, "relax the commit for re-loadable backfill data",
+               "SET LOCAL synchronous_commit = off", 0, NULL, e) < 0)
+        goto fail;
     if (resolve_unit(s, r, station_id, unit_id, e) < 0)
         goto fail;
     {
-        const char *p[9] = {sha, name, station_id[0] ? station_id : NULL, unit_id, source,
-                            size_s, r->case_code && r->case_code[0] ? r->case_code : NULL,
-                            r->doc_type_hint && r->doc_type_hint[0] ? r->doc_type_hint : NULL,
-                            size == 0 ? empty_reason : NULL};
+        const char *p[10] = {sha, name, station_id[0] ? station_id : NULL, unit_id, source,
+                             size_s, r->case_code && r->case_code[0] ? r->case_code : NULL,
+                             r->doc_type_hint && r->doc_type_hint[0] ? r->doc_type_hint : NULL,
+                             size == 0 ? empty_reason : NULL, meta};
         res = sq_exec(s, "record the document",
                       "INSERT INTO documents (sha256, name, station_id, unit_id, source, size_bytes,"
-                      " case_code_hint, doc_type_hint, status, error, processed_at)"
+                      " case_code_hint, doc_type_hint, status, error, processed_at, archive_meta)"
                       " VALUES ($1, $2, $3, $4, $5::doc_source, $6, $7, $8,"
                       "  CASE WHEN $9::text IS NULL THEN 'received' ELSE 'failed' END::doc_status, $9,"
-                      "  CASE WHEN $9::text IS NULL THEN NULL ELSE now() END)"
+                      "  CASE WHEN $9::text IS NULL THEN NULL ELSE now() END, $10::jsonb)"
                       " ON CONFLICT (sha256) WHERE parent_id IS NULL DO NOTHING RETURNING id",
-                      9, p, e);
+                      10, p, e);
         if (!res)
             goto fail;
     }
@@ -136,6 +146,18 @@ int store_ingest(struct store *s, const struct ingest_req *r, struct ingest_res 
     res = NULL;
     char docid[24];
     snprintf(docid, sizeof docid, "%lld", out->document_id);
+    if (out->duplicate && meta) {
+        /* Loaded before (an earlier run, perhaps without the manifest):
+         * keep what the manifest says now too; the same values again
+         * change nothing. */
+        const char *p[2] = {docid, meta};
+        if (sq_cmd(s, "record the archival metadata",
+                   "UPDATE documents SET archive_meta = coalesce(archive_meta, '{}'::jsonb) || $2::jsonb,"
+                   " updated_at = now()"
+                   " WHERE id = $1 AND (archive_meta IS NULL OR NOT archive_meta @> $2::jsonb)",
+                   2, p, e) < 0)
+            goto fail;
+    }
     {
         const char *p[6] = {docid, name, station_id[0] ? station_id : NULL, source,
                             out->duplicate ? "true" : "false", size_s};

@@ -55,6 +55,25 @@ static int park_dead(struct store *s, const char *kind, struct err *e)
         " FROM p WHERE d.id = p.document_id", 3, p, e);
 }
 
+/*
+ * Commit the current transaction without waiting for its WAL to reach the
+ * disk.  Only for backfill documents, whose source files stay where the
+ * operator keeps them: if PostgreSQL crashes in the next fraction of a
+ * second the transaction is lost as a whole (never half), and what it did
+ * is done again: a lost claim makes the job ready again, a lost completion
+ * leaves the job running until its lease runs out, then another worker
+ * redoes it (job_complete is idempotent; a running-too-long document is
+ * never counted as done).  A lost backfill intake is loaded again by the
+ * next run of ancong backfill (the file is still there; the blob was
+ * fsynced before).  Live scans keep synchronous commits: the watcher
+ * removes the inbox file after the commit.
+ */
+static int async_commit(struct store *s, struct err *e)
+{
+    return sq_cmd(s, "relax the commit for re-loadable backfill data",
+                  "SET LOCAL synchronous_commit = off", 0, NULL, e);
+}
+
 int job_claim(struct store *s, const char *kind, const char *worker, struct job *j,
               struct err *e)
 {
@@ -79,7 +98,8 @@ int job_claim(struct store *s, const char *kind, const char *worker, struct job 
         "        lease_until = now() + make_interval(secs => $2::int), worker = $3,"
         "        started_at = now(), updated_at = now()"
         "       FROM c WHERE j.id = c.id RETURNING j.id, j.document_id, j.kind, j.attempts)"
-        " SELECT u.id, u.document_id, u.kind, u.attempts, d.sha256, d.name, coalesce(st.code, '')"
+        " SELECT u.id, u.document_id, u.kind, u.attempts, d.sha256, d.name, coalesce(st.code, ''),"
+        "        d.source = 'backfill'"
         " FROM u JOIN documents d ON d.id = u.document_id"
         " LEFT JOIN stations st ON st.id = d.station_id", 4, p, e);
     if (!r)
@@ -98,11 +118,14 @@ int job_claim(struct store *s, const char *kind, const char *worker, struct job 
     copy_str(j->sha256, sizeof j->sha256, PQgetvalue(r, 0, 4));
     copy_str(j->name, sizeof j->name, PQgetvalue(r, 0, 5));
     copy_str(j->station, sizeof j->station, PQgetvalue(r, 0, 6));
+    j->backfill = PQgetvalue(r, 0, 7)[0] == 't';
     PQclear(r);
     r = NULL;
     char docid[24];
     snprintf(docid, sizeof docid, "%lld", j->document_id);
     const char *pd[1] = {docid};
+    if (j->backfill && async_commit(s, e) < 0)
+        goto fail;
     if (strcmp(j->kind, "ocr") == 0 &&
         sq_cmd(s, "mark the document as being processed",
                "UPDATE documents SET status = 'processing', updated_at = now()"
@@ -461,6 +484,8 @@ int job_complete(struct store *s, const struct job *j, const char *result_json,
     }
     if (!mine)
         log_warn("job=%lld sha256=%.12s event=late_complete state=%s", j->id, j->sha256, state);
+    if (j->backfill && async_commit(s, e) < 0)
+        goto fail;
     if (strcmp(j->kind, "ocr") != 0) {
         /* Other stages (signing...) record their own outcome; the job is
          * simply done and the document's OCR result stays as it is. */

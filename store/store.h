@@ -43,7 +43,8 @@ int  mig_apply(struct store *s, int *applied, struct err *e);
 
 /* ---- blob store (store/blob.c) -----------------------------------------
  * $ANCONG_HOME/blobs/<kind>/<aa>/<bb>/<sha256>: written to a temp name,
- * fsynced, renamed; never changed afterwards.  kind: "originals", "pdf"
+ * fsynced, renamed; never changed afterwards.  kind: "originals", "ocr"
+ * (the OCR of an original, ocr/page.h text form), "pdf"
  * (searchable PDFs), "signed". */
 int  blob_put_file(const struct cfg *c, const char *kind, const char *src,
                    const char *sha256, struct err *e);
@@ -60,6 +61,12 @@ int  blob_take_file(const struct cfg *c, const char *kind, const char *src, cons
  * copy in progress is never touched).  Returns how many; store_open calls
  * it with an hour. */
 int  blob_clean_tmp(const struct cfg *c, int max_age_s);
+/* Make the blob sha256 of kind from also a blob of kind to (a hard link:
+ * no copy, no second fsync of the bytes; a copy where links cannot be
+ * made).  Used for a born-digital PDF, which is its own searchable PDF.
+ * A no-op when the target exists already. */
+int  blob_link(const struct cfg *c, const char *from, const char *to, const char *sha256,
+               struct err *e);
 bool blob_exists(const struct cfg *c, const char *kind, const char *sha256);
 
 /* ---- intake (store/ingest.c) -------------------------------------------
@@ -75,6 +82,9 @@ struct ingest_req {
     const char *unit_code;     /* owning unit, or NULL = station's unit */
     const char *case_code;     /* from a backfill manifest, or NULL */
     const char *doc_type_hint; /* from a backfill manifest, or NULL */
+    const char *archive_meta;  /* a JSON object (backfill manifest's archival
+                                * columns) for documents.archive_meta, or NULL;
+                                * a duplicate drop merges it into the row's */
     enum ingest_source source;
     int priority;              /* lower runs first: live 0, backfill 100 */
 };
@@ -100,6 +110,7 @@ struct job {
     char name[512];            /* file name as dropped */
     char station[128];
     int attempts;              /* including this one */
+    bool backfill;             /* the document came from ancong backfill */
 };
 /* 1 claimed, 0 nothing ready, -1 error.  worker: a label for the log/table. */
 int  job_claim(struct store *s, const char *kind, const char *worker, struct job *j,
@@ -132,6 +143,46 @@ int  job_enqueue(struct store *s, long long document_id, const char *kind, int p
 int  job_notify(struct store *s);
 /* 1 woken, 0 timed out, -1 the connection failed (call store_check). */
 int  job_wait(struct store *s, int timeout_ms);
+
+/* ---- re-analysis of split parts (store/reanalyze.c) ----------------------
+ * A reviewer's move, merge or split of the parts of a bundle queues a
+ * "reanalyze" job per part affected (jobs.document_id = the part).  The
+ * worker loads the part's page range and the file's stored OCR, runs the
+ * pipeline on the range and stores the new type, fields, status and case
+ * link, audited, without ever OCR'ing the file again. */
+struct stored_page {           /* a row of pages, for files without an OCR blob */
+    int number, width_px, height_px, dpi, rotation;
+    double skew_deg, ocr_conf;
+    bool blank, separator, text_layer;
+    char dpi_source[16];
+    char *text;               /* malloc'd */
+};
+struct reanalysis {
+    long long part_id, file_id;
+    int first_page, last_page; /* the part's range now (1-based, inclusive) */
+    char ocr_sha256[65];       /* blobs/ocr/<sha256> of the file, "" when not kept */
+    int npages;                /* every page of the file, in order */
+    struct stored_page *pages;
+};
+/* Load what the re-analysis of part_id needs.  1 loaded, 0 the part is gone
+ * (merged away) or is not a part, -1 error.  Release with
+ * store_reanalysis_release (NULL-safe, also after 0/-1). */
+int  store_reanalysis_load(struct store *s, long long part_id, struct reanalysis *out,
+                           struct err *e);
+void store_reanalysis_release(struct reanalysis *r);
+/* Store the re-analysis of pages [first, last] of job j's part, in one
+ * transaction: type, confidence, status, fields (replaced), case link, the
+ * bundle's own type/fields when the part is its first, the job done, and an
+ * audit row (actor system:worker, user = who asked, old and new values).
+ * part_json: {"doc_type","doc_type_confidence","status","fields":{...}} as
+ * pipe_result_json writes them.  Returns 0 stored (or nothing to do: the part
+ * or the job is gone), 1 the part's range is no longer [first, last]
+ * (analyse again), -1 error. */
+int  job_reanalyzed(struct store *s, const struct job *j, int first, int last,
+                    const char *part_json, struct err *e);
+/* Record that blobs/ocr/<ocr_sha256> holds document_id's OCR. */
+int  store_set_ocr(struct store *s, long long document_id, const char *ocr_sha256,
+                   struct err *e);
 
 /* ---- export (store/export.c) --------------------------------------------
  * Every document (top-level rows; split parts inside "documents") as

@@ -80,6 +80,7 @@ suite_browser() {
     [ -f "$TOP/tests/browser/run.sh" ] && run_one "browser" bash "$TOP/tests/browser/run.sh"
     [ -f "$TOP/tests/browser/cases.sh" ] && run_one "browser/cases" bash "$TOP/tests/browser/cases.sh"
     [ -f "$TOP/tests/browser/case_merge.sh" ] && run_one "browser/case_merge" bash "$TOP/tests/browser/case_merge.sh"
+    [ -f "$TOP/tests/browser/split_parts.sh" ] && run_one "browser/split_parts" bash "$TOP/tests/browser/split_parts.sh"
 }
 
 case "$SUITE" in

@@ -12,7 +12,14 @@
  *   POST /api/documents/ID/boundary     version, edge (start|end), delta (-1|1): move the
  *                                       boundary between this part of a split bundle and
  *                                       the adjacent part by one page
+ *   POST /api/documents/ID/merge        version: merge this part with the next part
+ *   POST /api/documents/ID/split        version, page: split this part (or a whole
+ *                                       file not split yet) so that page starts a new part
  *
+ * A move, merge or split queues a "reanalyze" job for every part affected
+ * (workers/reanalyze.h): the parts are classified and their fields extracted
+ * again from the kept OCR.  Until the job is done the part is shown as
+ * "re-analysing" and cannot be changed.
  * Every call re-checks that the user's unit may see the document (404 when
  * not: another province's documents do not exist for this user).  Every
  * change runs in one transaction that first bumps documents.version from
@@ -53,6 +60,30 @@ static PGresult *q(struct web_req *r, const char *sql, int n, const char *const 
 static void exec_simple(struct web_req *r, const char *sql)
 {
     PQclear(PQexec(r->db, sql));
+}
+
+/* A re-analysis of the document is queued or running: 1 yes, 0 no, -1 error. */
+static int reanalysis_pending(struct web_req *r, const char *id)
+{
+    const char *pa[1] = {id};
+    PGresult *res = q(r, "SELECT count(*) FROM jobs WHERE document_id = $1::bigint "
+                         "   AND kind = 'reanalyze' AND state IN ('ready', 'running')", 1, pa);
+    if (!res)
+        return -1;
+    int n = atoi(PQgetvalue(res, 0, 0)) > 0;
+    PQclear(res);
+    return n;
+}
+
+/* Queue the re-analysis of a part, asked for by this user.  0 ok, -1 error. */
+static int queue_reanalysis(struct web_req *r, const char *id)
+{
+    char uid[32];
+    snprintf(uid, sizeof uid, "%lld", r->user.id);
+    const char *pa[2] = {id, uid};
+    PGresult *res = q(r, "SELECT web_queue_reanalyze($1::bigint, $2::int)", 2, pa);
+    PQclear(res);
+    return res ? 0 : -1;
 }
 
 /* The document if the user may see it: 1 found, 0 not (or not visible), -1 error. */
@@ -116,6 +147,15 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
                 "   AND d.first_page IS NOT NULL AND d.last_page IS NOT NULL", 1, pa + 1);
     if (!pages || !fields || !revs || !part)
         goto out;
+    int busy = reanalysis_pending(r, did);
+    if (busy < 0)
+        goto out;
+    /* a whole file with parts is split already: its parts are split further */
+    PGresult *kids = q(r, "SELECT count(*) FROM documents WHERE parent_id = $1::bigint", 1, pa + 1);
+    if (!kids)
+        goto out;
+    bool bundle = atoi(PQgetvalue(kids, 0, 0)) > 0;
+    PQclear(kids);
 
     const char *dtype = type && doc_type_valid(type) ? type : PQgetvalue(d, 0, 3);
     struct json j;
@@ -135,7 +175,12 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
     json_key(&j, "unit"); json_str(&j, PQgetvalue(d, 0, 7));
     json_key(&j, "received"); json_str(&j, PQgetvalue(d, 0, 8));
     json_key(&j, "editable");
-    json_bool(&j, web_can_edit(&r->user) && strcmp(PQgetvalue(d, 0, 2), "needs_review") == 0);
+    json_bool(&j, web_can_edit(&r->user) && strcmp(PQgetvalue(d, 0, 2), "needs_review") == 0 && !busy);
+    json_key(&j, "reanalyzing"); json_bool(&j, busy);
+    json_key(&j, "parts_editable");
+    json_bool(&j, web_can_edit(&r->user) && !busy && (strcmp(PQgetvalue(d, 0, 2), "needs_review") == 0 ||
+                                                      strcmp(PQgetvalue(d, 0, 2), "indexed") == 0));
+    json_key(&j, "can_split"); json_bool(&j, !bundle && PQntuples(pages) > 1);
     json_key(&j, "threshold"); json_num(&j, r->cfg->review_threshold, 2);
     json_key(&j, "part");
     if (PQntuples(part) == 1) {
@@ -261,12 +306,18 @@ void review_page(struct web_req *r, struct web_resp *p, long long id)
                  "<button type=\"button\" id=\"start-up\" tabindex=\"-1\" title=\"Alt+[\">⇤ bắt đầu sớm hơn</button>"
                  "<button type=\"button\" id=\"start-down\" tabindex=\"-1\" title=\"Alt+]\">bắt đầu muộn hơn</button>"
                  "<button type=\"button\" id=\"end-up\" tabindex=\"-1\" title=\"Alt+,\">kết thúc sớm hơn</button>"
-                 "<button type=\"button\" id=\"end-down\" tabindex=\"-1\" title=\"Alt+.\">kết thúc muộn hơn ⇥</button></div>"
+                 "<button type=\"button\" id=\"end-down\" tabindex=\"-1\" title=\"Alt+.\">kết thúc muộn hơn ⇥</button>"
+                 "<button type=\"button\" id=\"merge-next\" tabindex=\"-1\" title=\"Alt+M\">gộp với phần sau (Alt+M)</button>"
+                 "<button type=\"button\" id=\"split-here\" tabindex=\"-1\" title=\"Alt+S\">tách: trang đang xem bắt đầu phần mới (Alt+S)</button>"
+                 "<span class=\"reanalyzing\" id=\"reanalyzing\" role=\"status\" hidden>Đang phân tích lại loại văn bản và các trường…</span></div>"
                  "<form id=\"fields\" class=\"fields\" autocomplete=\"off\"></form>"
                  "<div class=\"actions\"><button type=\"button\" id=\"approve\" class=\"primary\">Duyệt và chuyển ký số (Ctrl+Enter)</button>"
                  "<button type=\"button\" id=\"skip\">Bỏ qua (Ctrl+→)</button></div>"
                  "<p class=\"keys\">Enter: lưu / xác nhận trường và sang trường cần xem tiếp · Tab, Shift+Tab: di chuyển · "
                  "Ctrl+Enter: duyệt tài liệu · Ctrl+→: bỏ qua · Alt+↑/↓: trang · Ctrl +/−: thu phóng</p>"
+                 "<p class=\"keys\" id=\"part-keys\">Tệp gộp nhiều văn bản: Alt+[ / Alt+]: phần bắt đầu sớm / muộn hơn một trang · "
+                 "Alt+, / Alt+.: phần kết thúc sớm / muộn hơn một trang · Alt+M: gộp với phần sau · "
+                 "Alt+S: tách, trang đang xem bắt đầu phần mới. Sau mỗi thay đổi, các phần liên quan được phân tích lại.</p>"
                  "<h2>Văn bản nhận dạng (OCR)</h2><div id=\"ocr\">");
     for (int i = 0; pages && i < PQntuples(pages); i++) {
         sbuf_printf(b, "<pre class=\"ocr-text\" data-page=\"%s\">", PQgetvalue(pages, i, 0));
@@ -317,13 +368,25 @@ static void json_ok_doc(struct web_req *r, struct web_resp *p, long long id, con
 /* Inside the transaction, with the row locked: refuse when the document
  * moved on.  Returns true when the change may go ahead, else p is set. */
 static bool check_state(struct web_req *r, struct web_resp *p, const struct doc_head *h,
-                        const char *client_version)
+                        const char *client_version, bool structural)
 {
-    if (strcmp(h->status, "needs_review") != 0) {
+    /* The parts of a bundle may be moved, merged or split until they are
+     * approved: a re-analysis that found a part confident (indexed) must
+     * not lock the reviewer out of correcting the split further. */
+    bool open = strcmp(h->status, "needs_review") == 0 ||
+                (structural && strcmp(h->status, "indexed") == 0);
+    if (!open) {
         char msg[300];
         snprintf(msg, sizeof msg, "Tài liệu không còn ở trạng thái chờ duyệt (hiện tại: %s). "
                  "Tải lại trang để xem.", status_vi(h->status));
         web_json_error(p, 409, "state", msg);
+        return false;
+    }
+    int busy = reanalysis_pending(r, h->id);
+    if (busy != 0) {
+        web_json_error(p, busy < 0 ? 500 : 409, "reanalyzing",
+                       busy < 0 ? "Lỗi cơ sở dữ liệu." :
+                       "Tài liệu đang được phân tích lại sau khi đổi trang; chờ vài giây rồi thử lại.");
         return false;
     }
     if (!client_version || strcmp(client_version, h->version) != 0) {
@@ -580,10 +643,9 @@ dberr:
 /* Move the boundary between this part of a split bundle and the adjacent one
  * (edge "end": the part after it; "start": the part before it) by one page.
  * Both keep at least one page; both rows are locked, their ranges and page
- * counts updated, both bumped in version and sent back to needs_review, and
- * each gets an audit row.  Classification and extraction are NOT re-run: no
- * worker handles a re-analysis job yet, so the parts keep their type and
- * fields and a reviewer checks them (the audit detail says so). */
+ * counts updated, both bumped in version and sent back to needs_review, each
+ * gets an audit row, and both are queued for re-analysis (type, fields,
+ * status and case of their new ranges). */
 static void api_boundary(struct web_req *r, struct web_resp *p, long long id, const struct doc_head *h)
 {
     const char *edge = web_form(r, "edge"), *delta = web_form(r, "delta");
@@ -670,6 +732,8 @@ static void api_boundary(struct web_req *r, struct web_resp *p, long long id, co
     if (!res) goto dberr;
     PQclear(res);
     res = NULL;
+    if (queue_reanalysis(r, h->id) < 0 || queue_reanalysis(r, PQgetvalue(nb, 0, 0)) < 0)
+        goto dberr;
     for (int k = 0; k < 2; k++) {
         struct sbuf d = SBUF_INIT;
         struct json j;
@@ -681,8 +745,7 @@ static void api_boundary(struct web_req *r, struct web_resp *p, long long id, co
         json_key(&j, "new_pages"); json_arr_begin(&j);
         json_int(&j, k == 0 ? f2 : nf2); json_int(&j, k == 0 ? l2 : nl2); json_arr_end(&j);
         json_key(&j, "neighbour"); json_int(&j, k == 0 ? atoll(PQgetvalue(nb, 0, 0)) : id);
-        json_key(&j, "reanalysis");
-        json_str(&j, "not run: no worker handles re-analysis yet; type and fields kept, part marked needs_review");
+        json_key(&j, "reanalysis"); json_str(&j, "queued");
         json_obj_end(&j);
         int arc = web_audit(r, "document.boundary", k == 0 ? id : atoll(PQgetvalue(nb, 0, 0)), sbuf_cstr(&d));
         sbuf_release(&d);
@@ -691,12 +754,240 @@ static void api_boundary(struct web_req *r, struct web_resp *p, long long id, co
     PQclear(me);
     PQclear(nb);
     exec_simple(r, "COMMIT");
+    exec_simple(r, "NOTIFY ancong_jobs");
     json_ok_doc(r, p, id, NULL, 0);
     return;
 dberr:
     PQclear(me);
     PQclear(nb);
     PQclear(res);
+    exec_simple(r, "ROLLBACK");
+    web_json_error(p, 500, "database", "Lỗi cơ sở dữ liệu, thay đổi chưa được lưu. Vui lòng thử lại.");
+}
+
+/* The part's type, pages and field values, for the audit log.  Caller frees. */
+static char *part_state(struct web_req *r, const char *id)
+{
+    const char *pa[1] = {id};
+    PGresult *res = q(r, "SELECT jsonb_build_object('doc_type', d.doc_type, 'status', d.status, "
+                         "  'pages', jsonb_build_array(d.first_page, d.last_page), "
+                         "  'fields', coalesce((SELECT jsonb_object_agg(f.name, f.value ORDER BY f.name) "
+                         "                        FROM fields f WHERE f.document_id = d.id), '{}'::jsonb))::text "
+                         "  FROM documents d WHERE d.id = $1::bigint", 1, pa);
+    char *out = xstrdup(res && PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "{}");
+    PQclear(res);
+    return out;
+}
+
+/* Audit row for a merge or split: {"old": {...}, "reanalysis": "queued", <members>}.
+ * old_json: a JSON value or NULL; members: JSON object members without the
+ * braces, or NULL. */
+static int audit_parts(struct web_req *r, const char *action, long long doc, const char *old_json,
+                       const char *members)
+{
+    struct sbuf d = SBUF_INIT;
+    sbuf_printf(&d, "{\"old\":%s,\"reanalysis\":\"queued\"%s%s}", old_json ? old_json : "null",
+                members ? "," : "", members ? members : "");
+    int rc = web_audit(r, action, doc, sbuf_cstr(&d));
+    sbuf_release(&d);
+    return rc;
+}
+
+/* Merge this part with the part right after it: this part takes the next
+ * one's pages, the next part's row goes (its values stay in the audit log),
+ * and the merged part is queued for re-analysis. */
+static void api_merge(struct web_req *r, struct web_resp *p, long long id, const struct doc_head *h)
+{
+    PGresult *me = NULL, *nb = NULL, *res = NULL;
+    char *old_me = NULL, *old_nb = NULL;
+    char uid[32];
+    snprintf(uid, sizeof uid, "%lld", r->user.id);
+    const char *pa[1] = {h->id};
+    me = q(r, "SELECT parent_id, first_page, last_page FROM documents "
+              " WHERE id = $1::bigint AND parent_id IS NOT NULL AND first_page IS NOT NULL AND last_page IS NOT NULL",
+           1, pa);
+    if (!me) goto dberr;
+    if (PQntuples(me) != 1) {
+        PQclear(me);
+        exec_simple(r, "ROLLBACK");
+        web_json_error(p, 400, "not_part", "Tài liệu này không phải một phần của tệp gộp nhiều văn bản.");
+        return;
+    }
+    char want[32];
+    snprintf(want, sizeof want, "%d", atoi(PQgetvalue(me, 0, 2)) + 1);
+    const char *pn[3] = {PQgetvalue(me, 0, 0), want, uid};
+    nb = q(r, "SELECT d.id, d.first_page, d.last_page, d.status::text FROM documents d "
+              " WHERE d.parent_id = $1::bigint AND d.first_page = $2::int AND " VISIBLE_SQL("$3::bigint") " FOR UPDATE",
+           3, pn);
+    if (!nb) goto dberr;
+    if (PQntuples(nb) != 1) {
+        PQclear(me);
+        PQclear(nb);
+        exec_simple(r, "ROLLBACK");
+        web_json_error(p, 400, "no_neighbour", "Không có phần nào liền sau phần này để gộp.");
+        return;
+    }
+    const char *nst = PQgetvalue(nb, 0, 3);
+    if (strcmp(nst, "approved") == 0 || strcmp(nst, "signed") == 0) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "Phần liền sau đã ở trạng thái \"%s\": không gộp được. "
+                 "Liên hệ quản trị nếu cần mở lại.", status_vi(nst));
+        PQclear(me);
+        PQclear(nb);
+        exec_simple(r, "ROLLBACK");
+        web_json_error(p, 409, "neighbour_state", msg);
+        return;
+    }
+    const char *nid = PQgetvalue(nb, 0, 0);
+    old_me = part_state(r, h->id);
+    old_nb = part_state(r, nid);
+    const char *pd[1] = {nid};
+    /* case_id first, so the old case's stage is recomputed (0040 trigger) */
+    res = q(r, "UPDATE documents SET case_id = NULL WHERE id = $1::bigint AND case_id IS NOT NULL", 1, pd);
+    if (!res) goto dberr;
+    PQclear(res);
+    res = q(r, "DELETE FROM documents WHERE id = $1::bigint", 1, pd);
+    if (!res) goto dberr;
+    PQclear(res);
+    const char *pu[2] = {h->id, PQgetvalue(nb, 0, 2)};
+    res = q(r, "UPDATE documents SET last_page = $2::int, npages = $2::int - first_page + 1, "
+               "       status = 'needs_review', version = version + 1, updated_at = now() WHERE id = $1::bigint",
+            2, pu);
+    if (!res) goto dberr;
+    PQclear(res);
+    res = NULL;
+    if (queue_reanalysis(r, h->id) < 0)
+        goto dberr;
+    struct sbuf ex = SBUF_INIT;
+    sbuf_printf(&ex, "\"merged\":%s,\"merged_part\":%s,\"new_pages\":[%s,%s],\"version\":%lld",
+                old_nb, nid, PQgetvalue(me, 0, 1), PQgetvalue(nb, 0, 2), atoll(h->version) + 1);
+    int arc = audit_parts(r, "document.merge", id, old_me, sbuf_cstr(&ex));
+    sbuf_reset(&ex);
+    sbuf_printf(&ex, "\"merged_into\":%s,\"new_pages\":[%s,%s]", h->id, PQgetvalue(me, 0, 1),
+                PQgetvalue(nb, 0, 2));
+    if (arc == 0)
+        arc = audit_parts(r, "document.merged_away", atoll(nid), old_nb, sbuf_cstr(&ex));
+    sbuf_release(&ex);
+    if (arc < 0) goto dberr;
+    log_info("stage=web msg=\"parts merged\" document=%lld merged=%s user=%s", id, nid, r->user.username);
+    PQclear(me);
+    PQclear(nb);
+    free(old_me);
+    free(old_nb);
+    exec_simple(r, "COMMIT");
+    exec_simple(r, "NOTIFY ancong_jobs");
+    json_ok_doc(r, p, id, NULL, 0);
+    return;
+dberr:
+    PQclear(me);
+    PQclear(nb);
+    PQclear(res);
+    free(old_me);
+    free(old_nb);
+    exec_simple(r, "ROLLBACK");
+    web_json_error(p, 500, "database", "Lỗi cơ sở dữ liệu, thay đổi chưa được lưu. Vui lòng thử lại.");
+}
+
+/* Split this part so that page `page` starts a new part (the rest of this
+ * part's pages go with it); both are queued for re-analysis.  A whole file
+ * that was not split (no parts) becomes a bundle of two parts; the answer's
+ * document is then the first part, whose screen the reviewer goes on in.
+ * "new_part" names the part that starts at `page`. */
+static void api_split(struct web_req *r, struct web_resp *p, long long id, const struct doc_head *h)
+{
+    PGresult *me = NULL, *res = NULL;
+    char *old_me = NULL;
+    const char *pg = web_form(r, "page");
+    int at = pg ? atoi(pg) : 0;
+    const char *pa[1] = {h->id};
+    me = q(r, "SELECT d.parent_id IS NOT NULL, coalesce(d.first_page, 1), "
+              "       coalesce(d.last_page, d.npages, (SELECT max(number) FROM pages x WHERE x.document_id = d.id), 1), "
+              "       (SELECT count(*) FROM documents c WHERE c.parent_id = d.id) "
+              "  FROM documents d WHERE d.id = $1::bigint", 1, pa);
+    if (!me || PQntuples(me) != 1) goto dberr;
+    bool is_part = PQgetvalue(me, 0, 0)[0] == 't';
+    int first = atoi(PQgetvalue(me, 0, 1)), last = atoi(PQgetvalue(me, 0, 2));
+    if (!is_part && atoi(PQgetvalue(me, 0, 3)) > 0) {
+        PQclear(me);
+        exec_simple(r, "ROLLBACK");
+        web_json_error(p, 400, "bundle", "Tệp này đã được tách thành nhiều phần: mở từng phần để tách tiếp.");
+        return;
+    }
+    if (!pg || at <= first || at > last) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "Chọn trang bắt đầu phần mới trong khoảng %d–%d (trang %d không tách được).",
+                 first + 1, last, at);
+        PQclear(me);
+        exec_simple(r, "ROLLBACK");
+        web_json_error(p, 400, "split_page", last > first ? msg : "Phần này chỉ có một trang, không tách được.");
+        return;
+    }
+    old_me = part_state(r, h->id);
+    char sat[16], sprev[16], slast[16], sfirst[16];
+    snprintf(sat, sizeof sat, "%d", at);
+    snprintf(sprev, sizeof sprev, "%d", at - 1);
+    snprintf(slast, sizeof slast, "%d", last);
+    snprintf(sfirst, sizeof sfirst, "%d", first);
+    /* A new part row with the document's identity, for pages [$2, $3]. */
+    static const char ins[] =
+        "INSERT INTO documents (parent_id, sha256, name, station_id, unit_id, source, status, doc_type, "
+        "                       doc_type_confidence, first_page, last_page, npages, case_code_hint, "
+        "                       doc_type_hint, review_due_at, received_at, processed_at) "
+        "SELECT coalesce(d.parent_id, d.id), d.sha256, d.name, d.station_id, d.unit_id, d.source, 'needs_review', "
+        "       d.doc_type, d.doc_type_confidence, $2::int, $3::int, $3::int - $2::int + 1, d.case_code_hint, "
+        "       d.doc_type_hint, d.review_due_at, d.received_at, now() "
+        "  FROM documents d WHERE d.id = $1::bigint RETURNING id";
+    char first_part[32] = "", new_part[32] = "";
+    if (is_part) {
+        const char *pu[2] = {h->id, sprev};
+        res = q(r, "UPDATE documents SET last_page = $2::int, npages = $2::int - first_page + 1, "
+                   "       status = 'needs_review', version = version + 1, updated_at = now() WHERE id = $1::bigint",
+                2, pu);
+        if (!res) goto dberr;
+        PQclear(res);
+        snprintf(first_part, sizeof first_part, "%s", h->id);
+    } else {
+        const char *pi[3] = {h->id, sfirst, sprev};
+        res = q(r, ins, 3, pi);
+        if (!res || PQntuples(res) != 1) goto dberr;
+        snprintf(first_part, sizeof first_part, "%s", PQgetvalue(res, 0, 0));
+        PQclear(res);
+        res = q(r, "UPDATE documents SET status = 'needs_review', version = version + 1, updated_at = now() "
+                   " WHERE id = $1::bigint", 1, pa);
+        if (!res) goto dberr;
+        PQclear(res);
+    }
+    const char *pi[3] = {h->id, sat, slast};
+    res = q(r, ins, 3, pi);
+    if (!res || PQntuples(res) != 1) goto dberr;
+    snprintf(new_part, sizeof new_part, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    res = NULL;
+    if (queue_reanalysis(r, first_part) < 0 || queue_reanalysis(r, new_part) < 0)
+        goto dberr;
+    struct sbuf ex = SBUF_INIT;
+    sbuf_printf(&ex, "\"at_page\":%d,\"parts\":[{\"id\":%s,\"pages\":[%d,%d]},{\"id\":%s,\"pages\":[%d,%d]}],"
+                "\"file_split\":%s,\"version\":%lld", at, first_part, first, at - 1, new_part, at, last,
+                is_part ? "false" : "true", atoll(h->version) + 1);
+    int arc = audit_parts(r, "document.split", id, old_me, sbuf_cstr(&ex));
+    sbuf_reset(&ex);
+    sbuf_printf(&ex, "\"split_from\":%s,\"pages\":[%d,%d]", h->id, at, last);
+    if (arc == 0)
+        arc = audit_parts(r, "document.split_off", atoll(new_part), NULL, sbuf_cstr(&ex));
+    sbuf_release(&ex);
+    if (arc < 0) goto dberr;
+    log_info("stage=web msg=\"part split\" document=%lld at=%d new=%s user=%s", id, at, new_part,
+             r->user.username);
+    PQclear(me);
+    free(old_me);
+    exec_simple(r, "COMMIT");
+    exec_simple(r, "NOTIFY ancong_jobs");
+    json_ok_doc(r, p, is_part ? id : atoll(first_part), "new_part", atoll(new_part));
+    return;
+dberr:
+    PQclear(me);
+    PQclear(res);
+    free(old_me);
     exec_simple(r, "ROLLBACK");
     web_json_error(p, 500, "database", "Lỗi cơ sở dữ liệu, thay đổi chưa được lưu. Vui lòng thử lại.");
 }
@@ -720,7 +1011,8 @@ void review_api(struct web_req *r, struct web_resp *p, long long id, const char 
     }
     bool known = strcmp(action, "fields") == 0 || strcmp(action, "type") == 0 ||
                  strcmp(action, "approve") == 0 || strcmp(action, "case") == 0 ||
-                 strcmp(action, "boundary") == 0;
+                 strcmp(action, "boundary") == 0 || strcmp(action, "merge") == 0 ||
+                 strcmp(action, "split") == 0;
     if (!known) {
         web_json_error(p, 404, "not_found", "Không tìm thấy.");
         return;
@@ -739,7 +1031,9 @@ void review_api(struct web_req *r, struct web_resp *p, long long id, const char 
         web_json_error(p, 403, "forbidden", "Vai trò của bạn không được sửa tài liệu.");
         return;
     }
-    if (!check_state(r, p, &h, web_form(r, "version"))) {
+    bool structural = strcmp(action, "boundary") == 0 || strcmp(action, "merge") == 0 ||
+                      strcmp(action, "split") == 0;
+    if (!check_state(r, p, &h, web_form(r, "version"), structural)) {
         exec_simple(r, "ROLLBACK");
         return;
     }
@@ -747,5 +1041,7 @@ void review_api(struct web_req *r, struct web_resp *p, long long id, const char 
     else if (strcmp(action, "type") == 0) api_type(r, p, id, &h);
     else if (strcmp(action, "case") == 0) api_case(r, p, id, &h);
     else if (strcmp(action, "boundary") == 0) api_boundary(r, p, id, &h);
+    else if (strcmp(action, "merge") == 0) api_merge(r, p, id, &h);
+    else if (strcmp(action, "split") == 0) api_split(r, p, id, &h);
     else api_approve(r, p, id, &h);
 }

@@ -8,7 +8,8 @@
  * (schema/0041_reports.sql) called with the user's unit, the same function
  * `ancong report --unit CODE` calls: the page, its CSV and the CLI agree by
  * construction, and nothing here re-derives a count.  The period defaults to
- * the current statistical year, 1 December to 30 November.  Charts are plain
+ * the one `ancong report` uses (cases/period.h): the statistical year (1
+ * December to 30 November) to date, or in December the year just closed.  Charts are plain
  * SVG written here (no script, no library); every label goes through
  * html_esc().
  */
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cases/period.h"
 #include "common/log.h"
 #include "pipeline/pipeline.h"
 
@@ -35,17 +37,15 @@ static bool iso_date(const char *s)
     return true;
 }
 
-/* The period asked for, or the current statistical year (as `ancong report`
- * without --year).  false when a date given is not YYYY-MM-DD. */
+/* The period asked for, or the default one (as `ancong report` without
+ * --year, cases/period.h).  false when a date given is not YYYY-MM-DD. */
 static bool period(struct web_req *r, char from[16], char to[16])
 {
     const char *f = web_query(r, "from"), *t = web_query(r, "to");
     time_t now = time(NULL);
     struct tm tm;
     localtime_r(&now, &tm);
-    int year = tm.tm_year + 1900 + (tm.tm_mon == 11 ? 1 : 0);
-    snprintf(from, 16, "%04d-12-01", year - 1);
-    snprintf(to, 16, "%04d-11-30", year);
+    stats_default_period(&tm, from, to, NULL, 0);
     if (f && *f) {
         if (!iso_date(f)) return false;
         snprintf(from, 16, "%s", f);

@@ -192,6 +192,30 @@ out:
 }
 #endif
 
+/* The OCR as read (before any correction), for re-analysis later.  A
+ * failure only costs that later re-analysis its word boxes (it falls back
+ * to the page texts), so it is logged, not fatal. */
+static void save_ocr(const struct child_arg *a, const struct ocr_doc *doc)
+{
+    char *buf = NULL, q[400];
+    size_t len = 0;
+    struct err e;
+    FILE *f = open_memstream(&buf, &len);
+
+    err_init(&e);
+    sbx_stage("keeping the OCR");
+    if (!f)
+        return;
+    int bad = ocr_doc_save(doc, f) < 0;
+    if (fclose(f) != 0 || bad || !buf) {
+        free(buf);
+        return;
+    }
+    if (fs_write_atomic(a->rq->ocr_path, buf, len, 0644, &e) < 0)
+        log_warn("sha256=%.12s stage=keep_ocr error=%s", a->sha256, log_q(e.msg, q, sizeof q));
+    free(buf);
+}
+
 static int child_run(int fd, void *arg)
 {
     const struct child_arg *a = arg;
@@ -233,6 +257,21 @@ static int child_run(int fd, void *arg)
         struct result_meta meta = {
             .file = a->file, .sha256 = a->sha256, .station = a->rq->station,
         };
+        /* Damage the readers worked around: in the result's "warnings",
+         * and in the log for whoever watches the station's files. */
+        for (int i = 0; i < doc.nwarnings; i++) {
+            char q[700];
+            log_warn("sha256=%.12s stage=ocr warning=%s", a->sha256,
+                     log_q(doc.warnings[i], q, sizeof q));
+        }
+        for (int i = 0; i < doc.npages; i++) {
+            char q[700];
+            if (doc.pages[i].warning)
+                log_warn("sha256=%.12s stage=ocr page=%d warning=%s", a->sha256, i + 1,
+                         log_q(doc.pages[i].warning, q, sizeof q));
+        }
+        if (a->rq->ocr_path)
+            save_ocr(a, &doc);
         sbx_stage("classifying and extracting fields");
         nparts = pipe_split(&doc, cfg->review_threshold, &parts);
         if (nparts <= 0) {
@@ -378,15 +417,17 @@ int analyze_file(struct ocr_engine *eng, const struct cfg *cfg, const struct an_
         err_hint(&e, "Give the scanned files themselves, not a folder or a device.");
         return fail(o, rq, &e, NULL, false);
     }
+    /* Hash first: even an empty file is recorded by its sha256 (that of
+     * zero bytes), so that every drop can be found again by it. */
+    if (hash_file(rq->path, o->sha256, NULL, &e) < 0) {
+        o->sha256[0] = '\0';
+        return fail(o, rq, &e, "io", true);
+    }
     if (st.st_size == 0) {
         err_set(&e, ERR_INPUT, "the file is empty (0 bytes)");
         err_hint(&e, "The scanner or the copy did not finish: scan the document again and "
                      "drop the new file in.");
         return fail(o, rq, &e, NULL, false);
-    }
-    if (hash_file(rq->path, o->sha256, NULL, &e) < 0) {
-        o->sha256[0] = '\0';
-        return fail(o, rq, &e, "io", true);
     }
     if (st.st_size > (off_t)cfg->ocr_max_mb << 20) {
         err_set(&e, ERR_LIMIT, "the file is %lld MiB, over the limit of %ld MiB",

@@ -27,6 +27,8 @@ struct an_request {
     const char *name;        /* name as dropped, no folder (any bytes: NFC'd, U+FFFD) */
     const char *station;     /* scanning station, or NULL */
     const char *pdf_path;    /* write the searchable PDF here, or NULL for none */
+    const char *ocr_path;    /* write the OCR (ocr/page.h text form) here, or NULL: kept
+                                so that a re-analysis never OCRs the file again */
 };
 
 struct an_outcome {

@@ -17,6 +17,7 @@
 #include "workers/analyze.h"
 #include "workers/master.h"
 #include "workers/metrics.h"
+#include "workers/reanalyze.h"
 
 static volatile sig_atomic_t want_stop, want_reload, want_abort;
 
@@ -112,7 +113,8 @@ static int finish(struct hb *hb, bool ok, const char *json, const char *pdf_sha,
 
 static void run_job(struct store *s, struct cfg *cfg, struct ocr_engine *eng, const struct job *j)
 {
-    char orig[PATH_MAX], pdf[PATH_MAX], tmpdir[PATH_MAX], pdf_sha[HASH_HEX_LEN + 1] = "";
+    char orig[PATH_MAX], pdf[PATH_MAX], ocrf[PATH_MAX], tmpdir[PATH_MAX];
+    char pdf_sha[HASH_HEX_LEN + 1] = "", ocr_sha[HASH_HEX_LEN + 1] = "";
     char q1[600], q2[1400];
     struct hb hb = {.s = s, .j = j, .last_ok = fs_now_ms(), .lease_ms = cfg->job_lease_s * 1000};
     struct sbx_hooks hooks = {.tick = hb_tick, .tick_arg = &hb, .cancel = &want_abort};
@@ -136,12 +138,14 @@ static void run_job(struct store *s, struct cfg *cfg, struct ocr_engine *eng, co
         return;
     }
     snprintf(pdf, sizeof pdf, "%s/pdf-%lld-%d.pdf", tmpdir, j->id, (int)getpid());
+    snprintf(ocrf, sizeof ocrf, "%s/ocr-%lld-%d.txt", tmpdir, j->id, (int)getpid());
 
     memset(&rq, 0, sizeof rq);
     rq.path = orig;
     rq.name = j->name[0] ? j->name : j->sha256;
     rq.station = j->station[0] ? j->station : NULL;
     rq.pdf_path = cfg->ocr_searchable_pdf ? pdf : NULL;
+    rq.ocr_path = ocrf;
     metrics_busy(1);
     rc = analyze_file(eng, cfg, &rq, &hooks, &o);
     metrics_busy(-1);
@@ -149,9 +153,17 @@ static void run_job(struct store *s, struct cfg *cfg, struct ocr_engine *eng, co
     if (rc == 0 && (o.pdf_written || o.pdf_is_original)) {
         /* A born-digital PDF is its own searchable PDF: the same bytes. */
         const char *src = o.pdf_written ? pdf : orig;
+        int put;
         err_init(&e);
-        if (hash_file(src, pdf_sha, NULL, &e) < 0 ||
-            blob_put_file(cfg, "pdf", src, pdf_sha, &e) < 0) {
+        if (!o.pdf_written && strcmp(o.sha256, j->sha256) == 0) {
+            /* Its bytes were read and hashed by analyze_file just now:
+             * link the original, no copy or second hash. */
+            snprintf(pdf_sha, sizeof pdf_sha, "%s", j->sha256);
+            put = blob_link(cfg, "originals", "pdf", pdf_sha, &e);
+        } else {
+            put = hash_file(src, pdf_sha, NULL, &e) < 0 ? -1 : blob_put_file(cfg, "pdf", src, pdf_sha, &e);
+        }
+        if (put < 0) {
             log_error("job=%lld sha256=%.12s stage=store_pdf error=%s", j->id, j->sha256,
                       log_q(e.msg, q1, sizeof q1));
             unlink(pdf);
@@ -165,6 +177,18 @@ static void run_job(struct store *s, struct cfg *cfg, struct ocr_engine *eng, co
         }
     }
     unlink(pdf);
+    if (rc == 0 && fs_exists(ocrf) == 1) {
+        /* The OCR is kept for re-analysis of split parts (workers/reanalyze.h);
+         * without it a re-analysis reads the page texts, so a failure here
+         * costs only word boxes and is not the file's failure. */
+        err_init(&e);
+        if (hash_file(ocrf, ocr_sha, NULL, &e) < 0 || blob_put_file(cfg, "ocr", ocrf, ocr_sha, &e) < 0) {
+            log_warn("job=%lld sha256=%.12s stage=keep_ocr error=%s", j->id, j->sha256,
+                     log_q(e.msg, q1, sizeof q1));
+            ocr_sha[0] = '\0';
+        }
+    }
+    unlink(ocrf);
 
     if (rc != 0 && strcmp(o.reason, "cancelled") == 0) {
         /* Stopped at once: give the job back, this attempt not counted. */
@@ -179,6 +203,10 @@ static void run_job(struct store *s, struct cfg *cfg, struct ocr_engine *eng, co
     }
     if (rc == 0) {
         if (finish(&hb, true, o.json, pdf_sha[0] ? pdf_sha : NULL, NULL, false) == 0) {
+            err_init(&e);
+            if (ocr_sha[0] && store_set_ocr(s, j->document_id, ocr_sha, &e) < 0)
+                log_warn("job=%lld sha256=%.12s stage=keep_ocr error=%s", j->id, j->sha256,
+                         log_q(e.msg, q1, sizeof q1));
             log_info("job=%lld sha256=%.12s stage=done status=%s pages=%d ms=%ld pdf=%s",
                      j->id, j->sha256, o.status, o.pages, o.ms, pdf_sha[0] ? "yes" : "no");
             metrics_doc(o.status, NULL, o.pages, o.ms);
@@ -265,7 +293,17 @@ int worker_run(struct cfg *cfg)
             continue;
         }
         memset(&j, 0, sizeof j);
-        rc = job_claim(s, "ocr", label, &j, &e);
+        /* A reviewer waits for a re-analysis (milliseconds, no OCR): it
+         * goes before the files. */
+        rc = job_claim(s, "reanalyze", label, &j, &e);
+        if (rc == 1) {
+            metrics_busy(1);
+            reanalyze_job(s, cfg, &j);
+            metrics_busy(-1);
+            continue;
+        }
+        if (rc == 0)
+            rc = job_claim(s, "ocr", label, &j, &e);
         if (rc < 0) {
             log_warn("stage=claim error=%s retry_ms=%lld", log_q(e.msg, q, sizeof q),
                      (long long)backoff);

@@ -1,6 +1,8 @@
 /*
  * workers/worker.h: the worker role.  Claims "ocr" jobs from PostgreSQL and
- * processes each file in a sandboxed child (workers/analyze.h).
+ * processes each file in a sandboxed child (workers/analyze.h), keeping the
+ * file's OCR in blobs/ocr; claims "reanalyze" jobs first (a reviewer moved,
+ * merged or split parts of a bundle: workers/reanalyze.h, no OCR).
  *
  * Invariants:
  *   - A job is finished with job_complete / job_fail, which are idempotent

@@ -50,6 +50,49 @@ static void test_manifest(void)
             "a non-UTF-8 manifest is refused with a hint: %s", e.msg);
 }
 
+static void test_manifest_meta(void)
+{
+    struct manifest m;
+    struct err e;
+    const char csv[] = "tệp,Mã vụ việc,Mã hồ sơ,Tiêu đề hồ sơ,Thời hạn bảo quản,record_code,Số tờ,,Ghi chú\n"
+                       "a.pdf,01/2026/DSCI,HS-01,\"Hồ sơ \"\"vụ\"\" A\",Vĩnh viễn,R-9,12,x,\n"
+                       "b.pdf,02/2026/DSCI,,,,,,,\n"
+                       "c.pdf\n";
+    char *k;
+
+    err_init(&e);
+    T_CHECK(mf_parse(csv, sizeof csv - 1, &m, &e) == 0, "manifest with archival columns parses (%s)", e.msg);
+    T_CHECK(m.nmeta == 7, "seven metadata columns (got %d)", m.nmeta);
+    if (m.nmeta == 7) {
+        T_STREQ(m.meta_keys[0], "ma_ho_so", "\"Mã hồ sơ\" is folded to ma_ho_so");
+        T_STREQ(m.meta_keys[1], "tieu_de_ho_so", "\"Tiêu đề hồ sơ\" is folded to tieu_de_ho_so");
+        T_STREQ(m.meta_keys[2], "thoi_han_bao_quan", "retention column key");
+        T_STREQ(m.meta_keys[3], "column_6", "record_code (= ma_ho_so, already used) keeps its value under its column number");
+        T_STREQ(m.meta_keys[5], "column_8", "a column without a name gets its number");
+    }
+    T_CHECK(m.nrows == 3, "three rows (got %d)", m.nrows);
+    if (m.nrows == 3) {
+        T_STREQ(m.rows[0].case_code, "01/2026/DSCI", "case code still recognised beside metadata");
+        T_STREQ(m.rows[0].meta,
+                "{\"ma_ho_so\":\"HS-01\",\"tieu_de_ho_so\":\"Hồ sơ \\\"vụ\\\" A\",\"thoi_han_bao_quan\":\"Vĩnh viễn\","
+                "\"column_6\":\"R-9\",\"so_to\":\"12\",\"column_8\":\"x\"}",
+                "a row's non-empty archival values as one JSON object, in column order");
+        T_CHECK(m.rows[1].meta == NULL, "a row with every metadata cell empty has none");
+        T_CHECK(m.rows[2].meta == NULL, "a short row has none");
+    }
+    mf_release(&m);
+
+    k = mf_meta_key("Record code");
+    T_STREQ(k, "ma_ho_so", "English \"Record code\" shares the key of \"Mã hồ sơ\"");
+    free(k);
+    k = mf_meta_key(" Tình trạng vật lý ");
+    T_STREQ(k, "tinh_trang_vat_ly", "physical condition");
+    free(k);
+    k = mf_meta_key("Access level");
+    T_STREQ(k, "che_do_su_dung", "access level");
+    free(k);
+}
+
 static void test_paths(void)
 {
     T_CHECK(bf_entry_path_problem("hs/a.pdf") == NULL, "plain relative path is safe");
@@ -65,6 +108,7 @@ static void test_paths(void)
 int main(void)
 {
     test_manifest();
+    test_manifest_meta();
     test_paths();
     return t_done();
 }

@@ -7,6 +7,10 @@
  *   Alt+V        type a case code, Enter attaches the document to that case
  *   Alt+[ / Alt+]  a part of a split file starts one page earlier / later
  *   Alt+, / Alt+.  a part of a split file ends one page earlier / later
+ *   Alt+M        merge this part with the next one
+ *   Alt+S        split: the page shown starts a new part (a part, or a whole file not split yet)
+ * After a move, merge or split the parts are re-analysed by a worker; the
+ * screen shows "re-analysing" and polls until the new type and fields are in.
  * Every value shown comes from the server as JSON and is put in the page with
  * textContent or .value, never as HTML. */
 (function () {
@@ -50,7 +54,7 @@
   function renderMeta() {
     var m = $('doc-meta');
     m.textContent = '';
-    [['Trạng thái', doc.status_vi], ['Trạm quét', doc.station], ['Vụ việc', doc.case],
+    [['Trạng thái', doc.reanalyzing ? 'Đang phân tích lại' : doc.status_vi], ['Trạm quét', doc.station], ['Vụ việc', doc.case],
      ['Đơn vị', doc.unit], ['Nhận lúc', doc.received], ['Phiên bản', String(doc.version)]]
       .forEach(function (kv) {
         var dt = document.createElement('dt'), dd = document.createElement('dd');
@@ -74,13 +78,16 @@
     cl.hidden = !doc.case_id;
     if (doc.case_id) cl.setAttribute('href', '/cases/' + doc.case_id);
     var pt = doc.part;
-    $('part').hidden = !pt;
-    if (pt) {
-      $('part-range').textContent = 'Phần của tệp gộp: trang ' + pt.first_page + '–' + pt.last_page +
-        (pt.file_pages ? ' / ' + pt.file_pages : '');
-      $('start-up').disabled = $('start-down').disabled = !doc.editable || !pt.has_prev;
-      $('end-up').disabled = $('end-down').disabled = !doc.editable || !pt.has_next;
-    }
+    $('part').hidden = !pt && !doc.can_split && !doc.reanalyzing;
+    $('part-range').textContent = pt ? 'Phần của tệp gộp: trang ' + pt.first_page + '–' + pt.last_page +
+      (pt.file_pages ? ' / ' + pt.file_pages : '') : 'Tệp ' + doc.pages.length + ' trang';
+    var pe = doc.parts_editable;
+    $('start-up').disabled = $('start-down').disabled = !pe || !pt || !pt.has_prev;
+    $('end-up').disabled = $('end-down').disabled = !pe || !pt || !pt.has_next;
+    $('merge-next').disabled = !pe || !pt || !pt.has_next;
+    $('split-here').disabled = !pe || !doc.can_split;
+    $('reanalyzing').hidden = !doc.reanalyzing;
+    document.body.classList.toggle('reanalyzing', !!doc.reanalyzing);
     sel.value = doc.doc_type;
     sel.disabled = !doc.editable;
     $('approve').disabled = !doc.editable;
@@ -279,6 +286,8 @@
     else if (ev.altKey && ev.code === 'BracketRight') { ev.preventDefault(); moveBoundary('start', 1); }
     else if (ev.altKey && ev.code === 'Comma') { ev.preventDefault(); moveBoundary('end', -1); }
     else if (ev.altKey && ev.code === 'Period') { ev.preventDefault(); moveBoundary('end', 1); }
+    else if (ev.altKey && ev.code === 'KeyM') { ev.preventDefault(); mergeNext(); }
+    else if (ev.altKey && ev.code === 'KeyS') { ev.preventDefault(); splitHere(); }
     else if (ev.altKey && ev.key === 'ArrowDown') { ev.preventDefault(); stepPage(1); }
     else if (ev.altKey && ev.key === 'ArrowUp') { ev.preventDefault(); stepPage(-1); }
     else if (ev.ctrlKey && (ev.key === '=' || ev.key === '+')) { ev.preventDefault(); setZoom(zoom * 1.25); }
@@ -303,16 +312,56 @@
    * screen is reloaded from the server afterwards. */
   function moveBoundary(edge, delta) {
     var pt = doc.part;
-    if (!doc.editable || !pt || (edge === 'start' ? !pt.has_prev : !pt.has_next)) return;
+    if (!doc.parts_editable || !pt || (edge === 'start' ? !pt.has_prev : !pt.has_next)) return;
     enqueue(function () {
       if (document.body.classList.contains('conflict')) return Promise.resolve();
       return post('boundary', { edge: edge, delta: String(delta) }).then(function (j) {
         doc = j.document;
-        flash('Đã dời ranh giới: trang ' + doc.part.first_page + '–' + doc.part.last_page + '. Cần kiểm tra lại loại văn bản và các trường.', 'ok');
+        flash('Đã dời ranh giới: trang ' + doc.part.first_page + '–' + doc.part.last_page + '; đang phân tích lại.', 'ok');
         location.reload();
       }, fail);
     }).catch(function () {});
   }
+  /* Merge this part with the next one, or split it so that the page shown
+   * starts a new part; then the screen of the (first) part is loaded again
+   * and waits for the re-analysis. */
+  function changeParts(action, params, done) {
+    enqueue(function () {
+      if (document.body.classList.contains('conflict')) return Promise.resolve();
+      return post(action, params).then(function (j) {
+        flash(done, 'ok');
+        location.assign('/review/' + j.document.id);
+      }, fail);
+    }).catch(function () {});
+  }
+  function mergeNext() {
+    var pt = doc.part;
+    if (!doc.parts_editable || !pt || !pt.has_next) return;
+    changeParts('merge', {}, 'Đã gộp với phần sau; đang phân tích lại.');
+  }
+  function splitHere() {
+    if (!doc.parts_editable || !doc.can_split) return;
+    if (pageIndex(pageNo) <= 0) {
+      flash('Chuyển tới trang sẽ bắt đầu phần mới (Alt+↓) rồi nhấn Alt+S.', 'error');
+      return;
+    }
+    changeParts('split', { page: String(pageNo) }, 'Đã tách từ trang ' + pageNo + '; đang phân tích lại.');
+  }
+  /* While a worker re-analyses the part, ask every second; when it is done,
+   * load the screen again with the new type, fields and pages. */
+  function pollReanalysis() {
+    if (!doc.reanalyzing) return;
+    setTimeout(function () {
+      fetch('/api/documents/' + doc.id, { credentials: 'same-origin' }).then(function (r) {
+        return r.ok ? r.json() : null;
+      }).then(function (d) {
+        if (d && !d.reanalyzing) location.reload();
+        else pollReanalysis();
+      }, pollReanalysis);
+    }, 1000);
+  }
+  $('merge-next').addEventListener('click', mergeNext);
+  $('split-here').addEventListener('click', splitHere);
   $('start-up').addEventListener('click', function () { moveBoundary('start', -1); });
   $('start-down').addEventListener('click', function () { moveBoundary('start', 1); });
   $('end-up').addEventListener('click', function () { moveBoundary('end', -1); });
@@ -337,5 +386,6 @@
   showPage(doc.pages.length ? doc.pages[0].number : 1);
   setZoom(1);
   renderFields(null);
+  pollReanalysis();
   window.ancongBusy = function () { return busy; };
 })();
