@@ -25,6 +25,7 @@ int cmd_signer(int argc, char **argv, struct cfg *cfg);
 
 int cmd_search(int argc, char **argv, struct cfg *cfg);
 int cmd_report(int argc, char **argv, struct cfg *cfg);
+int cmd_case(int argc, char **argv, struct cfg *cfg);
 
 int cmd_backfill(int argc, char **argv, struct cfg *cfg);
 

@@ -4,7 +4,8 @@
 # embedded PostgreSQL.  Checks the stage and next deadline recomputed after
 # each step, the merged code acting as an alias, the audit rows, and the
 # refusals: a user of another unit (404, nothing changed), an operator (403),
-# no CSRF token (403), a document not in the case (409).
+# no CSRF token (403), a document not in the case (409).  Then the same
+# operations through "ancong case merge|split".
 . "$(dirname "$0")/../lib.sh"
 . "$ANCONG_TOP/tests/browser/seed.sh"
 need curl python3
@@ -159,6 +160,22 @@ is "$(sql "SELECT version || ' ' || (SELECT version FROM documents WHERE id = $B
 grep -q 'id="case-flash"' <(curl -s -b "$HN" "$BASE/cases/$CC?done=split&n=2") && ok "the case page says what was done" ||
     not_ok "the case page says what was done"
 is "$(audits)" 3 "one audit row per operation"
+# ---- the same operations from the command line ---------------------------------
+out=$("$ANCONG_BIN" case show HN-C/2026)
+is "$(grep -c "^  $B1 \|^  $A3 \|^  $A4 " <<<"$out")" 3 "ancong case show lists the case's documents with their ids"
+"$ANCONG_BIN" case merge HN-C/2026 HN-B/2026 >"$ANCONG_HOME/cli.out" 2>&1 && ok "ancong case merge merges HN-C into HN-B" ||
+    not_ok "ancong case merge merges HN-C into HN-B" "$(cat "$ANCONG_HOME/cli.out")"
+is "$(crow "$CB")" "recommendation 5 reply 2026-06-09" "HN-B is recomputed from its five documents"
+is "$(sql "SELECT actor LIKE 'cli:%' AND details->>'via' = 'cli' FROM audit_log WHERE action = 'case.merge' ORDER BY id DESC LIMIT 1")" t \
+   "the CLI merge is audited as cli:<user>"
+"$ANCONG_BIN" case split HN-B/2026 --to HN-D/2026 "$B1" >"$ANCONG_HOME/cli.out" 2>&1 && ok "ancong case split moves the recommendation to HN-D" ||
+    not_ok "ancong case split moves the recommendation to HN-D" "$(cat "$ANCONG_HOME/cli.out")"
+is "$(crow "$CB")" "verification 4 verification 2026-05-19" "HN-B is back in verification"
+is "$(crow "$(sql "SELECT id FROM cases WHERE code = 'HN-D/2026'")")" "recommendation 1 reply 2026-06-09" "HN-D waits for the reply"
+"$ANCONG_BIN" case merge HN-A/2026 HN-B/2026 >/dev/null 2>&1; is "$?" 2 "merging an alias into its own case is a usage error"
+"$ANCONG_BIN" case show NO-SUCH >/dev/null 2>&1; is "$?" 1 "an unknown code fails"
+"$ANCONG_BIN" case split HN-B/2026 --to HN-D/2026 "$B1" >/dev/null 2>&1; is "$?" 2 "a document not in the case is refused"
+is "$(audits)" 5 "every change, web or CLI, has its audit row"
 if grep -q 'AddressSanitizer\|runtime error:' "$ANCONG_HOME/web.log"; then
     not_ok "the web server ran without sanitizer reports"
 else ok "the web server ran without sanitizer reports"; fi
