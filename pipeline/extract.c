@@ -428,8 +428,35 @@ static const char *const known_codes[] = {
     "QĐ", "KN", "BB", "TB", "BC", "ĐKK", "VKS", "VKSND", "VKSTC", "DS", "DSCI", "P9", "TLVA",
     "TLST", "TL", "UBND", "SYT", "STC", "SNNMT", "VP", "KT", "NVY", "CCMT", "QLCS", "KQ", "QTMT",
     "CT", "TTr", "NĐ", "CP", "QH", "AL", "KH", "CV", "HĐ", "TTLT", "KDTM", "HC", "HNGĐ", "ATTP",
-    "TA", "TAND", "HSVV", "YC", "GM", "TTHC", "KTTH", "KGVX", NULL,
+    "TA", "TAND", "HSVV", "YC", "GM", "TTHC", "KTTH", "KGVX", "SCT", "SNV", "SXD", "STP",
+    "SVHTTDL", "QLĐĐ", "BVMT", "QLTM", "ĐC", NULL,
 };
+
+/* Same length, one position differs, and the two characters are a pair
+ * OCR confuses (0/O/D/Q, 1/I/L/T, 5/S, 8/B, 2/Z, 6/G, U/V, Đ/D). */
+static bool confusable(const char *a, const char *b)
+{
+    static const char *const pairs[] = {"0O", "0D", "OD", "0Q", "OQ", "1I", "1L", "IL", "IT",
+                                        "1T", "5S", "8B", "2Z", "6G", "UV", "HN", "MN", NULL};
+    char *fa = fold_str(a), *fb = fold_str(b);
+    bool r = false;
+    if (strlen(a) == strlen(b)) {
+        int diff = 0, at = -1;
+        for (size_t i = 0; a[i]; i++)
+            if (a[i] != b[i]) { diff++; at = (int)i; }
+        if (diff == 1) {
+            char x = (char)toupper((unsigned char)a[at]), y = (char)toupper((unsigned char)b[at]);
+            for (int k = 0; pairs[k]; k++)
+                if ((pairs[k][0] == x && pairs[k][1] == y) || (pairs[k][0] == y && pairs[k][1] == x))
+                    r = true;
+        } else if (strcmp(fa, fb) == 0) {
+            r = true;       /* Đ read as D */
+        }
+    }
+    free(fa);
+    free(fb);
+    return r;
+}
 
 static bool code_known(const char *c)
 {
@@ -442,16 +469,24 @@ static bool code_known(const char *c)
 /* Fix one code part; *changed is set when the part was altered. */
 static char *fix_part(const char *part, int kv, bool *changed, bool *unknown)
 {
-    /* doubled bars: "QĐĐ", "ĐĐKK" */
+    /* doubled bars: "QĐĐ", "ĐĐKK" -- only towards a known code: "QLĐĐ"
+     * (quản lý đất đai) is a code of its own */
     struct sbuf b = SBUF_INIT;
     int prev = -1;
+    bool dd = false;
     for (const char *p = part; *p;) {
         int cp = utf8_next(&p);
-        if (cp == 0x0110 && prev == 0x0110) { *changed = true; continue; }
+        if (cp == 0x0110 && prev == 0x0110) { dd = true; continue; }
         utf8_put(&b, cp);
         prev = cp;
     }
     char *v0 = sbuf_detach(&b);
+    if (dd && code_known(v0))
+        *changed = true;
+    else if (dd) {
+        free(v0);
+        v0 = xstrdup(part);
+    }
     /* codes hold A-Z, Đ and digits only: drop what OCR added ("KNÑ") */
     struct sbuf c = SBUF_INIT;
     for (const char *p = v0; *p;) {
@@ -517,12 +552,14 @@ static char *fix_part(const char *part, int kv, bool *changed, bool *unknown)
             return sbuf_detach(&o);
         }
     }
-    /* one letter off a known code of 3+ letters */
+    /* one letter off a known code of 3 letters: only where the two letters
+     * are ones OCR confuses ("SYT" is not "SCT", Sở Công Thương) */
     int best = -1, nbest = 0;
     for (int i = 0; known_codes[i]; i++) {
         if (strlen(known_codes[i]) < 3)
             continue;
-        if (edit_distance(v, known_codes[i]) == 1) {
+        if (edit_distance(v, known_codes[i]) == 1 &&
+            (strlen(known_codes[i]) >= 4 || confusable(v, known_codes[i]))) {
             best = i;
             nbest++;
         }
@@ -741,6 +778,45 @@ static void ext_date(struct ctx *x)
     }
     if (best >= 0)
         return;
+    /* a place-and-date line cut in two ("..., ngày 02 tháng 10" + "năm
+     * 2026") or with "tháng"/"năm" misread ("ngày 03 nh 3 năm 2026"):
+     * the same numbers in the same order, with less evidence */
+    static const char *rx_loose =
+        "^ *([a-z][a-z.]*( +[a-z.]+){0,5}) *[,.] *ng[a-z]{1,2}y? *([0-9ol]{1,2}) +[a-z#]{1,6} *([0-9ol]{1,2}) +[a-z#]{1,4} *([0-9ol]{4})\\b";
+    for (int i = pa; i < t->nsegs; i++) {
+        const struct pseg *s = &t->segs[i];
+        if (rx_search("hom *nay|vao *hoi|ky *boi|thoi *gian *ky", s->fold, NULL, 0) ||
+            !rx_search(", *ng[a-z]{1,2}y? *[0-9ol]{1,2}\\b", s->fold, NULL, 0))
+            continue;
+        struct sbuf j = SBUF_INIT;
+        sbuf_puts(&j, s->fold);
+        bool joined = false;
+        if (i + 1 < t->nsegs && t->segs[i + 1].page == s->page &&
+            rx_search("^ *((nam|thang) *[0-9ol]|[0-9]{4} *$)", t->segs[i + 1].fold, NULL, 0)) {
+            sbuf_putc(&j, ' ');
+            sbuf_puts(&j, t->segs[i + 1].fold);
+            joined = true;
+        }
+        bool clean = rx_search(rx_place, sbuf_cstr(&j), m, 6);
+        if (clean || rx_search(rx_loose, sbuf_cstr(&j), m, 6)) {
+            const char *f = sbuf_cstr(&j);
+            int dd = num_fix(f + m[3].rm_so, m[3].rm_eo - m[3].rm_so);
+            int mm = num_fix(f + m[4].rm_so, m[4].rm_eo - m[4].rm_so);
+            int yy = num_fix(f + m[5].rm_so, m[5].rm_eo - m[5].rm_so);
+            if (valid_date(dd, mm, yy) && (clean || (yy >= 1990 && yy <= 2100))) {
+                struct loc L;
+                seg_loc(t, i, m[0].rm_so < s->ncp ? m[0].rm_so : 0, s->ncp, &L);
+                char iso[16];
+                snprintf(iso, sizeof iso, "%04d-%02d-%02d", yy, mm, dd);
+                put(x->r, F_NGAY_BAN_HANH, iso, clean ? 0.9 : 0.8, &L);
+                x->date_seg = i;
+                sbuf_release(&j);
+                (void)joined;
+                return;
+            }
+        }
+        sbuf_release(&j);
+    }
     /* a receipt or invoice: "Ngày 10 tháng 9 năm 2025" under the title */
     int lim = x->p1b;
     for (int i = x->p1a; i < lim; i++) {
@@ -1097,6 +1173,133 @@ static bool starts_upper(const char *s)
     return r;
 }
 
+/* ---- plausibility of OCR'd words ------------------------------------- */
+
+/*
+ * Whether a folded word (ASCII lower case letters) has the shape of one
+ * Vietnamese syllable: onset (b c ch d g gh gi h k kh l m n ng ngh nh p ph
+ * q(u) r s t th tr v x, or none), a vowel nucleus of 1..3 letters, a coda
+ * (c ch m n ng nh p t, or none).  Tone marks are not checked (folding
+ * removed them): this catches run-together words ("sựcôngích"), letters
+ * Vietnamese does not use (f j w z) and consonant clusters OCR made up.
+ */
+static bool syllable_ok(const char *w, size_t n)
+{
+    static const char *const onsets[] = {
+        "ngh", "ch", "gh", "gi", "kh", "ng", "nh", "ph", "qu", "th", "tr",
+        "b", "c", "d", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x", "",
+    };
+    static const char *const codas[] = {"ch", "ng", "nh", "c", "m", "n", "p", "t", ""};
+    if (n == 0 || n > 7)
+        return false;
+    for (size_t o = 0; o < sizeof onsets / sizeof onsets[0]; o++) {
+        size_t ol = strlen(onsets[o]);
+        if (ol > n || strncmp(w, onsets[o], ol) != 0)
+            continue;
+        size_t v = ol;
+        while (v < n && strchr("aeiouy", w[v])) v++;
+        size_t nv = v - ol;
+        /* "gi" and "qu" may be the whole nucleus-bearing onset: "gì", "quá" */
+        if (nv == 0 && !(ol == 2 && (w[0] == 'g' || w[0] == 'q') && v == n))
+            continue;
+        if (nv > 3)
+            continue;
+        for (size_t c = 0; c < sizeof codas / sizeof codas[0]; c++)
+            if (strlen(codas[c]) == n - v && strncmp(w + v, codas[c], n - v) == 0)
+                return true;
+    }
+    return false;
+}
+
+/*
+ * How many words of a printed Vietnamese phrase look misread: a word that
+ * is not a syllable (see syllable_ok), an upper-case letter after a lower
+ * case one inside a word, an all-capital word inside a sentence-case
+ * phrase, a colon or semicolon inside the phrase.  Words with digits, "/"
+ * or "-" (numbers, codes) and all-capital abbreviations ("TNHH", "UBND")
+ * are not judged; capitalised words need not be syllables (see below).
+ */
+static int odd_words(const char *text, bool foreign_ok)
+{
+    char **w;
+    int n, odd = 0;
+    words_of(text, &w, &n);
+    bool sentence = !text_is_upper(text);
+    for (int i = 0; i < n; i++) {
+        char *f = fold_str(w[i]);
+        size_t l = strlen(f);
+        while (l > 0 && strchr(".,;:)!?\"'", f[l - 1])) l--;
+        size_t a = 0;
+        while (a < l && strchr("(\"'", f[a])) a++;
+        bool plain = true;
+        for (size_t k = a; k < l; k++)
+            if (!isalpha((unsigned char)f[k])) plain = false;
+        if (i + 1 < n && l + 1 == strlen(f) && (f[l] == ':' || f[l] == ';') && i > 0)
+            odd++;
+        else if (l > a && plain) {
+            bool upper = text_is_upper(w[i]);
+            bool mixed = false;
+            /* an upper-case letter after a lower-case one */
+            const char *p = w[i];
+            bool seen_lower = false;
+            while (*p) {
+                const char *q = p;
+                int cp = utf8_next(&p);
+                char one[8];
+                size_t ol = (size_t)(p - q);
+                if (ol >= sizeof one || cp <= 0) break;
+                memcpy(one, q, ol);
+                one[ol] = '\0';
+                char *u = utf8_upper(one);
+                char *fo = fold_str(one);
+                bool letter = isalpha((unsigned char)fo[0]);
+                bool is_up = letter && strcmp(u, one) == 0;
+                if (letter && !is_up) seen_lower = true;
+                else if (is_up && seen_lower) mixed = true;
+                free(u);
+                free(fo);
+            }
+            if (mixed)
+                odd++;
+            else if (upper && l - a >= 2) {
+                /* "tại PHẾ Cái Khế": a word read in capitals (abbreviations
+                 * such as TP, UBND, TNHH carry no tone marks) */
+                bool marks = false;
+                for (const char *q = w[i]; *q; q++) {
+                    if (strncmp(q, "\xc4\x90", 2) == 0) { q++; continue; }   /* Đ */
+                    if ((unsigned char)*q >= 0x80) marks = true;
+                }
+                if (sentence && l - a <= 4 && i > 0 && marks)
+                    odd++;
+            } else if (!syllable_ok(f + a, l - a)) {
+                /* capitalised words may be names outside these rules: a
+                 * firm's foreign name, a Central Highlands place ("Đắk
+                 * Lắk", "Krông Búk"); in a person's name only a word with
+                 * Vietnamese marks must be a syllable */
+                bool marks = false;
+                for (const char *q = w[i]; *q; q++)
+                    if ((unsigned char)*q >= 0x80) marks = true;
+                bool cap = starts_upper(w[i]);
+                if (!cap || (!foreign_ok && marks && !rx_search("k$", f, NULL, 0)))
+                    odd++;
+            }
+        }
+        free(f);
+    }
+    free_words(w, n);
+    return odd;
+}
+
+/* Evidence factor for a phrase with odd words: 0.75 for each (one odd word
+ * takes even a perfectly read subject below the review threshold). */
+static double odd_factor(const char *text, bool foreign_ok)
+{
+    int k = odd_words(text, foreign_ok);
+    double f = 1.0;
+    for (int i = 0; i < k && i < 4; i++) f *= 0.75;
+    return f;
+}
+
 /*
  * A person's name printed under a signature: 2..6 words, each capitalised,
  * no digits, not all upper case.  OCR specks around it ("__.Phạm Thanh Lan",
@@ -1191,6 +1394,32 @@ static void ext_signer(struct ctx *x)
             best = i;
         }
     }
+    if (best < 0 && from == la && t->last > t->first && la > 0) {
+        /* the last page holds only the "Nơi nhận" list, printed under a
+         * signature that ended the page before */
+        int pa, pb;
+        text_page_range(t, t->last - 1, &pa, &pb);
+        for (int i = pa; i < pb; i++) {
+            const struct pseg *s = &t->segs[i];
+            int rk = title_rank(s->fold);
+            if (rk < 0 || !s->upper)
+                continue;
+            int name = -1;
+            for (int k = i + 1; k < i + 5 && k < pb; k++) {
+                char *nm = name_of(&t->segs[k]);
+                if (nm) { free(nm); name = k; break; }
+                if (!skippable(&t->segs[k])) break;
+            }
+            if (name < 0)
+                continue;
+            nblocks++;
+            if (rk < best_rank) { best_rank = rk; best = i; }
+        }
+        if (best >= 0) {
+            from = pa;
+            lb = pb;
+        }
+    }
     if (best < 0)
         return;
     /* khac: only one official signature block (not contracts, receipts) */
@@ -1217,7 +1446,13 @@ static void ext_signer(struct ctx *x)
         }
         const struct pseg *ns = &t->segs[k];
         int dx = abs((ns->box.x0 + ns->box.x1) - (ts->box.x0 + ts->box.x1));
-        if (!nv || dx < bestdx) {
+        /* a later name replaces the first only on the same row (a name in
+         * the title's own column beside one in the next column); one row
+         * further down belongs to the next block ("THƯ KÝ" under
+         * "KIỂM SÁT VIÊN") */
+        bool lower_row = nv && ns->box.y1 > ns->box.y0 &&
+                         ns->box.y0 > t->segs[name].box.y1;
+        if (!nv || (dx < bestdx && !lower_row)) {
             free(nv);
             nv = cand;
             name = k;
@@ -1256,7 +1491,7 @@ static void ext_signer(struct ctx *x)
         char *fx = name_consensus(x, fx0, &agree);
         free(fx0);
         seg_loc(t, name, 0, ns->ncp, &L);
-        put(x->r, F_NGUOI_KY, fx, 0.93 * agree, &L);
+        put(x->r, F_NGUOI_KY, fx, 0.93 * agree * odd_factor(fx, false), &L);
         free(fx);
     }
     free(nv);
@@ -1315,7 +1550,7 @@ static char *clean_subject(const char *in, int kv)
             char *rest = xstrdup(p);
             free(f);
             f = fold_str(rest);
-            if (rx_search("^[vy]/v?$", f, NULL, 0)) {
+            if (rx_search("^[vwy](/[v%]?|[il1|]v)$", f, NULL, 0)) {
                 free(rest);
                 rest = xstrdup("V/v");
             }
@@ -1360,6 +1595,62 @@ static char *clean_subject(const char *in, int kv)
     return r;
 }
 
+/* Lower case, punctuation to spaces, one space between words, a space at
+ * both ends: the form in which word pairs are looked up. */
+static char *pair_form(const char *s)
+{
+    char *l = text_lower(s);
+    for (char *q = l; *q; q++)
+        if (strchr(",.;:()\"'!?", *q)) *q = ' ';
+    str_squash(l);
+    struct sbuf b = SBUF_INIT;
+    sbuf_putc(&b, ' ');
+    sbuf_puts(&b, l);
+    sbuf_putc(&b, ' ');
+    free(l);
+    return sbuf_detach(&b);
+}
+
+/*
+ * Words of segments [sa, sb) that the engine doubted (confidence below thr)
+ * and that the document prints nowhere else in the same form: likely
+ * misreads ("giải uy", "tông ích").
+ */
+static int doubtful_words(const struct ptext *t, int sa, int sb, double thr)
+{
+    struct sbuf all = SBUF_INIT;
+    for (int i = 0; i < t->nsegs; i++)
+        if (i < sa || i >= sb) {
+            sbuf_puts(&all, t->segs[i].text);
+            sbuf_putc(&all, ' ');
+        }
+    char *doc = pair_form(sbuf_cstr(&all));
+    sbuf_release(&all);
+    int n = 0;
+    for (int i = sa; i < sb; i++) {
+        const struct pseg *s = &t->segs[i];
+        for (int k = 0; k < s->ntok; k++) {
+            const struct ptok *tk = &t->toks[s->tok0 + k];
+            if (tk->conf >= thr)
+                continue;
+            char *fk = fold_str(tk->text);
+            bool vv = rx_search("^[^a-z0-9]*[vwy]([/il1|][v%]?|/)[^a-z0-9]*$", fk, NULL, 0);
+            free(fk);
+            if (vv)
+                continue;   /* "V/v" misread: repaired by its own pattern */
+            char *w = pair_form(tk->text);
+            bool word = false;
+            for (const char *q = w; *q; q++)
+                if (*q != ' ' && !isdigit((unsigned char)*q)) word = true;
+            if (word && !strchr(tk->text, '/') && !strstr(doc, w))
+                n++;
+            free(w);
+        }
+    }
+    free(doc);
+    return n;
+}
+
 /* Subject: the lines under the title, or the V/v block of a letter. */
 static void ext_trich_yeu(struct ctx *x)
 {
@@ -1368,7 +1659,7 @@ static void ext_trich_yeu(struct ctx *x)
     double ev = 0.9;
     /* letters: "V/v ..." in the left header block */
     for (int i = x->p1a; i < x->p1b && i < x->p1a + 30; i++)
-        if (rx_search("^[^a-z0-9]*[vy] */( *v\\b| )", t->segs[i].fold, NULL, 0)) {
+        if (rx_search("^[^a-z0-9]*([vy] *(/( *v\\b| )|[il1|]v\\b)|w */ *[v%] )", t->segs[i].fold, NULL, 0)) {
             start = i;
             break;
         }
@@ -1378,7 +1669,7 @@ static void ext_trich_yeu(struct ctx *x)
         if (!rx_search("^ *(kinh *gui|can *cu|vien *truong|hom *nay|vao *hoi|ngay|toi *ten|ho *va *ten)", f, NULL, 0) &&
             !t->segs[k].upper)
             start = k;
-        else if (t->segs[k].upper && rx_search("^ *(ve *viec|v */ *v)", f, NULL, 0))
+        else if (t->segs[k].upper && rx_search("^ *(ve *viec|v */ *v|v[il1|]v\\b)", f, NULL, 0))
             start = k;
     }
     if (start < 0)
@@ -1389,8 +1680,27 @@ static void ext_trich_yeu(struct ctx *x)
         const struct pseg *s = &t->segs[end];
         if (s->page != t->segs[start].page)
             break;
+        /* a number cut at its hyphen or slash: "... số 36/2026/TL-" + "DSCI" */
+        const struct pseg *pv = &t->segs[end - 1];
+        if (pv->ncp > 0 && strchr("-/", pv->fold[pv->ncp - 1]) && s->ncp <= 12 &&
+            isalnum((unsigned char)s->fold[0]) && !is_motto(s->fold)) {
+            end++;
+            continue;
+        }
         if (is_motto(s->fold) || (s->upper && !isdigit((unsigned char)s->fold[0])))
             break;
+        /* a short line centred under the subject continues it even when it
+         * starts with a capital ("... tại phường Long" + "Biên") */
+        if (s->box.x1 > s->box.x0 && pv->box.x1 > pv->box.x0 && s->ncp <= 40 &&
+            !rx_search("^ *(kinh *gui|can *cu|vien *truong|hom *nay|vao *hoi|ngay|toi|ho *va *ten|dieu|quyet *dinh|[0-9ivx]+[.)])", s->fold, NULL, 0)) {
+            int cs = (s->box.x0 + s->box.x1) / 2, cpv = (pv->box.x0 + pv->box.x1) / 2;
+            int wpv = pv->box.x1 - pv->box.x0;
+            if (abs(cs - cpv) < wpv / 12 && s->box.x1 - s->box.x0 < wpv &&
+                s->box.y0 - pv->box.y1 < 2 * (pv->box.y1 - pv->box.y0)) {
+                end++;
+                continue;
+            }
+        }
         const char *p = s->text;
         int cp = utf8_next(&p);
         struct sbuf one = SBUF_INIT;
@@ -1414,7 +1724,7 @@ static void ext_trich_yeu(struct ctx *x)
     double cs = 0;
     for (int i = start; i < end; i++) {
         const struct pseg *s = &t->segs[i];
-        if (b.len) sbuf_putc(&b, ' ');
+        if (b.len && b.s[b.len - 1] != '-' && b.s[b.len - 1] != '/') sbuf_putc(&b, ' ');
         sbuf_puts(&b, s->text);
         struct ocr_box bx;
         double c;
@@ -1427,6 +1737,16 @@ static void ext_trich_yeu(struct ctx *x)
     char *v0 = fix_eth(sbuf_cstr(&b));
     char *v = clean_subject(v0, x->kv);
     free(v0);
+    /* words that do not look like Vietnamese make the value doubtful */
+    double odd = odd_factor(v, true);
+    ev *= odd;
+    /* words the engine doubted and the document prints nowhere else are
+     * likely misreads; where every doubted word is printed elsewhere too,
+     * the engine's doubt (italics, a repaired "V/v") says little */
+    int dw = doubtful_words(t, start, end, 0.75);
+    for (int k = 0; k < dw && k < 4; k++) ev *= 0.8;
+    if (odd == 1.0 && dw == 0 && L.ocr < 0.8 && doubtful_words(t, start, end, 0.9) == 0)
+        L.ocr = 0.8;
     put(x->r, F_TRICH_YEU, v, ev, &L);
     free(v);
     sbuf_release(&b);
@@ -1446,7 +1766,21 @@ static void ext_ma_vu_viec(struct ctx *x)
     const char *p = F;
     while (rx_search("([0-9ol]{1,4} */ *[0-9]{4} */ *[a-z][a-z0-9]*(-[a-z0-9]+)*)", p, m, 2)) {
         int a = (int)(p - F) + m[1].rm_so, b = (int)(p - F) + m[1].rm_eo;
-        p += m[0].rm_eo;
+        /* "28/2026/TLST-" at a line end, "DS" on the next line */
+        while (F[b] == '-' && F[b + 1] == ' ' && x->fl.seg[b + 1] < 0 && isalpha((unsigned char)F[b + 2])) {
+            int e = b + 2;
+            while (isalnum((unsigned char)F[e])) e++;
+            if (e - (b + 2) > 6 || isalpha((unsigned char)F[e]))
+                break;
+            int sg = x->fl.seg[b + 2];
+            char *w = seg_sub(&t->segs[sg], x->fl.cp[b + 2], x->fl.cp[b + 2] + (e - b - 2));
+            bool caps = text_is_upper(w);
+            free(w);
+            if (!caps)
+                break;
+            b = e;
+        }
+        p = F + (b > (int)(p - F) + m[0].rm_eo ? b : (int)(p - F) + m[0].rm_eo);
         char *cand = xstrndup(F + a, (size_t)(b - a));
         char *nospace = xstrdup(cand);
         { char *o = nospace; for (char *c = cand; *c; c++) if (*c != ' ') *o++ = *c; *o = '\0'; }
@@ -1516,6 +1850,24 @@ static void ext_ma_vu_viec(struct ctx *x)
         free(g[k].v);
 }
 
+/* Whether segment i ends its printed line well before the right margin of
+ * its page (so the text after it does not continue it). */
+static bool line_ended(const struct ptext *t, int i)
+{
+    const struct pseg *s = &t->segs[i];
+    if (s->box.x1 <= s->box.x0)
+        return false;
+    int a, b, x0 = 1 << 30, x1 = 0;
+    text_page_range(t, s->page, &a, &b);
+    for (int k = a; k < b; k++) {
+        const struct pseg *o = &t->segs[k];
+        if (o->box.x1 <= o->box.x0) continue;
+        if (o->box.x0 < x0) x0 = o->box.x0;
+        if (o->box.x1 > x1) x1 = o->box.x1;
+    }
+    return x1 > x0 && s->box.x1 < x1 - (x1 - x0) / 8;
+}
+
 /* A name cut at ", địa chỉ", ";", "(" or the end of a sentence. */
 static char *cut_party(const char *s)
 {
@@ -1525,6 +1877,20 @@ static char *cut_party(const char *s)
     regmatch_t m[1];
     if (rx_search("( *[,;(]| *- *dia *chi| *(dia *chi|noi *cu *tru|tru *so|sinh *nam|nam *sinh|nguoi *dai *dien|so *dien *thoai|can *cuoc)\\b)", f, m, 1) && m[0].rm_so < cut)
         cut = m[0].rm_so;
+    /* the end of a sentence: ". " before a capital, after a word of three
+     * letters or more (not "TP. Hồ Chí Minh") */
+    for (int i = 3; i + 2 < cut; i++) {
+        if (f[i] != '.' || f[i + 1] != ' ')
+            continue;
+        int wl = 0;
+        while (i - 1 - wl >= 0 && isalpha((unsigned char)f[i - 1 - wl])) wl++;
+        const char *q = v;
+        for (int k = 0; k < i + 2 && *q; k++) utf8_next(&q);
+        if (wl >= 3 && starts_upper(q)) {
+            cut = i;
+            break;
+        }
+    }
     /* cut is a code point index: map to bytes */
     const char *p = v;
     for (int i = 0; i < cut && *p; i++) utf8_next(&p);
@@ -1563,7 +1929,33 @@ static void ext_parties(struct ctx *x)
         int a = m[0].rm_eo;
         int b = a;
         while (b < x->fl.n && x->fl.seg[b] >= 0) b++;  /* to the end of that segment */
-        char *raw = flat_sub(t, &x->fl, a, b);
+        /* "... khu vực 9" + "- TP. Hồ Chí Minh" read as another column of the
+         * same line */
+        int sg = b > a ? x->fl.seg[b - 1] : -1;
+        bool dash = false;
+        if (sg >= 0 && sg + 1 < t->nsegs && x->fl.seg[a] == sg) {
+            const struct pseg *s0 = &t->segs[sg], *s1 = &t->segs[sg + 1];
+            int h = s0->box.y1 - s0->box.y0;
+            if (s1->page == s0->page && h > 0 && abs(s1->box.y0 - s0->box.y0) < h / 2 &&
+                rx_search("^ *-? *(tp\\. *ho *chi *minh|thanh *pho|tinh|ha *noi|da *nang|can *tho|quang *ninh|dak *lak)\\b", s1->fold, NULL, 0)) {
+                b++;
+                while (b < x->fl.n && x->fl.seg[b] >= 0) b++;
+                dash = s1->fold[strspn(s1->fold, " ")] != '-';
+            }
+        }
+        char *raw0 = flat_sub(t, &x->fl, a, b);
+        char *raw = raw0;
+        if (dash) {
+            /* the " - " of "khu vực 9 - TP. Hồ Chí Minh" lost in the gap */
+            char *head = seg_sub(&t->segs[sg], x->fl.cp[a], t->segs[sg].ncp);
+            char *tail = seg_sub(&t->segs[sg + 1], 0, t->segs[sg + 1].ncp);
+            struct sbuf jb = SBUF_INIT;
+            sbuf_printf(&jb, "%s - %s", head, tail);
+            raw = sbuf_detach(&jb);
+            free(head);
+            free(tail);
+            free(raw0);
+        }
         char *v = cut_party(raw);
         char *c = canon_phrases(v);
         flat_loc(t, &x->fl, a, b, &L);
@@ -1604,8 +1996,13 @@ static void ext_parties(struct ctx *x)
         a = m[0].rm_eo;
     if (a >= 0) {
         int b = a;
-        /* the name may continue on the next line: take up to 160 bytes */
-        while (b < x->fl.n && b < a + 160) b++;
+        /* the name may continue on the next line: take up to 160 bytes,
+         * not past a line that ends well before the right margin */
+        while (b < x->fl.n && b < a + 160) {
+            if (x->fl.seg[b] < 0 && b > a && x->fl.seg[b - 1] >= 0 && line_ended(t, x->fl.seg[b - 1]))
+                break;
+            b++;
+        }
         char *raw = flat_sub(t, &x->fl, a, b);
         char *v = cut_party(raw);
         char *h = strip_honorific(v);

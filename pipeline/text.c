@@ -32,6 +32,8 @@ static void fold_init(void)
         } else if (cp == 0x2010 || cp == 0x2011 || cp == 0x2012 || cp == 0x2013 ||
                    cp == 0x2014 || cp == 0x2212) {
             f = '-';
+        } else if (cp == 0x2044 || cp == 0x2215) {
+            f = '/';            /* fraction and division slashes: "V⁄v" */
         } else if (cp == 0x00A0 || (cp >= 0x2000 && cp <= 0x200A)) {
             f = ' ';
         } else if (cp == 0x00B2) {

@@ -186,6 +186,14 @@ if [ -n "$KSHA" ] && [ "$(head -1 "$KBLOB" 2>/dev/null)" = "#ancong-ocr 1" ] &&
     ok "the worker keeps a scan's OCR (words and boxes) in blobs/ocr under its sha256"
 else not_ok "the worker keeps a scan's OCR (words and boxes) in blobs/ocr under its sha256" "ocr_sha256='$KSHA'"; fi
 
-if grep -q 'AddressSanitizer\|runtime error:' "$ANCONG_HOME/web.log" "$ANCONG_HOME/worker.log"; then
-    not_ok "web and worker ran without sanitizer reports"; else ok "web and worker ran without sanitizer reports"; fi
+# Stop both cleanly, so that a sanitizer build reports leaks too.
+kill -TERM "$WPID" "$WEB_PID"; wait "$WPID"; wait "$WEB_PID"
+cp "$ANCONG_HOME/web.log" "$ANCONG_TEST_OUT/split_reanalyze-web.log"
+cp "$ANCONG_HOME/worker.log" "$ANCONG_TEST_OUT/split_reanalyze-worker.log"
+# (The web server's per-thread database connections are not closed at exit:
+# LeakSanitizer reports those in web.log, which is web/http.c's business.)
+if grep -q 'Sanitizer\|runtime error:' "$ANCONG_HOME/worker.log" ||
+   grep -q 'ERROR: AddressSanitizer\|runtime error:' "$ANCONG_HOME/web.log"; then
+    not_ok "web and worker ran without sanitizer reports (the worker without leaks)"
+else ok "web and worker ran without sanitizer reports (the worker without leaks)"; fi
 t_finish

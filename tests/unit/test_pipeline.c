@@ -394,6 +394,130 @@ static void test_real_split(void)
     check_ranges("bundle_blank_separators_7p.ocr", sep, sept, 3);
 }
 
+/* Held-out-like printing: a number and a date cut at the line end, a
+ * misread "V/v", parties named in one sentence each. */
+static const char THU_LY[] =
+    "TÒA ÁN NHÂN DÂN\n"
+    "KHU VỰC 4 - QUẢNG NINH\n"
+    "Số: 115/2026/TB-TLVA\n"
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+    "Độc lập - Tự do - Hạnh phúc\n"
+    "Quảng Ninh, ngày 02 tháng 5\n"
+    "năm 2026\n"
+    "THÔNG BÁO\n"
+    "VIv thụ lý vụ án dân sự\n"
+    "Kính gửi: Viện kiểm sát nhân dân khu vực 3 - Quảng Ninh\n"
+    "Ngày 02/05/2026, Tòa án đã thụ lý vụ án dân sự sơ thẩm số 28/2026/TLST-\n"
+    "DS về tranh chấp bồi thường thiệt hại do xả nước thải gây ô nhiễm môi trường.\n"
+    "Người khởi kiện: Viện kiểm sát nhân dân khu vực 3 - TP. Hồ Chí Minh. Người bị kiện:\n"
+    "Công ty Cổ phần Dệt nhuộm Bình Minh. Trong thời hạn 15 ngày kể từ ngày nhận được\n"
+    "thông báo, người bị kiện phải nộp văn bản ghi ý kiến./.\n"
+    "Nơi nhận:\n"
+    "- Như trên;\n"
+    "- Lưu: HS.\n"
+    "THẨM PHÁN\n"
+    "Tăng Quốc Thịnh\n";
+
+static void test_heldout_like(void)
+{
+    struct ocr_doc d;
+    struct doc_result r;
+    doc_from_text(THU_LY, &d);
+    pipe_analyze(&d, 1, d.npages, 0.8, &r);
+    T_STREQ(r.doc_type, "thong_bao_thu_ly", "court notice classified");
+    T_STREQ(fv(&r, F_NGAY_BAN_HANH), "2026-05-02", "date line cut before \"năm\"");
+    T_STREQ(fv(&r, F_TRICH_YEU), "V/v thụ lý vụ án dân sự", "\"VIv\" read as V/v");
+    T_STREQ(fv(&r, F_MA_VU_VIEC), "28/2026/TLST-DS", "case number cut at its hyphen");
+    T_STREQ(fv(&r, F_NGUYEN_DON), "Viện kiểm sát nhân dân khu vực 3 - TP. Hồ Chí Minh",
+            "plaintiff up to the end of its sentence, not at \"TP.\"");
+    T_STREQ(fv(&r, F_BI_DON), "Công ty Cổ phần Dệt nhuộm Bình Minh",
+            "defendant up to the end of its sentence");
+    T_STREQ(fv(&r, F_NGUOI_KY), "Tăng Quốc Thịnh", "judge signs");
+    doc_result_release(&r);
+    ocr_doc_release(&d);
+
+    /* a signature that ends page 1, the "Nơi nhận" list alone on page 2 */
+    static const char SIG_B[] =
+        "VIỆN KIỂM SÁT NHÂN DÂN\n"
+        "TỈNH QUẢNG NINH\n"
+        "Số: 12/QĐ-VKS-DS\n"
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "Độc lập - Tự do - Hạnh phúc\n"
+        "Hạ Long, ngày 09 tháng 4 năm 2026\n"
+        "QUYẾT ĐỊNH\n"
+        "Về việc phân công Kiểm sát viên giải quyết vụ việc dân sự công ích\n"
+        "Điều 1. Phân công ông Lưu Xuân Nhân, Kiểm sát viên, giải quyết vụ việc số 06/2026/TL-DSCI.\n"
+        "Điều 2. Quyết định có hiệu lực kể từ ngày ký./.\n"
+        "KT. VIỆN TRƯỞNG\n"
+        "PHÓ VIỆN TRƯỞNG\n"
+        "Châu Thúy Oanh\n"
+        "\f2\n"
+        "Nơi nhận:\n"
+        "- Như Điều 1;\n"
+        "- Lưu: VT, HSVV.\n";
+    doc_from_text(SIG_B, &d);
+    pipe_analyze(&d, 1, d.npages, 0.8, &r);
+    T_STREQ(fv(&r, F_NGUOI_KY), "Châu Thúy Oanh", "signer on the page before the Nơi nhận list");
+    T_STREQ(fv(&r, F_QUYEN_HAN_KY), "KT. VIỆN TRƯỞNG", "authority line there too");
+    T_STREQ(fv(&r, F_MA_VU_VIEC), "06/2026/TL-DSCI", "held-out case number form");
+    doc_result_release(&r);
+    ocr_doc_release(&d);
+}
+
+/* Document-number codes that only look like OCR errors stay as printed. */
+static void test_codes_kept(void)
+{
+    static const char *const nums[] = {"2761/SNNMT-QLĐĐ", "1626/SCT-QLTM"};
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+        char text[1024];
+        snprintf(text, sizeof text,
+                 "ỦY BAN NHÂN DÂN\nTHÀNH PHỐ HÀ NỘI\nSỞ CÔNG THƯƠNG\nSố: %s\n"
+                 "V/v phối hợp cung cấp thông tin\n"
+                 "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+                 "Hà Nội, ngày 06 tháng 8 năm 2026\n"
+                 "Kính gửi: Viện kiểm sát nhân dân thành phố Hà Nội\n"
+                 "Sở cung cấp thông tin về việc kinh doanh của doanh nghiệp./.\n"
+                 "GIÁM ĐỐC\nLa Viết Hưng\n", nums[i]);
+        struct ocr_doc d;
+        struct doc_result r;
+        doc_from_text(text, &d);
+        pipe_analyze(&d, 1, d.npages, 0.8, &r);
+        T_STREQ(fv(&r, F_SO_VAN_BAN), nums[i], "number %s kept as printed", nums[i]);
+        doc_result_release(&r);
+        ocr_doc_release(&d);
+    }
+}
+
+/* A subject with words that are no Vietnamese syllable is not trusted. */
+static void test_odd_subject(void)
+{
+    static const struct { const char *subject; bool trusted; } cases[] = {
+        {"Về việc khởi kiện vụ án dân sự công ích", true},
+        {"Về việc khởi kiện vụ án dân sựcôngích", false},
+        {"Về việc khởi kiện để bảo: vệ lợi ích công", false},
+        {"V/v trả lời Kiến nghị số 41/KN-VKSKV11 của Viện kiểm sát nhân dân khu vực 11 - Đắk Lắk", true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[1024];
+        snprintf(text, sizeof text,
+                 "VIỆN KIỂM SÁT NHÂN DÂN\nTỈNH ĐẮK LẮK\nSố: 37/QĐ-VKS-DS\n"
+                 "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+                 "Đắk Lắk, ngày 13 tháng 5 năm 2026\nQUYẾT ĐỊNH\n%s\n"
+                 "Căn cứ Bộ luật Tố tụng dân sự năm 2015;\n"
+                 "VIỆN TRƯỞNG\nLa Viết Hưng\n", cases[i].subject);
+        struct ocr_doc d;
+        struct doc_result r;
+        doc_from_text(text, &d);
+        pipe_analyze(&d, 1, d.npages, 0.8, &r);
+        T_STREQ(fv(&r, F_TRICH_YEU), cases[i].subject, "subject %zu read", i);
+        double c = r.fields[F_TRICH_YEU].present ? r.fields[F_TRICH_YEU].conf : -1;
+        T_CHECK((c >= 0.8) == cases[i].trusted, "subject %zu confidence %.2f %s the threshold", i,
+                c, cases[i].trusted ? "at or above" : "below");
+        doc_result_release(&r);
+        ocr_doc_release(&d);
+    }
+}
+
 int main(void)
 {
     test_tables();
@@ -408,5 +532,8 @@ int main(void)
     test_real_khac();
     test_real_stamp_fragment();
     test_real_split();
+    test_heldout_like();
+    test_codes_kept();
+    test_odd_subject();
     return t_done();
 }
