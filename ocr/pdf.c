@@ -629,6 +629,39 @@ static int xref_damaged(const unsigned char *d, size_t n)
     return memfind(d, i + 40 < n ? i + 40 : n, "obj", i) == NULL;
 }
 
+/* JPEG images (/Filter /DCTDecode alone) whose data does not start with a
+ * JPEG header or has no end marker: cut or garbled.  Poppler decodes an
+ * image only when it renders the page, never for a page read from its text
+ * layer, so this is looked for in the bytes.  Encrypted files are skipped
+ * (their streams are ciphertext).  Returns how many are damaged. */
+static int damaged_jpegs(const unsigned char *d, size_t n)
+{
+    size_t pos = 0;
+    int bad = 0;
+    const unsigned char *p;
+    if (memfind(d, n, "/Encrypt", 0)) return 0;
+    while ((p = memfind(d, n, "/DCTDecode", pos))) {
+        size_t at = (size_t)(p - d), i = at;
+        pos = at + 10;
+        while (i > 0 && (d[i - 1] == ' ' || d[i - 1] == '\r' || d[i - 1] == '\n')) i--;
+        if (i < 7 || memcmp(d + i - 7, "/Filter", 7) != 0) continue;   /* in a filter array */
+        const unsigned char *st = memfind(d, at + 4000 < n ? at + 4000 : n, "stream", at);
+        const unsigned char *eo = memfind(d, n, "endobj", at);
+        if (!st || (eo && eo < st)) continue;
+        size_t b = (size_t)(st - d) + 6;
+        if (b < n && d[b] == '\r') b++;
+        if (b < n && d[b] == '\n') b++;
+        const unsigned char *es = memfind(d, n, "endstream", b);
+        if (!es) { bad++; continue; }
+        size_t e = (size_t)(es - d), t = e > b + 64 ? e - 64 : b;
+        if (e < b + 4 || d[b] != 0xFF || d[b + 1] != 0xD8 || d[b + 2] != 0xFF ||
+            !memmem(d + t, e - t, "\xff\xd9", 2))
+            bad++;
+        pos = e;
+    }
+    return bad;
+}
+
 int ocr_pdf_file(struct ocr_engine *eng, const char *path, const unsigned char *data,
                  size_t len, const struct ocr_limits *lim, struct ocr_doc *doc,
                  struct ocr_images *images, struct err *e)
@@ -848,6 +881,13 @@ int ocr_pdf_file(struct ocr_engine *eng, const char *path, const unsigned char *
     if (xref_damaged(data, len))
         ocr_doc_warn(doc, "the PDF's cross-reference table is damaged and was rebuilt to read "
                      "the file; check the pages against the paper");
+    {
+        int bj = damaged_jpegs(data, len);
+        if (bj > 0)
+            ocr_doc_warn(doc, "%d JPEG image%s in the PDF %s damaged (cut or garbled data); what "
+                         "a viewer shows may be incomplete: check the pages against the paper",
+                         bj, bj > 1 ? "s" : "", bj > 1 ? "are" : "is");
+    }
     if (pmsgs.n > 0)
         ocr_doc_warn(doc, "the PDF is damaged: the reader met %d problem%s (first: %s); part of "
                      "a page may be missing, check the pages against the paper", pmsgs.n,

@@ -8,9 +8,9 @@
 #   - a bilevel PDF scan stays bilevel (CCITT G4) in the searchable PDF,
 #     about the size of the original, and passes qpdf --check;
 #   - a page's /Rotate is honoured and reported in "rotation";
-#   - a PDF whose cross-reference table had to be rebuilt, a JPEG whose
-#     data is cut short and a G4 TIFF with garbled data are processed with
-#     a warning on the document;
+#   - a PDF whose cross-reference table had to be rebuilt, a PDF with a cut
+#     JPEG image, a JPEG whose data is cut short and a G4 TIFF with garbled
+#     data are processed with a warning on the document;
 #   - settings tables in --help line up when a default is Vietnamese.
 . "$(dirname "$0")/../lib.sh"
 need python3 qpdf pdfimages pdftotext sha256sum
@@ -133,7 +133,7 @@ ok("Nguyễn Thị Hương" in (pages(load("vector270.pdf"))[0].get("text") or "
 
 # warnings on damaged input
 for n, word in (("bad_xref.pdf", "cross-reference"), ("cut_short.jpg", "damaged"),
-                ("g4_garbled.tif", "TIFF data is damaged")):
+                ("g4_garbled.tif", "TIFF data is damaged"), ("bad_jpeg.pdf", "JPEG image")):
     j = load(n)
     w = j.get("warnings") or []
     ok(j.get("status") in ("indexed", "needs_review"), "%s is processed" % n, (j.get("status"), j.get("error")))

@@ -9,6 +9,7 @@
   good_text.pdf      the same page with a correct map (a real text layer)
   bad_xref.pdf       good_text.pdf with every cross-reference offset wrong,
                      so the reader has to rebuild the table
+  bad_jpeg.pdf       good_text.pdf with a JPEG image whose data is cut short
 
 Only the Python standard library; no fixtures from outside the tree.
 """
@@ -48,8 +49,9 @@ def stream(data, extra=b""):
     return b"<< /Length %d %s>>\nstream\n" % (len(data), extra) + data + b"\nendstream"
 
 
-def text_pdf(broken, shift=0):
-    content = b"BT /F1 15 Tf 60 780 Td 20 TL\n"
+def text_pdf(broken, shift=0, bad_jpeg=False):
+    content = b"q 120 0 0 60 400 40 cm /Im1 Do Q\n" if bad_jpeg else b""
+    content += b"BT /F1 15 Tf 60 780 Td 20 TL\n"
     for ln in LINES:
         esc = ln.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
         content += b"(" + esc.encode("latin-1") + b") Tj T*\n"
@@ -67,16 +69,22 @@ def text_pdf(broken, shift=0):
             cmap += b"<%02X> <%04X>\n" % (c, u)
         cmap += b"endbfchar\n"
     cmap += b"endcmap CMapName currentdict /CMap defineresource pop end end\n"
+    xobj = b" /XObject << /Im1 7 0 R >>" if bad_jpeg else b""
     objs = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"/Resources << /Font << /F1 4 0 R >>" + xobj + b" >> /Contents 5 0 R >>",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding "
         b"/ToUnicode 6 0 R >>",
         stream(content),
         stream(cmap),
     ]
+    if bad_jpeg:
+        # a JPEG cut after its first bytes: header, then nothing usable
+        objs.append(stream(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(200)),
+                           b"/Type /XObject /Subtype /Image /Width 64 /Height 32 "
+                           b"/ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /DCTDecode "))
     return pdf(objs, shift)
 
 
@@ -110,6 +118,7 @@ def main():
         "garbage_text.pdf": text_pdf(True),
         "good_text.pdf": text_pdf(False),
         "bad_xref.pdf": text_pdf(False, shift=7),
+        "bad_jpeg.pdf": text_pdf(False, bad_jpeg=True),
     }
     for n, b in files.items():
         with open(os.path.join(d, n), "wb") as f:
