@@ -30,7 +30,7 @@ P1=$(part_at 1); P2=$(part_at 4); P3=$(part_at 6); P4=$(part_at 7)
 [ -n "$P4" ] && ok "a case file of four parts is seeded" || { not_ok "a case file of four parts is seeded"; exit 1; }
 queue() { sql "SELECT web_queue_reanalyze($1, NULL)" >/dev/null; }
 kv() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" | head -1; }
-claim() { "$R" claim 2>"$W/claim.err"; }
+claim() { "$R" claim 2>>"$W/run.err"; }
 echo '{"doc_type": "kien_nghi", "doc_type_confidence": 0.9, "status": "indexed", "fields": {}}' >"$W/kn.json"
 reanalyzed() { sql "SELECT count(*) FROM audit_log WHERE action = 'document.reanalyzed' AND document_id = $1"; }
 
@@ -46,7 +46,7 @@ queue "$P2"
 is "$(sql "SELECT state || ' ' || attempts FROM jobs WHERE id = $J")" "running $A" "queueing again leaves the running job to its worker"
 is "$("$R" store "$J" "$P2" "$A" 4 5 "$W/kn.json")" "result=1" "storing the analysis of the old range is refused (range moved)"
 is "$(reanalyzed "$P2")|$(sql "SELECT doc_type FROM documents WHERE id = $P2")" "0|kien_nghi" "and nothing was stored"
-"$R" run "$J" "$P2" "$A" 2>"$W/run.err"
+"$R" run "$J" "$P2" "$A" 2>>"$W/run.err"
 is "$(sql "SELECT state FROM jobs WHERE id = $J")|$(sql "SELECT details->'new'->>'pages' FROM audit_log WHERE action = 'document.reanalyzed' AND document_id = $P2")" \
    "done|[3, 5]" "the worker's step analyses the range as it is now"
 
@@ -59,7 +59,7 @@ c2=$(claim); A2=$(echo "$c2" | kv attempts)
 is "$(echo "$c2" | kv job) $A2" "$J $((A + 1))" "an expired lease is claimed again by another worker"
 is "$("$R" store "$J" "$P1" "$A" 1 2 "$W/kn.json")" "result=0" "the first worker's late result is dropped"
 is "$(sql "SELECT doc_type FROM documents WHERE id = $P1")" "marker" "and changes nothing"
-"$R" run "$J" "$P1" "$A2" 2>"$W/run.err"
+"$R" run "$J" "$P1" "$A2" 2>>"$W/run.err"
 is "$(sql "SELECT doc_type FROM documents WHERE id = $P1")|$(sql "SELECT state FROM jobs WHERE id = $J")" \
    "bao_cao_de_xuat|done" "the worker holding the job stores its result"
 
@@ -69,13 +69,13 @@ c=$(claim); J=$(echo "$c" | kv job); A=$(echo "$c" | kv attempts)
 sql "DELETE FROM documents WHERE id = $P3" >/dev/null
 is "$("$R" load "$P3")" "gone" "a part merged away loads as gone"
 is "$("$R" store "$J" "$P3" "$A" 6 6 "$W/kn.json")" "result=0" "its re-analysis ends quietly"
-"$R" run "$J" "$P3" "$A" 2>"$W/run.err"; is "$?" 0 "so does the worker's step"
+"$R" run "$J" "$P3" "$A" 2>>"$W/run.err"; is "$?" 0 "so does the worker's step"
 
 # 4. Approved meanwhile: the reviewer's decision stands.
 queue "$P4"
 c=$(claim); J=$(echo "$c" | kv job); A=$(echo "$c" | kv attempts)
 sql "UPDATE documents SET status = 'approved', doc_type = 'marker' WHERE id = $P4" >/dev/null
-"$R" run "$J" "$P4" "$A" 2>"$W/run.err"
+"$R" run "$J" "$P4" "$A" 2>>"$W/run.err"
 is "$(sql "SELECT status || ' ' || doc_type FROM documents WHERE id = $P4")|$(sql "SELECT state FROM jobs WHERE id = $J")" \
    "approved marker|done" "an approved part keeps its type and status"
 is "$(sql "SELECT count(*) FROM audit_log WHERE action = 'document.reanalysis_skipped' AND document_id = $P4")" 1 \
@@ -85,7 +85,7 @@ is "$(sql "SELECT count(*) FROM audit_log WHERE action = 'document.reanalysis_sk
 sql "UPDATE documents SET status = 'needs_review', last_page = 9 WHERE id = $P4" >/dev/null
 queue "$P4"
 c=$(claim); J=$(echo "$c" | kv job); A=$(echo "$c" | kv attempts)
-"$R" run "$J" "$P4" "$A" 2>"$W/run.err"
+"$R" run "$J" "$P4" "$A" 2>>"$W/run.err"
 is "$(sql "SELECT state FROM jobs WHERE id = $J")" failed "a part outside the file fails its job at once"
 case "$(sql "SELECT error FROM documents WHERE id = $P4")" in
     *"pages 7-9 are not within the file's 7 stored pages"*) ok "the part's error says why" ;;
@@ -98,10 +98,14 @@ sql "UPDATE documents SET last_page = 7 WHERE id = $P4" >/dev/null
 rm -f "$ANCONG_HOME/blobs/ocr/${OSHA:0:2}/${OSHA:2:2}/$OSHA"
 queue "$P4"
 c=$(claim); J=$(echo "$c" | kv job); A=$(echo "$c" | kv attempts)
-"$R" run "$J" "$P4" "$A" 2>"$W/run.err"
+"$R" run "$J" "$P4" "$A" 2>>"$W/run.err"
 is "$(sql "SELECT state FROM jobs WHERE id = $J")" failed "a lost OCR blob fails the re-analysis"
 case "$(sql "SELECT error FROM documents WHERE id = $P4")" in
     *"ancong requeue"*) ok "the error tells what to do (restore it or requeue the file)" ;;
     *) not_ok "the error tells what to do (restore it or requeue the file)" "$(sql "SELECT error FROM documents WHERE id = $P4")" ;;
 esac
+# Under a sanitizer build (ANCONG_BUILD_DIR=build-asan) the worker's steps leak nothing.
+if grep -q 'Sanitizer\|runtime error:' "$W/run.err"; then
+    not_ok "the re-analysis steps ran without sanitizer reports" "$(grep -m1 'Sanitizer\|runtime error:' "$W/run.err")"
+else ok "the re-analysis steps ran without sanitizer reports"; fi
 t_finish
