@@ -19,18 +19,21 @@
  * word):
  *   - rare words: the GIN index of the folded text.  Its posting lists are
  *     short, so the bitmap is small.
- *   - common words (every word on >= SEARCH_DENSE of the pages): a GIN
+ *   - common words (every word on >= SEARCH_DENSE of the pages), unless a
+ *     field value is given (rare, so the index path starts from it): a GIN
  *     bitmap would list hundreds of thousands of pages before LIMIT could
  *     stop anything (~0.2 s over 1,000,000 pages), while a plain scan finds
  *     enough candidates within the first few thousand pages.  So the first
  *     SEARCH_PROBE pages are read in table order and filtered; when they hold
  *     enough candidates, that is the answer, else the index query runs (a
  *     phrase of common words that is itself rare).
- * The unit, type and field filters are joins and semi-joins on the page's
- * file (a bundle's parts count for it), built only when used, so the
- * planner sees them and may start from the rarer side (the trigram index of
- * fields.search_value, ...); the outer query then checks type and field on
- * the part that holds the page.  Every value is a parameter.
+ * The unit, type and field filters are built only when used, on the page's
+ * file (a bundle's parts count for it).  On the index path they are joins
+ * and semi-joins, so the planner sees them and may start from the rarer side
+ * (the trigram index of fields.search_value, the file-and-type index...); on
+ * the probe they are index probes per page.  The outer query then checks
+ * type and field on the part that holds the page.  Every value is a
+ * parameter.
  */
 #define SEARCH_CANDIDATES 500
 #define SEARCH_DENSE      0.02
@@ -47,20 +50,36 @@
 static char *search_sql(const struct search_opts *o, bool probe, bool pattern)
 {
     struct sbuf b = SBUF_INIT;
+    const char *like = pattern ? " AND f.search_value LIKE $6::text" : "";
     sbuf_printf(&b,
         "WITH hit AS MATERIALIZED ("
         "  SELECT p.document_id, p.number, p.text, p.search_tsv"
         "    FROM %s p%s"
         "   WHERE p.search_tsv @@ phraseto_tsquery('simple', $1)",
         probe ? "(SELECT document_id, number, text, search_tsv FROM pages LIMIT " SEARCH_PROBE_S ")" : "pages",
-        o->unit_id ? " JOIN documents du ON du.id = p.document_id AND du.unit_id = ANY ($2::int[])" : "");
-    if (o->doc_type)
-        sbuf_puts(&b, " AND p.document_id IN (SELECT coalesce(x.parent_id, x.id) FROM documents x"
-                      "                        WHERE x.doc_type = $4::text)");
-    if (o->field)
-        sbuf_printf(&b, " AND p.document_id IN (SELECT coalesce(x.parent_id, x.id)"
-                        "   FROM fields f JOIN documents x ON x.id = f.document_id"
-                        "  WHERE f.name = $5::text%s)", pattern ? " AND f.search_value LIKE $6::text" : "");
+        o->unit_id && !probe ? " JOIN documents du ON du.id = p.document_id AND du.unit_id = ANY ($2::int[])" : "");
+    if (probe) {
+        /* At most SEARCH_PROBE pages: check each with index probes (a
+         * scalar subquery is never turned into a join), never by hashing
+         * every document of a common unit, type or field value first. */
+        if (o->unit_id)
+            sbuf_puts(&b, " AND (SELECT du.unit_id FROM documents du WHERE du.id = p.document_id) = ANY ($2::int[])");
+        if (o->doc_type)
+            sbuf_puts(&b, " AND (SELECT true FROM documents x WHERE coalesce(x.parent_id, x.id) = p.document_id"
+                          "        AND x.doc_type = $4::text LIMIT 1)");
+        if (o->field)
+            sbuf_printf(&b, " AND (SELECT true FROM documents x JOIN fields f ON f.document_id = x.id"
+                            "       WHERE coalesce(x.parent_id, x.id) = p.document_id AND f.name = $5::text%s LIMIT 1)",
+                        like);
+    } else {
+        if (o->doc_type)
+            sbuf_puts(&b, " AND p.document_id IN (SELECT coalesce(x.parent_id, x.id) FROM documents x"
+                          "                        WHERE x.doc_type = $4::text)");
+        if (o->field)
+            sbuf_printf(&b, " AND p.document_id IN (SELECT coalesce(x.parent_id, x.id)"
+                            "   FROM fields f JOIN documents x ON x.id = f.document_id"
+                            "  WHERE f.name = $5::text%s)", like);
+    }
     sbuf_puts(&b, " LIMIT " SEARCH_CANDIDATES_S ") "
         "SELECT coalesce(part.id, d.id), d.sha256, d.name, coalesce(part.doc_type, d.doc_type, ''),"
         "       coalesce(c.code, ''), hit.number, hit.text, (SELECT count(*) FROM hit)"
@@ -74,7 +93,7 @@ static char *search_sql(const struct search_opts *o, bool probe, bool pattern)
         sbuf_puts(&b, " AND coalesce(part.doc_type, d.doc_type) = $4::text");
     if (o->field)
         sbuf_printf(&b, " AND EXISTS (SELECT 1 FROM fields f WHERE f.document_id = coalesce(part.id, d.id)"
-                        "              AND f.name = $5::text%s)", pattern ? " AND f.search_value LIKE $6::text" : "");
+                        "              AND f.name = $5::text%s)", like);
     sbuf_puts(&b, " ORDER BY ts_rank(hit.search_tsv, phraseto_tsquery('simple', $1)) DESC, d.id DESC, hit.number"
                   " LIMIT $3");
     return sbuf_detach(&b);
@@ -83,6 +102,28 @@ static char *search_sql(const struct search_opts *o, bool probe, bool pattern)
 /* How common the rarest of the words is (share of pages, from pg_stats;
  * 0 when unknown), and the units visible from unit_id as an int[] literal
  * (malloc'd into *units; "{}" for unit 0).  -1 on error. */
+/* The planner's estimate of the share of documents having field `name`
+ * LIKE `pattern` (its statistics of fields.search_value); 0 when unknown. */
+static double field_share(PGconn *db, const char *name, const char *pattern)
+{
+    const char *pv[2] = {name, pattern};
+    PGresult *r = PQexecParams(db,
+        "EXPLAIN (FORMAT JSON) SELECT 1 FROM fields f WHERE f.name = $1 AND f.search_value LIKE $2",
+        2, NULL, pv, NULL, NULL, 0);
+    PGresult *n = PQexec(db, "SELECT reltuples FROM pg_class WHERE oid = 'documents'::regclass");
+    double share = 0;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && PQresultStatus(n) == PGRES_TUPLES_OK &&
+        PQntuples(n) == 1) {
+        const char *rows = strstr(PQgetvalue(r, 0, 0), "\"Plan Rows\": ");
+        double docs = atof(PQgetvalue(n, 0, 0));
+        if (rows && docs > 0)
+            share = atof(rows + strlen("\"Plan Rows\": ")) / docs;
+    }
+    PQclear(r);
+    PQclear(n);
+    return share;
+}
+
 static int search_prepare(PGconn *db, const char *folded, int unit_id, double *density, char **units,
                           struct err *e)
 {
@@ -206,6 +247,7 @@ int search_run(struct store *st, const char *query, const struct search_opts *o_
     char limit_s[16];
     PGresult *r = NULL;
     double density = 0;
+    bool began = false;
     int rc = -1;
 
     *hits = NULL;
@@ -220,12 +262,27 @@ int search_run(struct store *st, const char *query, const struct search_opts *o_
         err_set(e, ERR_USAGE, "the search needs between 1 and 32 words");
         goto out;
     }
+    /* One read-only transaction, without JIT: the planner's cost of a probe
+     * (every page of it checked) passes jit_above_cost, and compiling takes
+     * longer than the whole search. */
+    PGresult *b = PQexec(store_conn(st), "BEGIN READ ONLY; SET LOCAL jit = off");
+    began = PQresultStatus(b) == PGRES_COMMAND_OK;
+    if (!began)
+        err_set(e, ERR_DB, "could not search: %s", PQresultErrorMessage(b));
+    PQclear(b);
+    if (!began)
+        goto out;
     if (search_prepare(store_conn(st), folded, o.unit_id, &density, &units, e) < 0)
         goto out;
     snprintf(limit_s, sizeof limit_s, "%d", o.limit > 0 ? o.limit : 20);
     const char *pv[6] = {folded, units, limit_s, o.doc_type, o.field, pattern};
     /* declared, since a statement may leave some unused: text, int4[], int4, text... */
     static const Oid ptypes[6] = {25, 1007, 23, 25, 25, 25};
+    /* A rare field value (a document number, a name): the index path starts
+     * from the trigram index of fields, a probe would mostly read pages in
+     * vain.  A common one (an area, a province) does not slow a probe. */
+    if (pattern && density >= SEARCH_DENSE && field_share(store_conn(st), o.field, pattern) < SEARCH_DENSE)
+        density = 0;
     for (int probe = density >= SEARCH_DENSE; probe >= 0; probe--) {
         free(sql);
         PQclear(r);
@@ -257,6 +314,8 @@ int search_run(struct store *st, const char *query, const struct search_opts *o_
     rc = 0;
 out:
     PQclear(r);
+    if (began)
+        PQclear(PQexec(store_conn(st), rc == 0 ? "COMMIT" : "ROLLBACK"));
     free(sql);
     free(units);
     free(folded);

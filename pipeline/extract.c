@@ -193,6 +193,7 @@ static void strip_trailing(char *s, const char *chars)
 static const struct { const char *fold, *canon; } phrases[] = {
     {"vien kiem sat nhan dan", "viện kiểm sát nhân dân"},
     {"toa an nhan dan", "tòa án nhân dân"},
+    {"uy ban nhan dan tinh", "ủy ban nhân dân tỉnh"},
     {"uy ban nhan dan", "ủy ban nhân dân"},
     {"hoi dong nhan dan", "hội đồng nhân dân"},
     {"khu vuc", "khu vực"},
@@ -374,6 +375,7 @@ struct ctx {
     struct flat fl;        /* whole document */
     int p1a, p1b;          /* segments of the first page */
     int so_seg;            /* segment of the "Số:" line, or -1 */
+    int so_anchor;         /* a "Số:" line whose number is unreadable (hand-written), or -1 */
     int motto_seg;         /* first motto segment, or -1 */
     int date_seg;          /* place-and-date segment, or -1 */
     bool header;           /* an official two-block header is printed */
@@ -630,6 +632,24 @@ static char *clean_number(const char *raw)
         bool numeric_start = tokens == 0 || ft[0] == '/' || ft[0] == '-' ||
                              (b.len && (b.s[b.len - 1] == '/' || b.s[b.len - 1] == '-'));
         free(ft);
+        /* a code after "/" may mix in a lower-case letter or two of plain
+         * ASCII: "/TTr-UBND" (tờ trình), "/QĐ-UBNDh" misread; a place name
+         * ("Hà Nội") has non-ASCII lower case or more lower than upper */
+        if (lower && tokens > 0 && numeric_start) {
+            int lo = 0, hi = 0;
+            bool ascii_only_lower = true;
+            char *u2 = utf8_upper(tok);
+            if (strlen(u2) != strlen(tok)) ascii_only_lower = false;
+            for (size_t i = 0; ascii_only_lower && tok[i]; i++) {
+                unsigned char c = (unsigned char)tok[i];
+                if (c >= 'a' && c <= 'z') lo++;
+                else if (c >= 'A' && c <= 'Z') hi++;
+                else if (c != (unsigned char)u2[i]) ascii_only_lower = false;
+            }
+            free(u2);
+            if (ascii_only_lower && lo <= 2 && hi >= 2 * lo)
+                lower = false;
+        }
         if ((lower && !(tokens == 0)) || (!numeric_start && tokens > 0)) {
             free(tok);
             break;
@@ -660,16 +680,27 @@ static char *clean_number(const char *raw)
     return r;
 }
 
+static bool body_start(const char *f);
+
 static void find_header(struct ctx *x)
 {
     const struct ptext *t = x->t;
-    x->so_seg = x->motto_seg = -1;
+    x->so_seg = x->motto_seg = x->so_anchor = -1;
     int lim = x->p1b;
     if (lim - x->p1a > 30) lim = x->p1a + 30;
     for (int i = x->p1a; i < lim; i++) {
         const char *f = t->segs[i].fold;
         if (x->motto_seg < 0 && is_motto(f))
             x->motto_seg = i;
+        /* the first loose "Số:" line with an issuing body's name above it
+         * (an incoming-mail stamp's "Số:" may come first in reading order) */
+        if (x->so_anchor < 0 && rx_search("^ *s[o0] *[:;]", f, NULL, 0)) {
+            for (int k = x->p1a; k < i; k++)
+                if (t->segs[k].upper && body_start(t->segs[k].fold)) {
+                    x->so_anchor = i;
+                    break;
+                }
+        }
         regmatch_t m[1];
         if (x->so_seg < 0 && rx_search("(^|[^a-z])s *[o0-9] *[:;] *[0-9o]", f, m, 1) &&
             !rx_search("(den|cv|quyen|vao *so|so *no)[^a-z]*s *[o0-9] *[:;]", f, NULL, 0)) {
@@ -693,6 +724,31 @@ static void ext_so(struct ctx *x)
     if (!rx_search("(^|[^a-z])s *[o0-9] *[:;] *", s->fold, m, 1))
         return;
     char *raw = seg_sub(s, m[0].rm_eo, s->ncp);
+    /* "Số: 04" and "/TTr-UBND" as two lines: a hand-written serial leaves a
+     * gap the engine splits at.  The code is the segment on the same row
+     * just right of it that starts with "/" */
+    int code_seg = -1;
+    if (!strchr(s->fold + m[0].rm_eo, '/') && s->box.y1 > s->box.y0) {
+        int h = s->box.y1 - s->box.y0, cy = (s->box.y0 + s->box.y1) / 2;
+        for (int k = x->so_seg - 4; k <= x->so_seg + 4; k++) {
+            if (k < 0 || k >= x->t->nsegs || k == x->so_seg)
+                continue;
+            const struct pseg *o = &x->t->segs[k];
+            if (o->page != s->page || o->box.y0 > cy || o->box.y1 < cy ||
+                o->box.x0 < s->box.x1 || o->box.x0 - s->box.x1 > 3 * h)
+                continue;
+            if (o->fold[strspn(o->fold, " ")] != '/')
+                continue;
+            char *ct = seg_sub(o, 0, o->ncp);
+            struct sbuf jb = SBUF_INIT;
+            sbuf_printf(&jb, "%s%s", raw, ct);
+            free(ct);
+            free(raw);
+            raw = sbuf_detach(&jb);
+            code_seg = k;
+            break;
+        }
+    }
     char *v0 = clean_number(raw);
     free(raw);
     int q = 2;
@@ -708,10 +764,47 @@ static void ext_so(struct ctx *x)
     free(fv);
     struct loc L;
     seg_loc(x->t, x->so_seg, m[0].rm_eo, s->ncp, &L);
+    if (code_seg >= 0) {
+        struct loc L2;
+        seg_loc(x->t, code_seg, 0, x->t->segs[code_seg].ncp, &L2);
+        bool any = true;
+        box_add(&L.box, &L2.box, &any);
+        L.ocr = L.ocr < L2.ocr ? L.ocr : L2.ocr;
+    }
     /* a number repaired to the known code structure no longer depends on
      * the engine's doubt about the garbled letters */
     if (q == 1 && L.ocr < 0.85)
         L.ocr = 0.85;
+    /* The serial in front of the first "/" is what a clerk often writes by
+     * hand or stamps after signing: the engine then reads it with low
+     * confidence, or with characters that are neither digits nor their
+     * usual misreads ("4#", "đ#", "ð0").  The code after it may be perfect
+     * print, so the serial is judged on its own words. */
+    {
+        int a = m[0].rm_eo, b = a, junk = 0, digits = 0;
+        while (b < s->ncp && s->fold[b] != '/') {
+            char c = s->fold[b];
+            if (c >= '0' && c <= '9') digits++;
+            else if (c != ' ' && !strchr("oli|", c)) junk++;
+            b++;
+        }
+        /* the serial's last character, and whether the "/" after it is
+         * another word (or another line): then the serial was read alone */
+        int e = b;
+        while (e > a && s->fold[e - 1] == ' ')
+            e--;
+        bool own_word = e > a && (code_seg >= 0 || b >= s->ncp ||
+                                  s->cptok[e - 1] != s->cptok[b]);
+        if (e > a && (b < s->ncp || code_seg >= 0)) {
+            struct ocr_box sb;
+            double sc;
+            seg_span_box(x->t, s, a, e, &sb, &sc);
+            if (junk > 0 || digits == 0)
+                ev = ev < 0.45 ? ev : 0.45;
+            else if (own_word && sc < 0.75)
+                ev = ev < 0.6 ? ev : 0.6;   /* a hand-written serial: review */
+        }
+    }
     put(x->r, F_SO_VAN_BAN, v, ev, &L);
     free(v);
 }
@@ -732,6 +825,16 @@ static int num_fix(const char *s, int n)
     return v;
 }
 
+/* Only spaces and punctuation after position `end` of a folded line. */
+static bool date_line_ends(const char *f, regoff_t end)
+{
+    int other = 0;
+    for (const char *p = f + end; *p; p++)
+        if (*p != ' ' && *p != '.' && *p != ',' && *p != ')')
+            other++;
+    return other == 0;
+}
+
 static void ext_date(struct ctx *x)
 {
     const struct ptext *t = x->t;
@@ -750,7 +853,11 @@ static void ext_date(struct ctx *x)
         const char *f = t->segs[i].fold;
         if (rx_search("hom *nay|vao *hoi|ky *boi|thoi *gian *ky", f, NULL, 0))
             continue;
-        if (rx_search(rx_place, f, m, 6)) {
+        /* past the first page's header zone, only a line that ends with the
+         * date is a place-and-date line; "Sau khi cụ T chết, ngày 26/10/2019,
+         * tại Văn phòng công chứng Q, ..." is a sentence of the body */
+        bool header_zone = i < x->p1b && i < pa + 30;
+        if (rx_search(rx_place, f, m, 6) && (header_zone || date_line_ends(f, m[0].rm_eo))) {
             int dd = num_fix(f + m[3].rm_so, m[3].rm_eo - m[3].rm_so);
             int mm = num_fix(f + m[4].rm_so, m[4].rm_eo - m[4].rm_so);
             int yy = num_fix(f + m[5].rm_so, m[5].rm_eo - m[5].rm_so);
@@ -763,7 +870,7 @@ static void ext_date(struct ctx *x)
                 put(x->r, F_NGAY_BAN_HANH, iso, ev, &L);
                 x->date_seg = i;
             }
-        } else if (rx_search(rx_place_num, f, m, 7)) {
+        } else if (rx_search(rx_place_num, f, m, 7) && (header_zone || date_line_ends(f, m[0].rm_eo))) {
             int dd = atoi(f + m[4].rm_so), mm = atoi(f + m[5].rm_so), yy = atoi(f + m[6].rm_so);
             if (valid_date(dd, mm, yy)) {
                 best = i; ev = 0.9;
@@ -966,13 +1073,16 @@ static char *canon_body(const char *v, const struct ctx *x)
 static void ext_co_quan(struct ctx *x)
 {
     const struct ptext *t = x->t;
-    if (x->so_seg < 0)
+    /* the "Số:" line ends the block, even when the number on it is
+     * hand-written and unreadable */
+    int anchor = x->so_seg >= 0 ? x->so_seg : x->so_anchor;
+    if (anchor < 0)
         return;
     /* left header block: segments before "Số:" on the first page that are
      * upper case and not the motto (the right block comes after in
      * reading order, but OCR may put it first: skip it) */
     int idx[8], n = 0;
-    for (int i = x->p1a; i < x->so_seg && n < 8; i++) {
+    for (int i = x->p1a; i < anchor && n < 8; i++) {
         const struct pseg *s = &t->segs[i];
         if (is_motto(s->fold) || rx_search(", *ngay", s->fold, NULL, 0))
             continue;

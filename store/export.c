@@ -39,7 +39,9 @@ static const char *const export_sql =
     "           'error', c.error, 'case', cc.code, 'fields', " FIELDS_OF("c.id") ")"
     "           ORDER BY c.first_page)"
     "        FROM documents c LEFT JOIN cases cc ON cc.id = c.case_id WHERE c.parent_id = d.id),"
-    "       d.archive_meta"
+    "       d.archive_meta,"
+    /* what the readers worked around, as the pipeline reported it */
+    "       (d.result->'warnings')::text"
     " FROM documents d"
     " LEFT JOIN stations st ON st.id = d.station_id"
     " LEFT JOIN cases cs ON cs.id = d.case_id"
@@ -134,6 +136,7 @@ static int write_one(const char *dir, PGresult *r, struct nameset *ns, struct er
     const char *station = val(r, 4), *type = val(r, 5), *conf = val(r, 6), *cas = val(r, 7);
     const char *unit = val(r, 8), *fields = val(r, 9), *pages = val(r, 10), *parts = val(r, 11);
     const char *archive = val(r, 12);
+    const char *warnings = val(r, 13);
     int rc;
 
     json_init(&j, &b, true);
@@ -182,6 +185,10 @@ static int write_one(const char *dir, PGresult *r, struct nameset *ns, struct er
     if (parts) {
         json_key(&j, "documents");
         json_raw(&j, parts);
+    }
+    if (warnings && warnings[0] == '[') {
+        json_key(&j, "warnings");
+        json_raw(&j, warnings);
     }
     json_obj_end(&j);
     sbuf_putc(&b, '\n');

@@ -197,24 +197,9 @@ int job_reanalyzed(struct store *s, const struct job *j, int first, int last,
     snprintf(sl, sizeof sl, "%d", last);
     if (sq_begin(s, e) < 0)
         return -1;
-    {
-        const char *p[1] = {jid};
-        if (!(r = sq_exec(s, "lock the job", "SELECT state, attempts FROM jobs WHERE id = $1 FOR UPDATE",
-                          1, p, e)))
-            goto fail;
-        bool mine = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "running") == 0 &&
-                    atoi(PQgetvalue(r, 0, 1)) == j->attempts;
-        if (!mine) {
-            /* Gone with its part (merged away), or taken over by another
-             * worker after our lease ran out: nothing of ours to store. */
-            log_info("job=%lld sha256=%.12s event=reanalysis_dropped state=%s", j->id, j->sha256,
-                     PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "gone");
-            PQclear(r);
-            sq_rollback(s);
-            return 0;
-        }
-        PQclear(r);
-    }
+    /* The part's row first, then the job's: the web locks them in that order
+     * (the part, then its job when it queues one or deletes the part), so the
+     * two never wait for each other in a cycle. */
     {
         const char *p[1] = {did};
         if (!(r = sq_exec(s, "lock the part",
@@ -245,6 +230,24 @@ int job_reanalyzed(struct store *s, const struct job *j, int first, int last,
             /* Approved or signed meanwhile: a reviewer's decision stands. */
             part_json = NULL;
         }
+    }
+    {
+        const char *p[1] = {jid};
+        if (!(r = sq_exec(s, "lock the job", "SELECT state, attempts FROM jobs WHERE id = $1 FOR UPDATE",
+                          1, p, e)))
+            goto fail;
+        bool mine = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "running") == 0 &&
+                    atoi(PQgetvalue(r, 0, 1)) == j->attempts;
+        if (!mine) {
+            /* Gone with its part (merged away), or taken over by another
+             * worker after our lease ran out: nothing of ours to store. */
+            log_info("job=%lld sha256=%.12s event=reanalysis_dropped state=%s", j->id, j->sha256,
+                     PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "gone");
+            PQclear(r);
+            sq_rollback(s);
+            return 0;
+        }
+        PQclear(r);
     }
     {
         const char *p[1] = {did};

@@ -147,6 +147,14 @@ curl -s -b "$HN" "$BASE/cases/$HCASE" -o "$ANCONG_HOME/case.html"
 is "$(grep -o 'href="/review/[0-9]*"' "$ANCONG_HOME/case.html" | tr '\n' ' ')" \
    "href=\"/review/$H2\" href=\"/review/$H3\" " "a case page lists its documents by date, each linking to review"
 
+# Search with a type and a field filter (the web form's ?type= and ?field=&value=).
+rows() { curl -s -b "$HN" "$BASE/search?$1" | grep -o 'href="/review/[0-9]*"' | sort | tr '\n' ' '; }
+is "$(rows 'q=trang+1&type=thong_bao_tiep_nhan')" "$(printf 'href="/review/%s" ' $(printf '%s\n' "$H3" "$R" | sort))" \
+   "the search page filters by document type"
+is "$(rows 'q=trang+1&field=so_van_ban&value=s-HN3')" "href=\"/review/$H3\" " \
+   "the search page filters by a field's value, without regard to case"
+is "$(rows 'q=trang+1&type=bogus')" "$(rows 'q=trang+1')" "an unknown type is ignored, not an error"
+
 # Cross-province attach through the API: 404, nothing written.
 qcsrf=$(curl -s -b "$QN" "$BASE/cases" | grep -o 'name="csrf-token" content="[0-9a-f]*"' | cut -d'"' -f4)
 is "$(curl -s -b "$QN" -o /dev/null -w '%{http_code}' -H "X-CSRF-Token: $qcsrf" \

@@ -91,6 +91,8 @@ async function main() {
       expect(s.busy, 'not shown as re-analysing: ' + JSON.stringify(s));
       const ro = await p.$eval('#fields input', (i) => i.readOnly);
       expect(ro, 'fields are editable while re-analysing');
+      const st = await p.textContent('#doc-status');
+      expect(st === 'Đang phân tích lại', 'status shown: ' + st);
       await p.screenshot({ path: path.join(SHOTS, '30-part-reanalysing.png') });
     });
     fs.writeFileSync(GO, 'go\n');

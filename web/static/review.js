@@ -54,7 +54,7 @@
   function renderMeta() {
     var m = $('doc-meta');
     m.textContent = '';
-    [['Trạng thái', doc.status_vi], ['Trạm quét', doc.station], ['Vụ việc', doc.case],
+    [['Trạng thái', doc.reanalyzing ? 'Đang phân tích lại' : doc.status_vi], ['Trạm quét', doc.station], ['Vụ việc', doc.case],
      ['Đơn vị', doc.unit], ['Nhận lúc', doc.received], ['Phiên bản', String(doc.version)]]
       .forEach(function (kv) {
         var dt = document.createElement('dt'), dd = document.createElement('dd');
