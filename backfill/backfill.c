@@ -22,6 +22,21 @@
 
 volatile sig_atomic_t bf_interrupted;
 
+/* A file whose bytes are in the blob store, waiting for its batch. */
+struct bf_pend {
+    char *source, *name;
+    struct mf_row *row;
+    char sha256[65];
+    long long size;
+};
+
+/* Rows go to PostgreSQL in batches: the first small, so the workers start
+ * at once, then doubling up to BF_BATCH_MAX; a batch waits at most
+ * BF_BATCH_MS for more files. */
+#define BF_BATCH_FIRST 16
+#define BF_BATCH_MAX 256
+#define BF_BATCH_MS 1000
+
 struct bf_ctx {
     struct store *st;
     const struct cfg *cfg;
@@ -33,6 +48,9 @@ struct bf_ctx {
     long long total_bytes, done_bytes;
     int64_t t0, last_draw;
     long staged;
+    struct bf_pend *pend;
+    int npend, batch_max;
+    int64_t pend_t0;
 };
 
 const char *bf_status_name(enum bf_status s)
@@ -129,6 +147,80 @@ static void draw_progress(struct bf_ctx *c, bool final)
     }
 }
 
+/* Record the pending files' rows in one transaction (store_ingest_batch),
+ * retrying while the database restarts, and add them to the report. */
+static void flush_batch(struct bf_ctx *c)
+{
+    int n = c->npend;
+    struct ingest_req *rq;
+    struct ingest_res *res;
+    struct err *errs, e;
+    int nf = -1;
+
+    if (n == 0)
+        return;
+    rq = xcalloc((size_t)n, sizeof *rq);
+    res = xcalloc((size_t)n, sizeof *res);
+    errs = xcalloc((size_t)n, sizeof *errs);
+    for (int i = 0; i < n; i++) {
+        const struct bf_pend *p = &c->pend[i];
+        rq[i] = (struct ingest_req){
+            .path = p->source,
+            .name = p->name,
+            .station = c->o->station ? c->o->station : "backfill",
+            .unit_code = p->row && p->row->unit ? p->row->unit : c->o->unit,
+            .case_code = p->row ? p->row->case_code : NULL,
+            .doc_type_hint = p->row ? p->row->doc_type : NULL,
+            .archive_meta = p->row ? p->row->meta : NULL,
+            .source = INGEST_BACKFILL,
+            .priority = c->o->priority,
+            .taken_sha256 = p->sha256,
+            .taken_size = p->size,
+        };
+    }
+    err_init(&e);
+    for (int attempt = 0;; attempt++) {
+        nf = store_ingest_batch(c->st, rq, n, res, errs, &e);
+        /* The database may be restarting: reconnect and retry a few times
+         * (the blobs are stored; the batch is all or nothing). */
+        if (nf >= 0 || attempt >= 5 || bf_interrupted)
+            break;
+        struct err e2;
+        err_init(&e2);
+        sleep(1u << attempt);
+        store_check(c->st, &e2);
+        err_init(&e);
+    }
+    for (int i = 0; i < n; i++) {
+        struct bf_pend *p = &c->pend[i];
+        char why[1200];
+        if (nf < 0 || err_is_set(&errs[i]) || !res[i].document_id) {
+            const struct err *w = nf < 0 ? &e : &errs[i];
+            add_item(c->run, p->source, BF_FAILED,
+                     err_is_set(w) ? err_text(w, why, sizeof why)
+                                   : "could not record the file (no reason given): run backfill again");
+        } else {
+            struct bf_item *it = add_item(c->run, p->source, res[i].duplicate ? BF_ALREADY : BF_LOADED, NULL);
+            memcpy(it->sha256, res[i].sha256, sizeof it->sha256);
+            it->document_id = res[i].document_id;
+            if (p->row && p->row->case_code)
+                it->case_code = xstrdup(p->row->case_code);
+            if (p->row && p->row->meta) {
+                it->archive_meta = xstrdup(p->row->meta);
+                c->run->nmeta_rows++;
+            }
+        }
+        free(p->source);
+        free(p->name);
+    }
+    c->npend = 0;
+    if (c->batch_max < BF_BATCH_MAX)
+        c->batch_max *= 2;
+    free(rq);
+    free(res);
+    free(errs);
+}
+
 /* Load one file that is complete on disk (a real file or a staged entry). */
 static void load_file(struct bf_ctx *c, const char *path, const char *source, const char *relpath)
 {
@@ -163,43 +255,25 @@ static void load_file(struct bf_ctx *c, const char *path, const char *source, co
     if (row)
         row->used = true;
 
-    struct ingest_req rq = {
-        .path = path,
-        .name = fs_base(relpath),
-        .station = c->o->station ? c->o->station : "backfill",
-        .unit_code = row && row->unit ? row->unit : c->o->unit,
-        .case_code = row ? row->case_code : NULL,
-        .doc_type_hint = row ? row->doc_type : NULL,
-        .archive_meta = row ? row->meta : NULL,
-        .source = INGEST_BACKFILL,
-        .priority = c->o->priority,
-    };
-    struct ingest_res res;
+    /* The bytes first, durable (a staged archive entry is removed when we
+     * return); the rows follow in the next batch. */
+    struct bf_pend *p;
     err_init(&e);
-    for (int attempt = 0;; attempt++) {
-        if (store_ingest(c->st, &rq, &res, &e) == 0)
-            break;
-        /* The database may be restarting: reconnect and retry a few times. */
-        if ((e.kind == ERR_DB) && attempt < 5 && !bf_interrupted) {
-            struct err e2;
-            err_init(&e2);
-            sleep(1u << attempt);
-            store_check(c->st, &e2);
-            continue;
-        }
+    if (c->npend == 0)
+        c->pend = xrealloc(c->pend, (size_t)BF_BATCH_MAX * sizeof *c->pend);
+    p = &c->pend[c->npend];
+    if (store_take_original(c->st, path, p->sha256, &p->size, &e) < 0) {
         char why[1200];
         add_item(c->run, source, BF_FAILED, err_text(&e, why, sizeof why));
         return;
     }
-    struct bf_item *it = add_item(c->run, source, res.duplicate ? BF_ALREADY : BF_LOADED, NULL);
-    memcpy(it->sha256, res.sha256, sizeof it->sha256);
-    it->document_id = res.document_id;
-    if (row && row->case_code)
-        it->case_code = xstrdup(row->case_code);
-    if (row && row->meta) {
-        it->archive_meta = xstrdup(row->meta);
-        c->run->nmeta_rows++;
-    }
+    p->source = xstrdup(source);
+    p->name = xstrdup(fs_base(relpath));
+    p->row = row;
+    if (c->npend++ == 0)
+        c->pend_t0 = fs_now_ms();
+    if (c->npend >= c->batch_max || fs_now_ms() - c->pend_t0 >= BF_BATCH_MS)
+        flush_batch(c);
 }
 
 static void walk_path(struct bf_ctx *c, const char *path, const char *rel, int depth);
@@ -486,6 +560,7 @@ int bf_load(struct store *st, char **paths, int npaths, const struct bf_opts *o,
     for (int i = 0; i < npaths; i++)
         c.total_bytes += tree_bytes(paths[i], 0);
     c.t0 = fs_now_ms();
+    c.batch_max = BF_BATCH_FIRST;
     for (int i = 0; i < npaths && !bf_interrupted; i++) {
         struct stat sb;
         const char *rel = fs_base(paths[i]);
@@ -494,6 +569,7 @@ int bf_load(struct store *st, char **paths, int npaths, const struct bf_opts *o,
             rel = "";
         walk_path(&c, paths[i], rel, 0);
     }
+    flush_batch(&c);            /* interrupted too: their bytes are stored */
     draw_progress(&c, true);
     if (c.have_mf) {
         for (int i = 0; i < c.mf.nrows; i++)
@@ -509,6 +585,7 @@ int bf_load(struct store *st, char **paths, int npaths, const struct bf_opts *o,
     run->seconds = (double)(fs_now_ms() - c.t0) / 1000.0;
     rc = 0;
 out:
+    free(c.pend);
     fs_rmtree(c.staging);
     if (c.have_mf)
         mf_release(&c.mf);

@@ -87,6 +87,9 @@ struct ingest_req {
                                 * a duplicate drop merges it into the row's */
     enum ingest_source source;
     int priority;              /* lower runs first: live 0, backfill 100 */
+    const char *taken_sha256;  /* the bytes are in the blob store already under
+                                * this sha256 (store_take_original); or NULL */
+    long long taken_size;
 };
 struct ingest_res {
     long long document_id;
@@ -95,6 +98,18 @@ struct ingest_res {
 };
 int  store_ingest(struct store *s, const struct ingest_req *r, struct ingest_res *out,
                   struct err *e);
+/* Backfill's batches: first each file's bytes into the blob store (fsynced;
+ * then the source may go), then up to a few hundred files' rows in ONE
+ * transaction of multi-row statements (documents, drops, jobs, audit).
+ * Every r[i] must have taken_sha256 set and source INGEST_BACKFILL.  res[i]
+ * and errs[i] (may be NULL) per file; returns how many files failed (their
+ * errs[i] say why: the batch is retried one file at a time when it fails as
+ * a whole, so one bad row costs only its own file), or -1 when the database
+ * cannot be reached (e set, nothing recorded). */
+int  store_take_original(struct store *s, const char *path, char sha256_out[65],
+                         long long *size, struct err *e);
+int  store_ingest_batch(struct store *s, const struct ingest_req *r, int n,
+                        struct ingest_res *res, struct err *errs, struct err *e);
 
 /* ---- job queue (store/jobs.c) -------------------------------------------
  * Claimed with SELECT ... FOR UPDATE SKIP LOCKED ordered by priority, then

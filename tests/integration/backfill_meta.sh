@@ -59,6 +59,28 @@ before=$(sql "SELECT string_agg(version::text || updated_at::text, ',' ORDER BY 
 is "$(sql "SELECT string_agg(version::text || updated_at::text, ',' ORDER BY id) FROM documents")" "$before" \
    "loading the same manifest again leaves the rows alone"
 
+# One batch holding two files with the same bytes, a file loaded before, and a
+# row naming a unit that does not exist: the copies make one document, the bad
+# row fails alone with its reason, the rest of the batch loads.
+mkdir -p "$W/hs2"
+for i in 1 2 3; do printf 'PNG %d\n' "$i" | cat - "$W/hs/a.pdf" > "$W/hs2/n$i.pdf"; done
+cp "$W/hs2/n1.pdf" "$W/hs2/n1_copy.pdf"
+cp "$W/hs/b.pdf" "$W/hs2/b_again.pdf"
+printf 'file,unit,record_code\nn1.pdf,da_nang,R1\nn1_copy.pdf,da_nang,R1\nn2.pdf,no_such_unit,R2\nn3.pdf,da_nang,R3\n' > "$W/m3.csv"
+out=$("$ANCONG_BIN" backfill "$W/hs2" --manifest "$W/m3.csv" --unit da_nang 2>&1)
+echo "$out" | grep -E '^backfill:|failed:' | sed 's/^/# /'
+echo "$out" | grep -q '^backfill: 5 files .*: 2 loaded, 2 already loaded, 0 refused, 1 failed' \
+  && ok "a batch: two copies make one document, one file loaded before, one bad row" \
+  || not_ok "a batch with copies, an earlier file and a bad row" "$(echo "$out" | grep '^backfill:')"
+echo "$out" | grep -q 'failed: n2.pdf: unknown unit "no_such_unit"' \
+  && ok "the row with an unknown unit fails alone, with its reason" || not_ok "unknown unit fails alone"
+is "$(sql "SELECT count(*) FROM drops d JOIN documents x ON x.id = d.document_id WHERE x.name = 'n1.pdf'")" 2 \
+   "both copies are recorded as drops of the one document"
+is "$(sql "SELECT count(*) FROM jobs j JOIN documents x ON x.id = j.document_id WHERE x.name IN ('n1.pdf', 'n3.pdf')")" 2 \
+   "each new document has its job"
+is "$(sql "SELECT archive_meta->>'ma_ho_so' FROM documents WHERE name = 'n3.pdf'")" R3 "metadata recorded through the batch"
+sql "DELETE FROM documents WHERE name IN ('n1.pdf', 'n3.pdf')" >/dev/null
+
 # Process them with a real worker, then export.
 "$ANCONG_BIN" serve --workers 1 --no-web --no-watch --no-signer >"$ANCONG_HOME/serve.log" 2>&1 &
 m=$!
