@@ -8,8 +8,9 @@
 #   - a bilevel PDF scan stays bilevel (CCITT G4) in the searchable PDF,
 #     about the size of the original, and passes qpdf --check;
 #   - a page's /Rotate is honoured and reported in "rotation";
-#   - a PDF whose cross-reference table had to be rebuilt, and a JPEG
-#     whose data is cut short, are processed with a warning on the document;
+#   - a PDF whose cross-reference table had to be rebuilt, a JPEG whose
+#     data is cut short and a G4 TIFF with garbled data are processed with
+#     a warning on the document;
 #   - settings tables in --help line up when a default is Vietnamese.
 . "$(dirname "$0")/../lib.sh"
 need python3 qpdf pdfimages pdftotext sha256sum
@@ -29,6 +30,15 @@ size=$(stat -c %s "$D/cut.jpg")
 head -c $((size * 2 / 3)) "$D/cut.jpg" >"$D/cut_short.jpg"
 rm -f "$D/cut.jpg"
 mkscan --vector "$D/vector.pdf" || not_ok "mkscan makes a born-digital PDF"
+# a G4 TIFF with 300 bytes of its data garbled: libtiff decodes the rest
+mkscan --dpi 200 --bilevel "$ANCONG_HOME/g4.tif" || not_ok "mkscan makes a G4 TIFF"
+python3 - "$ANCONG_HOME/g4.tif" "$D/g4_garbled.tif" <<'EOF2'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+for i in range(len(b) // 2, len(b) // 2 + 300):
+    b[i] ^= 0x5A
+open(sys.argv[2], "wb").write(b)
+EOF2
 # Scans stored sideways / upside down whose /Rotate shows them upright, and a
 # born-digital page shown sideways.
 mkscan --dpi 200 --rotate 90 "$ANCONG_HOME/side.pdf" || not_ok "mkscan makes a sideways scan"
@@ -122,7 +132,8 @@ ok("Nguyễn Thị Hương" in (pages(load("vector270.pdf"))[0].get("text") or "
    "a sideways born-digital page keeps its words whole")
 
 # warnings on damaged input
-for n, word in (("bad_xref.pdf", "cross-reference"), ("cut_short.jpg", "damaged")):
+for n, word in (("bad_xref.pdf", "cross-reference"), ("cut_short.jpg", "damaged"),
+                ("g4_garbled.tif", "TIFF data is damaged")):
     j = load(n)
     w = j.get("warnings") or []
     ok(j.get("status") in ("indexed", "needs_review"), "%s is processed" % n, (j.get("status"), j.get("error")))
