@@ -2215,9 +2215,18 @@ static const struct { const char *rx; int area; double w; } area_kw[] = {
     {"linh *vuc *dat *dai", 3, 10}, {"linh *vuc *moi *truong", 0, 10},
     {"linh *vuc *an *toan *thuc *pham", 1, 10}, {"linh *vuc *(bao *ve *)?quyen *loi *nguoi *tieu *dung", 2, 10},
     {"nguoi *thuoc *nhom *de *bi *ton *thuong", 5, 10},
+    {"linh *vuc *bao *ve *nhom *de *bi *ton *thuong", 5, 10},
+    {"(ve|trong) *(viec *)?bao *ve *nhom *de *bi *ton *thuong", 5, 3},
+    {"an *toan *thuc *pham", 1, 2},
     /* facts */
     {"o *nhiem", 0, 2}, {"nuoc *thai", 0, 2}, {"xa *thai", 0, 2}, {"khi *thai", 0, 2},
     {"chat *thai", 0, 2}, {"rac *thai", 0, 1}, {"moi *truong", 0, 1},
+    {"thai *nuoc", 0, 2}, {"ca *chet", 0, 2}, {"quan *trac", 0, 1}, {"quy *chuan", 0, 1},
+    {"boc *mui|hoi *thoi", 0, 1},
+    {"tra *gop", 2, 1}, {"thuc *pham *bao *ve *suc *khoe", 2, 2},
+    {"tien *thue", 4, 1}, {"mat *bang", 4, 1},
+    {"nguoi *lao *dong", 5, 1}, {"bao *hiem *xa *hoi", 5, 1}, {"luong *toi *thieu", 5, 1},
+    {"tu *bo", 6, 1},
     {"ngo *doc", 1, 3}, {"thuc *pham", 1, 1}, {"suat *an", 1, 1},
     {"nguoi *tieu *dung", 2, 2}, {"quang *cao", 2, 2}, {"san *pham", 2, 1}, {"hang *gia", 2, 2},
     {"thua *dat", 3, 1}, {"lan *chiem", 3, 2}, {"dat *dai", 3, 1}, {"dat *cong", 3, 2},
@@ -2243,7 +2252,7 @@ static void ext_linh_vuc(struct ctx *x)
      * document: blank it out before counting */
     regmatch_t m[1];
     char *p = F;
-    while (rx_search("cac *chu *the *la *nhom *de *bi *ton *thuong *hoac *bao *ve *loi *ich *cong", p, m, 1)) {
+    while (rx_search("(cac *chu *the *la *|quyen *dan *su *cua *)nhom *de *bi *ton *thuong,? *(hoac *)?bao *ve *loi *ich *cong", p, m, 1)) {
         memset(p + m[0].rm_so, ' ', (size_t)(m[0].rm_eo - m[0].rm_so));
         p += m[0].rm_eo;
     }

@@ -494,6 +494,37 @@ static void test_heldout_like(void)
     ocr_doc_release(&d);
 }
 
+/* A reply to a kiến nghị whose "V/v" the engine misread (italics). */
+static void test_reply_misread_vv(void)
+{
+    static const char TEXT[] =
+        "ỦY BAN NHÂN DÂN\n"
+        "THÀNH PHỐ ĐÀ NẴNG\n"
+        "SỞ CÔNG THƯƠNG\n"
+        "Số: 1626/SCT-QLTM\n"
+        "W\u2044% trả lời Kiến nghị số 46/KN-\n"
+        "VKS-P9\n"
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "Độc lập - Tự do - Hạnh phúc\n"
+        "Đà Nẵng, ngày 21 tháng 3 năm 2026\n"
+        "Kính gửi: Viện kiểm sát nhân dân thành phố Đà Nẵng\n"
+        "Ngày 12/03/2026, chúng tôi nhận được Kiến nghị số 46/KN-VKS-P9 của Viện kiểm\n"
+        "sát nhân dân thành phố Đà Nẵng về việc thực hiện quyền khởi kiện./.\n"
+        "KT. GIÁM ĐỐC\n"
+        "PHÓ GIÁM ĐỐC\n"
+        "Thái Công Lợi\n";
+    struct ocr_doc d;
+    struct doc_result r;
+    doc_from_text(TEXT, &d);
+    pipe_analyze(&d, 1, d.npages, 0.8, &r);
+    T_STREQ(r.doc_type, "tra_loi_kien_nghi", "reply classified despite the misread V/v");
+    T_STREQ(fv(&r, F_TRICH_YEU), "V/v trả lời Kiến nghị số 46/KN-VKS-P9",
+            "subject: V/v restored, number joined over the line end");
+    T_STREQ(fv(&r, F_SO_VAN_BAN), "1626/SCT-QLTM", "Sở Công Thương's code kept");
+    doc_result_release(&r);
+    ocr_doc_release(&d);
+}
+
 /* Document-number codes that only look like OCR errors stay as printed. */
 static void test_codes_kept(void)
 {
@@ -565,6 +596,7 @@ int main(void)
     test_real_split();
     test_heldout_like();
     test_codes_kept();
+    test_reply_misread_vv();
     test_odd_subject();
     return t_done();
 }
