@@ -9,7 +9,7 @@
 #     about the size of the original, and passes qpdf --check;
 #   - a page's /Rotate is honoured and reported in "rotation";
 #   - a PDF whose cross-reference table had to be rebuilt, a PDF with a cut
-#     JPEG image, a JPEG whose data is cut short and a G4 TIFF with garbled
+#     JPEG image, a PDF with an LZW stream that does not decode, a JPEG whose data is cut short and a G4 TIFF with garbled
 #     data are processed with a warning on the document;
 #   - settings tables in --help line up when a default is Vietnamese.
 . "$(dirname "$0")/../lib.sh"
@@ -136,7 +136,8 @@ ok("Nguyễn Thị Hương" in (pages(load("vector270.pdf"))[0].get("text") or "
 
 # warnings on damaged input
 for n, word in (("bad_xref.pdf", "cross-reference"), ("cut_short.jpg", "damaged"),
-                ("g4_garbled.tif", "TIFF data is damaged"), ("bad_jpeg.pdf", "JPEG image")):
+                ("g4_garbled.tif", "TIFF data is damaged"), ("bad_jpeg.pdf", "JPEG image"),
+                ("damaged_stream.pdf", "1 compressed stream")):
     j = load(n)
     w = j.get("warnings") or []
     ok(j.get("status") in ("indexed", "needs_review"), "%s is processed" % n, (j.get("status"), j.get("error")))
