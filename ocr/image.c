@@ -175,16 +175,29 @@ static int tiff_check_compression(const char *path, const char *name, int npages
     return rc;
 }
 
-/* libtiff errors while a page decodes: Leptonica keeps what decoded, so a
- * page with a damaged strip comes back whole-looking.  Counted here (the
- * sandboxed child decodes one file at a time) and put on the page. */
+/* libtiff trouble while a page decodes: a damaged G4 strip gives "Bad code
+ * word" errors and "Premature EOL" warnings, yet the page comes back
+ * whole-looking with lines missing.  Counted here (the sandboxed child
+ * decodes one file at a time) and put on the page.  Leptonica installs its
+ * own plain handlers, so these are libtiff's "Ext" handlers, which are
+ * called as well.  Warnings count only from a codec ("...Decode"): an
+ * unknown tag is no damage. */
 static int tiff_errors;
-static void tiff_count_error(const char *module, const char *fmt, va_list ap)
+static void tiff_count_error(thandle_t h, const char *module, const char *fmt, va_list ap)
 {
+    (void)h;
     (void)module;
     (void)fmt;
     (void)ap;
     tiff_errors++;
+}
+static void tiff_count_warning(thandle_t h, const char *module, const char *fmt, va_list ap)
+{
+    (void)h;
+    (void)fmt;
+    (void)ap;
+    if (module && strstr(module, "Decode"))
+        tiff_errors++;
 }
 
 /* ---- encode ------------------------------------------------------------ */
@@ -316,10 +329,12 @@ int ocr_image_file(struct ocr_engine *eng, const char *path, const char *kind,
 
         pg->number = i + 1;
         if (!strcmp(kind, "tiff")) {
-            TIFFErrorHandler prev = TIFFSetErrorHandler(tiff_count_error);
+            TIFFErrorHandlerExt prev_e = TIFFSetErrorHandlerExt(tiff_count_error);
+            TIFFErrorHandlerExt prev_w = TIFFSetWarningHandlerExt(tiff_count_warning);
             tiff_errors = 0;
             pix = pixReadFromMultipageTiff(path, &tiff_off);
-            TIFFSetErrorHandler(prev);
+            TIFFSetErrorHandlerExt(prev_e);
+            TIFFSetWarningHandlerExt(prev_w);
             if (pix && tiff_errors > 0)
                 pg->warning = xstrdup("the TIFF data is damaged; part of the page may be missing");
             orient = tiff_orientation(path, i);

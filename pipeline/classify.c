@@ -97,7 +97,9 @@ void cls_classify(const struct ptext *t, struct cls_result *out)
         const char *f = t->segs[i].fold;
         sbuf_puts(&page, f);
         sbuf_putc(&page, ' ');
-        if (i < a + 30 && rx_search("^[^a-z0-9]*[vy] */( *v\\b| )", f, NULL, 0)) {
+        /* "V/v", also misread "VIv", "Vív", "W/%" (italics) */
+        if (i < a + 30 &&
+            rx_search("^[^a-z0-9]*([vy] *(/( *v\\b| )|[il1|]v\\b)|w */ *[v%] )", f, NULL, 0)) {
             for (int k = i; k < i + 3 && k < b; k++) {
                 sbuf_puts(&subj, t->segs[k].fold);
                 sbuf_putc(&subj, ' ');
@@ -167,6 +169,9 @@ void cls_classify(const struct ptext *t, struct cls_result *out)
             sc[T_TRA_LOI] += 6;
         else if (rx_search("tra *loi *kien *nghi", S, NULL, 0))
             sc[T_TRA_LOI] += 4;
+        /* the body says which kiến nghị it answers */
+        if (rx_search("(nhan *duoc|tra *loi) *kien *nghi *so *[0-9ol]+ */ *kn", P, NULL, 0))
+            sc[T_TRA_LOI] += 3;
     }
     /* The number's type code. */
     if (N[0]) {

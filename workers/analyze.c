@@ -272,6 +272,13 @@ static int child_run(int fd, void *arg)
         }
         if (a->rq->ocr_path)
             save_ocr(a, &doc);
+        /* Vietnamese post-correction of the words (only other diacritic
+         * forms of the same letters, supported by the document itself):
+         * the page text of the result and of the searchable PDF is the
+         * corrected one (CER 0.0092 -> 0.0085 on dev).  The kept OCR above
+         * stays the engine's own reading. */
+        sbx_stage("correcting the text");
+        pipe_correct(&doc);
         sbx_stage("classifying and extracting fields");
         nparts = pipe_split(&doc, cfg->review_threshold, &parts);
         if (nparts <= 0) {

@@ -433,6 +433,7 @@ def make(r, idx, dtype, tinh, area, style):
         d.header(left + [("s", f"Số: {so}"), ("is", vv)], motto + [("is", dl)])
         d.add("L", f"Kính gửi: {vks_sent}")
         d.add("P", f"Ngày {max(1, day - 9):02d}/{month:02d}/{year}, chúng tôi nhận được Kiến nghị số {kn} của {vks_sent} về việc thực hiện quyền khởi kiện đối với {comp}.")
+        d.add("P", "Theo Kiến nghị, " + fx[0][0].lower() + fx[0][1:])
         d.add("P", "Sau khi xem xét, đơn vị đã giao bộ phận chuyên môn chuẩn bị hồ sơ khởi kiện và sẽ nộp đơn tại Tòa án có thẩm quyền trong tháng tới.")
         d.add("P", "Trân trọng./.")
         signer, _ = person(r)

@@ -358,6 +358,36 @@ static void test_real_stamp_fragment(void)
     ocr_doc_release(&d);
 }
 
+/* An estate ("di sản thừa kế") is not cultural heritage, and a long paper
+ * that names an area in passing has none (FIELDS.md linh_vuc). */
+static void test_area_in_passing(void)
+{
+    struct ocr_doc d;
+    struct sbuf b = SBUF_INIT;
+    sbuf_puts(&b, "ÁN LỆ SỐ 99/2024/AL\nVề việc chia di sản thừa kế\n");
+    for (int i = 0; i < 40; i++)
+        sbuf_puts(&b, "Cụ T chết để lại di sản là nhà đất, các con thỏa thuận phân chia di sản "
+                      "thừa kế theo di chúc lập tại văn phòng công chứng của thành phố.\n");
+    doc_from_text(sbuf_cstr(&b), &d);
+    struct doc_result r;
+    pipe_analyze(&d, 1, d.npages, 0.8, &r);
+    T_STREQ(r.doc_type, "khac", "precedent on an estate is khac");
+    T_CHECK(!r.fields[F_LINH_VUC].present, "estate (di sản thừa kế) is not an area (got %s)",
+            r.fields[F_LINH_VUC].present ? r.fields[F_LINH_VUC].value : "none");
+    doc_result_release(&r);
+    ocr_doc_release(&d);
+    sbuf_release(&b);
+
+    /* the same words in a short evidence paper about a heritage site do count */
+    doc_from_text("BIÊN BẢN GHI NHẬN HIỆN TRẠNG\nDi tích đình làng bị lấn chiếm, khu vực bảo vệ di tích\n"
+                  "bị xây dựng trái phép, ảnh hưởng di sản văn hóa của địa phương.\n", &d);
+    pipe_analyze(&d, 1, d.npages, 0.8, &r);
+    T_STREQ(r.doc_type, "khac", "short paper on a heritage site is khac");
+    T_STREQ(fv(&r, F_LINH_VUC), "di_san_van_hoa", "short paper on a heritage site: di_san_van_hoa");
+    doc_result_release(&r);
+    ocr_doc_release(&d);
+}
+
 static void check_ranges(const char *fixture, const int (*want)[2], const char *const *types,
                          int nwant)
 {
@@ -464,6 +494,37 @@ static void test_heldout_like(void)
     ocr_doc_release(&d);
 }
 
+/* A reply to a kiến nghị whose "V/v" the engine misread (italics). */
+static void test_reply_misread_vv(void)
+{
+    static const char TEXT[] =
+        "ỦY BAN NHÂN DÂN\n"
+        "THÀNH PHỐ ĐÀ NẴNG\n"
+        "SỞ CÔNG THƯƠNG\n"
+        "Số: 1626/SCT-QLTM\n"
+        "W\u2044% trả lời Kiến nghị số 46/KN-\n"
+        "VKS-P9\n"
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "Độc lập - Tự do - Hạnh phúc\n"
+        "Đà Nẵng, ngày 21 tháng 3 năm 2026\n"
+        "Kính gửi: Viện kiểm sát nhân dân thành phố Đà Nẵng\n"
+        "Ngày 12/03/2026, chúng tôi nhận được Kiến nghị số 46/KN-VKS-P9 của Viện kiểm\n"
+        "sát nhân dân thành phố Đà Nẵng về việc thực hiện quyền khởi kiện./.\n"
+        "KT. GIÁM ĐỐC\n"
+        "PHÓ GIÁM ĐỐC\n"
+        "Thái Công Lợi\n";
+    struct ocr_doc d;
+    struct doc_result r;
+    doc_from_text(TEXT, &d);
+    pipe_analyze(&d, 1, d.npages, 0.8, &r);
+    T_STREQ(r.doc_type, "tra_loi_kien_nghi", "reply classified despite the misread V/v");
+    T_STREQ(fv(&r, F_TRICH_YEU), "V/v trả lời Kiến nghị số 46/KN-VKS-P9",
+            "subject: V/v restored, number joined over the line end");
+    T_STREQ(fv(&r, F_SO_VAN_BAN), "1626/SCT-QLTM", "Sở Công Thương's code kept");
+    doc_result_release(&r);
+    ocr_doc_release(&d);
+}
+
 /* Document-number codes that only look like OCR errors stay as printed. */
 static void test_codes_kept(void)
 {
@@ -531,9 +592,11 @@ int main(void)
     test_real_text_layer();
     test_real_khac();
     test_real_stamp_fragment();
+    test_area_in_passing();
     test_real_split();
     test_heldout_like();
     test_codes_kept();
+    test_reply_misread_vv();
     test_odd_subject();
     return t_done();
 }
