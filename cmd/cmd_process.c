@@ -31,6 +31,7 @@
 #include "common/log.h"
 #include "common/str.h"
 #include "ocr/ocr.h"
+#include "pipeline/pipeline.h"
 #include "workers/analyze.h"
 #include "workers/ocrenv.h"
 
@@ -398,6 +399,7 @@ int cmd_process(int argc, char **argv, struct cfg *cfg)
         err_print(&e);
         err_text(&e, engine_error, sizeof engine_error);
     }
+    pipe_warm();     /* once, before the per-file children are forked */
 
     q = mmap(NULL, sizeof *q, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (q == MAP_FAILED || pipe2(fds, O_CLOEXEC) < 0) {

@@ -4,6 +4,7 @@
 #include "pipeline/pipeline.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -442,4 +443,51 @@ void pipe_result_json(struct sbuf *out, const struct result_meta *m,
     json_arr_end(&j);
     json_obj_end(&j);
     sbuf_putc(out, '\n');
+}
+
+/* A small made-up document in the shape of the real ones (motto, number,
+ * date line, title, body, signer), in the OCR cache format of ocr/page.h. */
+static const char warm_doc[] =
+    "#ancong-ocr 1\ndoc\tpdf\t1\n"
+    "page\t1\t2480\t3508\t300\tassumed\t0\t0\t1\ttext_layer\t0\n"
+    "line\t0\t0\t0\t0\t1\t0\tVIỆN KIỂM SÁT NHÂN DÂN\n"
+    "line\t0\t0\t0\t0\t1\t0\tKHU VỰC 2 - HÀ NỘI\n"
+    "line\t0\t0\t0\t0\t1\t0\tCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+    "line\t0\t0\t0\t0\t1\t0\tĐộc lập - Tự do - Hạnh phúc\n"
+    "line\t0\t0\t0\t0\t1\t0\tSố: 12/KN-VKSKV2\n"
+    "line\t0\t0\t0\t0\t1\t0\tHà Nội, ngày 03 tháng 02 năm 2026\n"
+    "line\t0\t0\t0\t0\t1\t0\tKIẾN NGHỊ\n"
+    "line\t0\t0\t0\t0\t1\t0\tV/v khắc phục vi phạm trong vụ việc dân sự số 45/2025/TLST-DS\n"
+    "line\t0\t0\t0\t0\t1\t0\tKính gửi: Ủy ban nhân dân phường Đống Đa\n"
+    "line\t0\t0\t0\t0\t1\t0\tCăn cứ Điều 58 Bộ luật Tố tụng dân sự; nguyên đơn ông Nguyễn Văn An,\n"
+    "line\t0\t0\t0\t0\t1\t0\tbị đơn bà Trần Thị Bình, địa chỉ: số 5 phố Huế.\n"
+    "line\t0\t0\t0\t0\t1\t0\tNơi nhận:\n"
+    "line\t0\t0\t0\t0\t1\t0\tKT. VIỆN TRƯỞNG\n"
+    "line\t0\t0\t0\t0\t1\t0\tPHÓ VIỆN TRƯỞNG\n"
+    "line\t0\t0\t0\t0\t1\t0\tLê Văn Cường\n";
+
+void pipe_warm(void)
+{
+    struct ocr_doc doc;
+    struct doc_result *parts = NULL;
+    struct sbuf json = SBUF_INIT;
+    struct result_meta meta = {.file = "warm.pdf", .sha256 = "", .status = "indexed"};
+    FILE *f = fmemopen((void *)warm_doc, sizeof warm_doc - 1, "r");
+    int n;
+
+    memset(&doc, 0, sizeof doc);
+    if (!f)
+        return;
+    n = ocr_doc_load(f, &doc);
+    fclose(f);
+    if (n < 0)
+        return;
+    pipe_correct(&doc);
+    n = pipe_split(&doc, 0.8, &parts);
+    pipe_result_json(&json, &meta, &doc, parts, n > 0 ? n : 0);
+    for (int i = 0; i < n; i++)
+        doc_result_release(&parts[i]);
+    free(parts);
+    sbuf_release(&json);
+    ocr_doc_release(&doc);
 }

@@ -97,4 +97,10 @@ void pipe_result_json(struct sbuf *out, const struct result_meta *m,
                       const struct ocr_doc *doc, const struct doc_result *parts,
                       int nparts);
 
+/* Build now what the pipeline otherwise makes on first use (folding and case
+ * tables, compiled patterns), by analysing a small built-in document.  A
+ * worker calls it once before forking one child per file: the children
+ * inherit all of it instead of each building its own. */
+void pipe_warm(void);
+
 #endif

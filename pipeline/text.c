@@ -5,6 +5,7 @@
 #include "pipeline/pipe_int.h"
 
 #include <ctype.h>
+#include <locale.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,32 +135,61 @@ bool text_is_upper(const char *s)
 
 /* ---- regex cache -------------------------------------------------------- */
 
+/*
+ * Each pattern is compiled twice, on first use: in the process's UTF-8
+ * locale, and in the "C" locale for plain-ASCII subjects.  Folded keys are
+ * ASCII (fold_cp maps every code point to one byte), and on ASCII text the
+ * two agree exactly (same bytes, same letters, same case folding, same word
+ * characters), but glibc's multibyte matcher converts the subject to wide
+ * characters and upper-cases each for REG_ICASE on every call: several times
+ * slower.  A subject with any byte >= 0x80 still uses the UTF-8 compile.
+ */
 #define RX_CACHE 256
-static struct { const char *pat; regex_t rx; bool ok; } rx_cache[RX_CACHE];
+static struct { const char *pat; regex_t rx, rx_c; bool ok, ok_c, tried_c; } rx_cache[RX_CACHE];
 static int rx_n;
 static pthread_mutex_t rx_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static bool is_ascii(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x80)
+            return false;
+    return true;
+}
 
 bool rx_search(const char *pattern, const char *s, regmatch_t *m, int nm)
 {
     regex_t *rx = NULL;
+    bool ascii = is_ascii(s);
+    int i;
     pthread_mutex_lock(&rx_mu);
-    for (int i = 0; i < rx_n; i++)
-        if (rx_cache[i].pat == pattern) {
-            rx = rx_cache[i].ok ? &rx_cache[i].rx : NULL;
+    for (i = 0; i < rx_n; i++)
+        if (rx_cache[i].pat == pattern)
             goto found;
-        }
-    for (int i = 0; i < rx_n; i++)
-        if (strcmp(rx_cache[i].pat, pattern) == 0) {
-            rx = rx_cache[i].ok ? &rx_cache[i].rx : NULL;
+    for (i = 0; i < rx_n; i++)
+        if (strcmp(rx_cache[i].pat, pattern) == 0)
             goto found;
-        }
-    if (rx_n < RX_CACHE) {
-        int i = rx_n++;
-        rx_cache[i].pat = pattern;
-        rx_cache[i].ok = regcomp(&rx_cache[i].rx, pattern, REG_EXTENDED | REG_ICASE) == 0;
-        rx = rx_cache[i].ok ? &rx_cache[i].rx : NULL;
+    if (rx_n == RX_CACHE) {
+        pthread_mutex_unlock(&rx_mu);
+        return false;
     }
+    i = rx_n++;
+    rx_cache[i].pat = pattern;
+    rx_cache[i].ok = regcomp(&rx_cache[i].rx, pattern, REG_EXTENDED | REG_ICASE) == 0;
 found:
+    if (ascii && rx_cache[i].ok && !rx_cache[i].tried_c) {
+        static locale_t c_loc;
+        if (!c_loc)
+            c_loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+        if (c_loc) {
+            locale_t was = uselocale(c_loc);
+            rx_cache[i].ok_c = regcomp(&rx_cache[i].rx_c, pattern, REG_EXTENDED | REG_ICASE) == 0;
+            uselocale(was);
+        }
+        rx_cache[i].tried_c = true;
+    }
+    if (rx_cache[i].ok)
+        rx = ascii && rx_cache[i].ok_c ? &rx_cache[i].rx_c : &rx_cache[i].rx;
     pthread_mutex_unlock(&rx_mu);
     if (!rx)
         return false;

@@ -13,6 +13,7 @@
 #include "common/hash.h"
 #include "common/log.h"
 #include "ocr/ocr.h"
+#include "pipeline/pipeline.h"
 #include "store/store.h"
 #include "workers/analyze.h"
 #include "workers/master.h"
@@ -262,6 +263,8 @@ int worker_run(struct cfg *cfg)
         log_error("stage=init error=%s", log_q(err_text(&e, q, sizeof q), q, sizeof q));
         return 1;
     }
+    /* Once here rather than in every child forked per file. */
+    pipe_warm();
     log_info("stage=init worker=%s lang=%s", label, cfg->ocr_lang);
 
     while (!want_stop) {

@@ -5,6 +5,7 @@
  * Fixtures: text documents built here line by line, and real OCR output
  * (Tesseract "vie" words with boxes) in tests/data/ocr/ (NAME.ocr files).
  */
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "common/str.h"
 #include "ocr/page.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/pipe_int.h"
 #include "t.h"
 
 /* Build a document from pages of text ("\f" separates pages; "" = blank). */
@@ -579,6 +581,26 @@ static void test_odd_subject(void)
     }
 }
 
+/* Patterns run on folded (ASCII) keys through a C-locale compile; a subject
+ * with other bytes goes through the UTF-8 one and is matched by characters.
+ * Runs last: it switches to the UTF-8 locale, as cmd/main.c does. */
+static void test_regex_locales(void)
+{
+    regmatch_t m[2];
+    setlocale(LC_ALL, "C.UTF-8");
+    T_CHECK(rx_search("^ *so *[:;] *[0-9]", "  SO: 12/KN", NULL, 0), "rx: ASCII subject, case folded");
+    T_CHECK(rx_search("kiem *(sat)", "vien kiem sat", m, 2) && m[0].rm_so == 5 && m[1].rm_so == 10,
+            "rx: ASCII subject, match offsets");
+    T_CHECK(rx_search("^.{5}$", "đường", NULL, 0), "rx: non-ASCII subject matched by characters");
+    T_CHECK(!rx_search("^.{5}$", "duongx", NULL, 0), "rx: no false match");
+    T_CHECK(rx_search("(^|[^a-z])xa\\b", "thị xã xa lộ", NULL, 0), "rx: non-ASCII subject, word boundary");
+    /* Warmed tables and patterns (as a worker does before forking) give the
+     * same analysis. */
+    pipe_warm();
+    pipe_warm();
+    test_kien_nghi();
+}
+
 int main(void)
 {
     test_tables();
@@ -598,5 +620,6 @@ int main(void)
     test_codes_kept();
     test_reply_misread_vv();
     test_odd_subject();
+    test_regex_locales();
     return t_done();
 }
