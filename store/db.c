@@ -54,6 +54,49 @@ int sq_cmd(struct store *s, const char *what, const char *sql, int n,
     return 0;
 }
 
+PGresult *sq_raw_prep(struct store *s, const char *sql, int n, const char *const *params)
+{
+    char name[24];
+    int i;
+    for (i = 0; i < s->nprep; i++)
+        if (s->prep[i] == sql)
+            break;
+    if (i == s->nprep) {
+        if (s->nprep == (int)(sizeof s->prep / sizeof s->prep[0]))
+            return PQexecParams(s->conn, sql, n, NULL, params, NULL, NULL, 0);
+        snprintf(name, sizeof name, "ancong_q%d", i);
+        PGresult *r = PQprepare(s->conn, name, sql, n, NULL);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            return r;
+        PQclear(r);
+        s->prep[s->nprep++] = sql;
+    }
+    snprintf(name, sizeof name, "ancong_q%d", i);
+    return PQexecPrepared(s->conn, name, n, params, NULL, NULL, 0);
+}
+
+PGresult *sq_exec_prep(struct store *s, const char *what, const char *sql, int n,
+                       const char *const *params, struct err *e)
+{
+    PGresult *r = sq_raw_prep(s, sql, n, params);
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+        return r;
+    sq_err(e, s->conn, r, what);
+    PQclear(r);
+    return NULL;
+}
+
+int sq_cmd_prep(struct store *s, const char *what, const char *sql, int n,
+                const char *const *params, struct err *e)
+{
+    PGresult *r = sq_exec_prep(s, what, sql, n, params, e);
+    if (!r)
+        return -1;
+    PQclear(r);
+    return 0;
+}
+
 int sq_begin(struct store *s, struct err *e)
 {
     return sq_cmd(s, "begin a transaction", "BEGIN", 0, NULL, e);
@@ -80,6 +123,7 @@ static int connect_now(struct store *s, struct err *e)
 {
     PQfinish(s->conn);
     s->listening = false;
+    s->nprep = 0;              /* prepared statements die with the connection */
     s->conn = PQconnectdb(s->conninfo);
     if (PQstatus(s->conn) != CONNECTION_OK) {
         char msg[512];

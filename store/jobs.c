@@ -43,7 +43,7 @@ static int park_dead(struct store *s, const char *kind, struct err *e)
     char maxa[16];
     snprintf(maxa, sizeof maxa, "%d", s->cfg->job_max_attempts);
     const char *p[3] = {kind, maxa, REASON_DIED};
-    return sq_cmd(s, "park jobs whose workers died",
+    return sq_cmd_prep(s, "park jobs whose workers died",
         "WITH x AS (SELECT id FROM jobs WHERE kind = $1 AND state = 'running'"
         "            AND lease_until < now() AND attempts >= $2::int"
         "            ORDER BY id FOR UPDATE SKIP LOCKED),"
@@ -89,7 +89,7 @@ int job_claim(struct store *s, const char *kind, const char *worker, struct job 
     if (park_dead(s, kind, e) < 0)
         goto fail;
     const char *p[4] = {kind, lease, worker ? worker : "", maxa};
-    r = sq_exec(s, "claim a job",
+    r = sq_exec_prep(s, "claim a job",
         "WITH c AS (SELECT id FROM jobs"
         "           WHERE kind = $1 AND ((state = 'ready' AND next_run_at <= now())"
         "                 OR (state = 'running' AND lease_until < now() AND attempts < $4::int))"
@@ -127,7 +127,7 @@ int job_claim(struct store *s, const char *kind, const char *worker, struct job 
     if (j->backfill && async_commit(s, e) < 0)
         goto fail;
     if (strcmp(j->kind, "ocr") == 0 &&
-        sq_cmd(s, "mark the document as being processed",
+        sq_cmd_prep(s, "mark the document as being processed",
                "UPDATE documents SET status = 'processing', updated_at = now()"
                " WHERE id = $1 AND status = 'received'", 1, pd, e) < 0)
         goto fail;
@@ -150,7 +150,7 @@ int job_heartbeat(struct store *s, const struct job *j, struct err *e)
     snprintf(att, sizeof att, "%d", j->attempts);
     snprintf(lease, sizeof lease, "%d", s->cfg->job_lease_s);
     const char *p[3] = {id, att, lease};
-    PGresult *r = sq_exec(s, "extend the job's lease",
+    PGresult *r = sq_exec_prep(s, "extend the job's lease",
         "UPDATE jobs SET lease_until = now() + make_interval(secs => $3::int), updated_at = now()"
         " WHERE id = $1 AND attempts = $2 AND state = 'running'", 3, p, e);
     if (!r)
@@ -173,7 +173,7 @@ static int lock_job(struct store *s, const struct job *j, char state[16], int *a
     char id[24];
     snprintf(id, sizeof id, "%lld", j->id);
     const char *p[1] = {id};
-    PGresult *r = sq_exec(s, "lock the job",
+    PGresult *r = sq_exec_prep(s, "lock the job",
                           "SELECT state, attempts FROM jobs WHERE id = $1 FOR UPDATE", 1, p, e);
     if (!r)
         return -1;
@@ -212,7 +212,7 @@ int job_fail(struct store *s, const struct job *j, const char *why, bool retryab
     bool park = !retryable || attempts >= s->cfg->job_max_attempts;
     if (!park) {
         const char *p[3] = {id, why, backoff};
-        if (sq_cmd(s, "schedule a retry",
+        if (sq_cmd_prep(s, "schedule a retry",
                    "UPDATE jobs SET state = 'ready', lease_until = NULL, worker = NULL,"
                    " last_error = $2, updated_at = now(),"
                    " next_run_at = now() + make_interval(secs => least(86400,"
@@ -221,18 +221,18 @@ int job_fail(struct store *s, const struct job *j, const char *why, bool retryab
             goto fail;
     } else {
         const char *p[3] = {id, why, retryable ? "parked" : "failed"};
-        if (sq_cmd(s, "park the job",
+        if (sq_cmd_prep(s, "park the job",
                    "UPDATE jobs SET state = $3::job_state, lease_until = NULL, last_error = $2,"
                    " finished_at = now(), updated_at = now() WHERE id = $1", 3, p, e) < 0)
             goto fail;
         const char *pd[3] = {docid, why, j->kind};
-        if (sq_cmd(s, "mark the document failed",
+        if (sq_cmd_prep(s, "mark the document failed",
                    "UPDATE documents SET status = CASE WHEN $3 = 'ocr' THEN 'failed' ELSE status END,"
                    " error = $2, processed_at = now(), updated_at = now(), version = version + 1"
                    " WHERE id = $1", 3, pd, e) < 0)
             goto fail;
         const char *pa[3] = {docid, why, j->kind};
-        if (sq_cmd(s, "write the audit log",
+        if (sq_cmd_prep(s, "write the audit log",
                    "INSERT INTO audit_log (actor, action, document_id, unit_id, details)"
                    " SELECT 'system:worker', 'document.failed', id, unit_id,"
                    "  jsonb_build_object('error', $2::text, 'kind', $3::text) FROM documents WHERE id = $1",
@@ -255,7 +255,7 @@ int job_release(struct store *s, const struct job *j, struct err *e)
     snprintf(id, sizeof id, "%lld", j->id);
     snprintf(att, sizeof att, "%d", j->attempts);
     const char *p[2] = {id, att};
-    if (sq_cmd(s, "give the job back",
+    if (sq_cmd_prep(s, "give the job back",
                "UPDATE jobs SET state = 'ready', attempts = greatest(attempts - 1, 0),"
                " lease_until = NULL, worker = NULL, next_run_at = now(), updated_at = now()"
                " WHERE id = $1 AND attempts = $2 AND state = 'running'", 2, p, e) < 0)
@@ -274,7 +274,7 @@ int job_enqueue(struct store *s, long long document_id, const char *kind, int pr
     const char *p[3] = {docid, kind, prio};
     if (sq_begin(s, e) < 0)
         return -1;
-    r = sq_exec(s, "queue a job",
+    r = sq_exec_prep(s, "queue a job",
                 "INSERT INTO jobs (document_id, kind, priority) VALUES ($1, $2, $3)"
                 " ON CONFLICT (document_id, kind) DO UPDATE SET state = 'ready', attempts = 0,"
                 "  next_run_at = now(), lease_until = NULL, worker = NULL, last_error = NULL,"
@@ -288,12 +288,12 @@ int job_enqueue(struct store *s, long long document_id, const char *kind, int pr
      * follows the new result). */
     const char *pd[2] = {docid, kind};
     if (queued && strcmp(kind, "ocr") == 0 &&
-        sq_cmd(s, "reset the document",
+        sq_cmd_prep(s, "reset the document",
                "UPDATE documents SET status = 'received', error = NULL, updated_at = now(),"
                " version = version + 1 WHERE id = $1", 1, pd, e) < 0)
         goto fail;
     if (queued &&
-        sq_cmd(s, "write the audit log",
+        sq_cmd_prep(s, "write the audit log",
                "INSERT INTO audit_log (actor, action, document_id, unit_id, details)"
                " SELECT 'system:queue', 'job.queued', id, unit_id, jsonb_build_object('kind', $2::text)"
                " FROM documents WHERE id = $1", 2, pd, e) < 0)
@@ -445,7 +445,7 @@ static const char *const complete_steps[][2] = {
 static PGresult *complete_exec(struct store *s, const char *what, const char *sql, int n,
                                const char *const *params, bool *bad, struct err *e)
 {
-    PGresult *r = PQexecParams(s->conn, sql, n, NULL, params, NULL, NULL, 0);
+    PGresult *r = sq_raw_prep(s, sql, n, params);
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
         return r;
@@ -490,7 +490,7 @@ int job_complete(struct store *s, const struct job *j, const char *result_json,
         /* Other stages (signing...) record their own outcome; the job is
          * simply done and the document's OCR result stays as it is. */
         const char *p[1] = {id};
-        if (sq_cmd(s, "finish the job",
+        if (sq_cmd_prep(s, "finish the job",
                    "UPDATE jobs SET state = 'done', lease_until = NULL, last_error = NULL,"
                    " finished_at = now(), updated_at = now() WHERE id = $1", 1, p, e) < 0 ||
             sq_commit(s, e) < 0)
@@ -534,14 +534,14 @@ int job_complete(struct store *s, const struct job *j, const char *result_json,
     }
     {
         const char *p[1] = {id};
-        if (sq_cmd(s, "finish the job",
+        if (sq_cmd_prep(s, "finish the job",
                    "UPDATE jobs SET state = 'done', lease_until = NULL, last_error = NULL,"
                    " finished_at = now(), updated_at = now() WHERE id = $1", 1, p, e) < 0)
             goto fail;
     }
     {
         const char *p[3] = {docid, id, j->kind};
-        if (sq_cmd(s, "write the audit log",
+        if (sq_cmd_prep(s, "write the audit log",
                    "INSERT INTO audit_log (actor, action, document_id, unit_id, case_id, details)"
                    " SELECT 'system:worker', 'document.processed', id, unit_id, case_id,"
                    "  jsonb_build_object('status', status, 'doc_type', doc_type, 'job', $2::bigint,"

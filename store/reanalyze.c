@@ -103,7 +103,7 @@ int store_set_ocr(struct store *s, long long document_id, const char *ocr_sha256
     char id[24];
     snprintf(id, sizeof id, "%lld", document_id);
     const char *p[2] = {id, ocr_sha256};
-    return sq_cmd(s, "record where the OCR is kept",
+    return sq_cmd_prep(s, "record where the OCR is kept",
                   "UPDATE documents SET ocr_sha256 = $2 WHERE id = $1", 2, p, e);
 }
 

@@ -15,6 +15,8 @@ struct store {
     const struct cfg *cfg;
     char conninfo[1400];
     bool listening;            /* LISTEN ancong_jobs issued on this connection */
+    const char *prep[48];      /* statements prepared on this connection (sq_exec_prep) */
+    int nprep;
 };
 
 /* Run sql with text parameters (NULL = SQL NULL).  Returns the result when
@@ -25,6 +27,18 @@ PGresult *sq_exec(struct store *s, const char *what, const char *sql, int n,
 /* The same for statements whose result is not needed.  0 ok, -1 error. */
 int sq_cmd(struct store *s, const char *what, const char *sql, int n,
            const char *const *params, struct err *e);
+/* The same for a statement run again and again on one connection (the job
+ * queue's): prepared on first use, then executed by name, so PostgreSQL
+ * neither parses nor, once it keeps a generic plan, plans it again.  sql is
+ * the key: a string literal, alive and unchanged for the whole process. */
+PGresult *sq_exec_prep(struct store *s, const char *what, const char *sql, int n,
+                       const char *const *params, struct err *e);
+int sq_cmd_prep(struct store *s, const char *what, const char *sql, int n,
+                const char *const *params, struct err *e);
+/* What sq_exec_prep runs: the result in any status, for callers that look at
+ * the error themselves (a plain PQexecParams when 48 statements are
+ * prepared already). */
+PGresult *sq_raw_prep(struct store *s, const char *sql, int n, const char *const *params);
 /* BEGIN / COMMIT / ROLLBACK (rollback never fails loudly). */
 int  sq_begin(struct store *s, struct err *e);
 int  sq_commit(struct store *s, struct err *e);
