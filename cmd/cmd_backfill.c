@@ -75,7 +75,9 @@ static int wait_processed(struct store *st, const char *ids, long timeout, bool 
     time_t last_log = 0;
     while (!bf_interrupted) {
         const char *pv[1] = {ids};
+        int64_t q0 = fs_now_ms();
         PGresult *r = PQexecParams(store_conn(st), sql, 1, NULL, pv, NULL, NULL, 0);
+        int64_t qms = fs_now_ms() - q0;
         long total = 0, pending = 0, pages = 0;
         if (PQresultStatus(r) == PGRES_TUPLES_OK) {
             total = atol(PQgetvalue(r, 0, 0));
@@ -112,8 +114,12 @@ static int wait_processed(struct store *st, const char *ids, long timeout, bool 
         }
         /* A quarter of a second: a born-digital document takes tens of
          * milliseconds, so a whole second here would be a visible part of
-         * a small run; the count query is cheap. */
-        usleep(250 * 1000);
+         * a small run.  The count looks up every document of the run, which
+         * is no longer cheap for 100,000 of them: wait 20 times as long as
+         * it took (at most 5 s), so that it never costs the workers more
+         * than a twentieth of a core. */
+        int64_t nap = qms * 20 > 250 ? qms * 20 : 250;
+        usleep((useconds_t)(nap < 5000 ? nap : 5000) * 1000);
     }
     return -1;
 }
