@@ -109,13 +109,22 @@ if [ -f "$CORPUS/MANIFEST.tsv" ]; then
   done < <(tail -n +2 "$CORPUS/MANIFEST.tsv")
   spages=$(sql_pages() { :; }; for f in "$W"/scans/*; do
              case "$f" in *.pdf) pdfinfo "$f" | awk '/^Pages:/{print $2}';; *) tiffinfo "$f" 2>/dev/null | grep -c 'TIFF Directory';; esac; done | awk '{s+=$1} END {print s+0}')
+  load0=$(cut -d" " -f1-3 /proc/loadavg)
+  c0=$(tree_cpu "$SERVE" "$(pg_pid)")
   t0=$(date +%s.%N)
-  "$BIN" backfill "$W/scans" --wait --timeout 3600 > "$W/bf2.txt" 2>&1 || true
+  run_cpu "$BIN" backfill "$W/scans" --wait --timeout 3600 > "$W/bf2.txt" 2>&1 3>"$W/bf2.cpu" || true
   t1=$(date +%s.%N)
-  python3 - "$t0" "$t1" "$spages" "$n" <<'PY'
+  c1=$(tree_cpu "$SERVE" "$(pg_pid)")
+  load1=$(cut -d" " -f1-3 /proc/loadavg)
+  cli=$(tail -1 "$W/bf2.cpu" 2>/dev/null || echo 0)
+  python3 - "$t0" "$t1" "$spages" "$n" "$c0" "$c1" "$cli" "$load0" "$load1" <<'PY'
 import sys
 t0, t1, pages, files = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+cpu = float(sys.argv[6]) - float(sys.argv[5]) + float(sys.argv[7])
 print(f"backfill: scanned {files} files, {pages} pages in {t1 - t0:.1f} s: {pages / ((t1 - t0) / 60):.1f} pages/min "
       f"(compare with the pipeline section's bare-tesseract pages/min)")
+print(f"backfill: scanned CPU {cpu:.1f} s: {cpu / max(pages, 1):.2f} s CPU per page, i.e. "
+      f"{pages / max(cpu, 1e-9) * 60 * 2:.0f} pages/min if 2 cores were all ours; "
+      f"load average {sys.argv[8]} -> {sys.argv[9]}")
 PY
 fi
