@@ -186,6 +186,12 @@ if [ -n "$KSHA" ] && [ "$(head -1 "$KBLOB" 2>/dev/null)" = "#ancong-ocr 1" ] &&
     ok "the worker keeps a scan's OCR (words and boxes) in blobs/ocr under its sha256"
 else not_ok "the worker keeps a scan's OCR (words and boxes) in blobs/ocr under its sha256" "ocr_sha256='$KSHA'"; fi
 
+# ---- a failed re-analysis: the review screen's document says why ---------------
+sql "UPDATE documents SET error = 'trang 7-9 không có trong tệp (ancong requeue)' WHERE id = $P3" >/dev/null
+is "$(api "$P3" "d['error']")" "trang 7-9 không có trong tệp (ancong requeue)" "the document JSON carries the error a reviewer must see"
+sql "UPDATE documents SET error = NULL WHERE id = $P3" >/dev/null
+is "$(api "$P3" "repr(d['error'])")" "''" "and none when there is none"
+
 # Stop both cleanly, so that a sanitizer build reports leaks too.
 kill -TERM "$WPID" "$WEB_PID"; wait "$WPID"; wait "$WEB_PID"
 cp "$ANCONG_HOME/web.log" "$ANCONG_TEST_OUT/split_reanalyze-web.log"
