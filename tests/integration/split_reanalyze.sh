@@ -186,6 +186,21 @@ if [ -n "$KSHA" ] && [ "$(head -1 "$KBLOB" 2>/dev/null)" = "#ancong-ocr 1" ] &&
     ok "the worker keeps a scan's OCR (words and boxes) in blobs/ocr under its sha256"
 else not_ok "the worker keeps a scan's OCR (words and boxes) in blobs/ocr under its sha256" "ocr_sha256='$KSHA'"; fi
 
+# ---- the queue shows a part being re-analysed as such ------------------------------
+sql "UPDATE documents SET status = 'needs_review' WHERE id = $P3;
+     UPDATE jobs SET state = 'ready', next_run_at = now() + interval '1 hour'
+      WHERE document_id = $P3 AND kind = 'reanalyze'" >/dev/null
+qrow() { curl -s -b "$JAR" "$BASE/queue" | python3 -c "import re,sys; m=re.search(r'<tr data-id=\"$1\".*?</tr>', sys.stdin.read()); print(m.group(0) if m else '')"; }
+case "$(qrow "$P3")" in
+    *"Đang phân tích lại"*) ok "the queue says a part is being re-analysed" ;;
+    *) not_ok "the queue says a part is being re-analysed" "$(qrow "$P3")" ;;
+esac
+sql "UPDATE jobs SET state = 'done', next_run_at = now() WHERE document_id = $P3 AND kind = 'reanalyze'" >/dev/null
+case "$(qrow "$P3")" in
+    *"Đang phân tích lại"*|"") not_ok "and its count of fields to look at once it is done" "$(qrow "$P3")" ;;
+    *) ok "and its count of fields to look at once it is done" ;;
+esac
+
 # ---- a failed re-analysis: the review screen's document says why ---------------
 sql "UPDATE documents SET error = 'trang 7-9 không có trong tệp (ancong requeue)' WHERE id = $P3" >/dev/null
 is "$(api "$P3" "d['error']")" "trang 7-9 không có trong tệp (ancong requeue)" "the document JSON carries the error a reviewer must see"
