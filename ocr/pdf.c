@@ -23,6 +23,7 @@
 
 #include <cairo.h>
 #include <poppler.h>
+#include <zlib.h>
 
 #include "common/str.h"
 
@@ -629,6 +630,122 @@ static int xref_damaged(const unsigned char *d, size_t n)
     return memfind(d, i + 40 < n ? i + 40 : n, "obj", i) == NULL;
 }
 
+/* JPEG images (/Filter /DCTDecode alone) whose data does not start with a
+ * JPEG header or has no end marker: cut or garbled.  Poppler decodes an
+ * image only when it renders the page, never for a page read from its text
+ * layer, so this is looked for in the bytes.  Encrypted files are skipped
+ * (their streams are ciphertext).  Returns how many are damaged. */
+static int damaged_jpegs(const unsigned char *d, size_t n)
+{
+    size_t pos = 0;
+    int bad = 0;
+    const unsigned char *p;
+    if (memfind(d, n, "/Encrypt", 0)) return 0;
+    while ((p = memfind(d, n, "/DCTDecode", pos))) {
+        size_t at = (size_t)(p - d), i = at;
+        pos = at + 10;
+        while (i > 0 && (d[i - 1] == ' ' || d[i - 1] == '\r' || d[i - 1] == '\n')) i--;
+        if (i < 7 || memcmp(d + i - 7, "/Filter", 7) != 0) continue;   /* in a filter array */
+        const unsigned char *st = memfind(d, at + 4000 < n ? at + 4000 : n, "stream", at);
+        const unsigned char *eo = memfind(d, n, "endobj", at);
+        if (!st || (eo && eo < st)) continue;
+        size_t b = (size_t)(st - d) + 6;
+        if (b < n && d[b] == '\r') b++;
+        if (b < n && d[b] == '\n') b++;
+        const unsigned char *es = memfind(d, n, "endstream", b);
+        if (!es) { bad++; continue; }
+        size_t e = (size_t)(es - d), t = e > b + 64 ? e - 64 : b;
+        if (e < b + 4 || d[b] != 0xFF || d[b + 1] != 0xD8 || d[b + 2] != 0xFF ||
+            !memmem(d + t, e - t, "\xff\xd9", 2))
+            bad++;
+        pos = e;
+    }
+    return bad;
+}
+
+/* LZW data (PDF's LZWDecode, 9 to 12 bit codes) holds only codes the
+ * decoder can have defined by then.  0 good, -1 a bad code (what qpdf calls
+ * "bad code received"). */
+static int lzw_valid(const unsigned char *p, size_t n, int early)
+{
+    unsigned long bits = 0;
+    int nbits = 0, width = 9, next = 258, have_prev = 0;
+    size_t i = 0;
+
+    for (;;) {
+        while (nbits < width && i < n) { bits = (bits << 8) | p[i++]; nbits += 8; }
+        if (nbits < width) return 0;                   /* out of data: no EOD, tolerated */
+        int code = (int)((bits >> (nbits - width)) & ((1u << width) - 1));
+        nbits -= width;
+        if (code == 256) { width = 9; next = 258; have_prev = 0; continue; }
+        if (code == 257) return 0;
+        if (!have_prev) {
+            if (code > 255) return -1;
+            have_prev = 1;
+            continue;
+        }
+        if (code > next) return -1;
+        if (next < 4096) next++;
+        if (next + early >= (1 << width) && width < 12) width++;
+    }
+}
+
+/* Streams whose one filter is FlateDecode or LZWDecode and whose data does
+ * not decode: qpdf_damaged-stream.pdf holds an LZW stream with a bad code,
+ * which Poppler never reads (no page uses it), so it says nothing.  zlib's
+ * end checksum is not insisted on (Poppler ignores it too).  Encrypted
+ * files are skipped.  Returns how many are damaged (stops counting at 100). */
+static int damaged_streams(const unsigned char *d, size_t n)
+{
+    static const char *const filters[] = { "/FlateDecode", "/LZWDecode" };
+    unsigned char out[16384];
+    int bad = 0;
+
+    if (memfind(d, n, "/Encrypt", 0)) return 0;
+    for (int f = 0; f < 2 && bad < 100; f++) {
+        size_t pos = 0, fl = strlen(filters[f]);
+        const unsigned char *p;
+        while (bad < 100 && (p = memfind(d, n, filters[f], pos))) {
+            size_t at = (size_t)(p - d), i = at;
+            pos = at + fl;
+            while (i > 0 && (d[i - 1] == ' ' || d[i - 1] == '\r' || d[i - 1] == '\n')) i--;
+            if (i < 7 || memcmp(d + i - 7, "/Filter", 7) != 0) continue;
+            const unsigned char *st = memfind(d, at + 4000 < n ? at + 4000 : n, "stream", at);
+            const unsigned char *eo = memfind(d, n, "endobj", at);
+            if (!st || (eo && eo < st)) continue;
+            size_t b = (size_t)(st - d) + 6;
+            if (b < n && d[b] == '\r') b++;
+            if (b < n && d[b] == '\n') b++;
+            const unsigned char *es = memfind(d, n, "endstream", b);
+            if (!es) continue;                         /* truncated file: said elsewhere */
+            size_t e = (size_t)(es - d);
+            pos = e;
+            if (f == 1) {
+                const unsigned char *ec = memfind(d, (size_t)(st - d), "/EarlyChange", at > 400 ? at - 400 : 0);
+                int early = ec ? (read_int_after(d, n, ec + 12) != 0) : 1;
+                if (lzw_valid(d + b, e - b, early) < 0) bad++;
+                continue;
+            }
+            z_stream z;
+            memset(&z, 0, sizeof z);
+            if (inflateInit(&z) != Z_OK) continue;
+            z.next_in = (unsigned char *)(d + b);
+            z.avail_in = (uInt)(e - b);
+            int zr;
+            do {
+                z.next_out = out;
+                z.avail_out = sizeof out;
+                zr = inflate(&z, Z_NO_FLUSH);
+            } while (zr == Z_OK);
+            if (zr == Z_DATA_ERROR && z.msg && strstr(z.msg, "incorrect data check")) zr = Z_STREAM_END;
+            /* out of input without an end: many writers' streams just stop */
+            if (zr != Z_STREAM_END && !(zr == Z_BUF_ERROR && z.avail_in == 0)) bad++;
+            inflateEnd(&z);
+        }
+    }
+    return bad;
+}
+
 int ocr_pdf_file(struct ocr_engine *eng, const char *path, const unsigned char *data,
                  size_t len, const struct ocr_limits *lim, struct ocr_doc *doc,
                  struct ocr_images *images, struct err *e)
@@ -848,6 +965,20 @@ int ocr_pdf_file(struct ocr_engine *eng, const char *path, const unsigned char *
     if (xref_damaged(data, len))
         ocr_doc_warn(doc, "the PDF's cross-reference table is damaged and was rebuilt to read "
                      "the file; check the pages against the paper");
+    {
+        int bj = damaged_jpegs(data, len);
+        if (bj > 0)
+            ocr_doc_warn(doc, "%d JPEG image%s in the PDF %s damaged (cut or garbled data); what "
+                         "a viewer shows may be incomplete: check the pages against the paper",
+                         bj, bj > 1 ? "s" : "", bj > 1 ? "are" : "is");
+    }
+    {
+        int bs = damaged_streams(data, len);
+        if (bs > 0)
+            ocr_doc_warn(doc, "%d compressed stream%s in the PDF %s damaged (data that does not "
+                         "decode); check the pages against the paper", bs, bs > 1 ? "s" : "",
+                         bs > 1 ? "are" : "is");
+    }
     if (pmsgs.n > 0)
         ocr_doc_warn(doc, "the PDF is damaged: the reader met %d problem%s (first: %s); part of "
                      "a page may be missing, check the pages against the paper", pmsgs.n,

@@ -8,9 +8,9 @@
 #   - a bilevel PDF scan stays bilevel (CCITT G4) in the searchable PDF,
 #     about the size of the original, and passes qpdf --check;
 #   - a page's /Rotate is honoured and reported in "rotation";
-#   - a PDF whose cross-reference table had to be rebuilt, a JPEG whose
-#     data is cut short and a G4 TIFF with garbled data are processed with
-#     a warning on the document;
+#   - a PDF whose cross-reference table had to be rebuilt, a PDF with a cut
+#     JPEG image, a PDF with an LZW stream that does not decode, a JPEG whose data is cut short and a G4 TIFF with garbled
+#     data are processed with a warning on the document;
 #   - settings tables in --help line up when a default is Vietnamese.
 . "$(dirname "$0")/../lib.sh"
 need python3 qpdf pdfimages pdftotext sha256sum
@@ -54,7 +54,7 @@ is "$?" 1 "process exits 1 (some files must fail)"
 sed 's/^/# /' "$ANCONG_HOME/process.err" | tail -12
 
 python3 - "$OUT" "$D" "$PDF" <<'EOF'
-import json, os, subprocess, sys
+import json, os, subprocess, sys, unicodedata
 out, d, pdfdir = sys.argv[1:4]
 def ok(c, name, why=""):
     print(("ok - " if c else "not ok - ") + name + ("" if c or not why else "\n#   " + str(why)))
@@ -85,7 +85,10 @@ ok("unsupported TIFF compression" in e and "Rescan" in e, "and says what to do",
 j = load("garbage_text.pdf")
 p = pages(j)[0]
 ok(p.get("source") == "ocr", "a mojibake text layer is not taken: the page is OCR'd", p.get("source"))
-ok("CONG HOA" in (p.get("text") or "").upper(), "and OCR reads the page", (p.get("text") or "")[:80])
+# the page shows Vietnamese without its marks; Tesseract's vie model may add some
+plain = "".join(c for c in unicodedata.normalize("NFD", p.get("text") or "")
+                if not unicodedata.combining(c)).replace("Đ", "D").replace("đ", "d").upper()
+ok("CONG HOA" in plain, "and OCR reads the page", (p.get("text") or "")[:80])
 ok(not any(0x3400 <= ord(c) <= 0x9FFF for c in p.get("text") or ""), "no CJK mojibake in the text")
 j = load("good_text.pdf")
 p = pages(j)[0]
@@ -133,7 +136,8 @@ ok("Nguyễn Thị Hương" in (pages(load("vector270.pdf"))[0].get("text") or "
 
 # warnings on damaged input
 for n, word in (("bad_xref.pdf", "cross-reference"), ("cut_short.jpg", "damaged"),
-                ("g4_garbled.tif", "TIFF data is damaged")):
+                ("g4_garbled.tif", "TIFF data is damaged"), ("bad_jpeg.pdf", "JPEG image"),
+                ("damaged_stream.pdf", "1 compressed stream")):
     j = load(n)
     w = j.get("warnings") or []
     ok(j.get("status") in ("indexed", "needs_review"), "%s is processed" % n, (j.get("status"), j.get("error")))

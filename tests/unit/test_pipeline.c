@@ -358,6 +358,36 @@ static void test_real_stamp_fragment(void)
     ocr_doc_release(&d);
 }
 
+/* An estate ("di sản thừa kế") is not cultural heritage, and a long paper
+ * that names an area in passing has none (FIELDS.md linh_vuc). */
+static void test_area_in_passing(void)
+{
+    struct ocr_doc d;
+    struct sbuf b = SBUF_INIT;
+    sbuf_puts(&b, "ÁN LỆ SỐ 99/2024/AL\nVề việc chia di sản thừa kế\n");
+    for (int i = 0; i < 40; i++)
+        sbuf_puts(&b, "Cụ T chết để lại di sản là nhà đất, các con thỏa thuận phân chia di sản "
+                      "thừa kế theo di chúc lập tại văn phòng công chứng của thành phố.\n");
+    doc_from_text(sbuf_cstr(&b), &d);
+    struct doc_result r;
+    pipe_analyze(&d, 1, d.npages, 0.8, &r);
+    T_STREQ(r.doc_type, "khac", "precedent on an estate is khac");
+    T_CHECK(!r.fields[F_LINH_VUC].present, "estate (di sản thừa kế) is not an area (got %s)",
+            r.fields[F_LINH_VUC].present ? r.fields[F_LINH_VUC].value : "none");
+    doc_result_release(&r);
+    ocr_doc_release(&d);
+    sbuf_release(&b);
+
+    /* the same words in a short evidence paper about a heritage site do count */
+    doc_from_text("BIÊN BẢN GHI NHẬN HIỆN TRẠNG\nDi tích đình làng bị lấn chiếm, khu vực bảo vệ di tích\n"
+                  "bị xây dựng trái phép, ảnh hưởng di sản văn hóa của địa phương.\n", &d);
+    pipe_analyze(&d, 1, d.npages, 0.8, &r);
+    T_STREQ(r.doc_type, "khac", "short paper on a heritage site is khac");
+    T_STREQ(fv(&r, F_LINH_VUC), "di_san_van_hoa", "short paper on a heritage site: di_san_van_hoa");
+    doc_result_release(&r);
+    ocr_doc_release(&d);
+}
+
 static void check_ranges(const char *fixture, const int (*want)[2], const char *const *types,
                          int nwant)
 {
@@ -579,6 +609,7 @@ int main(void)
     test_real_text_layer();
     test_real_khac();
     test_real_stamp_fragment();
+    test_area_in_passing();
     test_real_split();
     test_heldout_like();
     test_codes_kept();
