@@ -137,6 +137,7 @@ struct page_feat {
     bool title;            /* a known document title near the top */
     bool top_caps;         /* an upper-case heading as the first line */
     bool ends;             /* signature block or "Nơi nhận:" */
+    bool tail;             /* starts with the "Nơi nhận:" list: the end of a document */
 };
 
 static bool page_blank(const struct ocr_page *pg)
@@ -172,6 +173,10 @@ static void page_features(const struct ocr_doc *doc, int p, struct page_feat *pf
         }
         if (i == 0 && rx_search("^ *trang *[0-9]", s->fold, NULL, 0))
             pf->pagenum = true;
+        /* the recipients' list spilled over from the page before (its
+         * page number may be too small for the engine to read) */
+        if (rx_search("^ *noi *nhan *:", s->fold, NULL, 0))
+            pf->tail = true;
     }
     for (int i = 0; i < n && i < 12; i++) {
         const char *f = t.segs[i].fold;
@@ -229,7 +234,7 @@ int pipe_split(const struct ocr_doc *doc, double threshold, struct doc_result **
         if (cur < 0) {
             start = true;
             conf = after_blank ? 0.98 : 1.0;
-        } else if (pf[p].pagenum) {
+        } else if (pf[p].pagenum || (pf[p].tail && !pf[p].motto && !pf[p].so_header)) {
             start = false;
             conf = 0.95;
         } else if (pf[p].motto || pf[p].so_header) {

@@ -40,6 +40,33 @@
 static struct cfg g_cfg_copy;
 static const struct cfg *g_cfg = &g_cfg_copy;
 static _Thread_local struct store *tl_store;
+/* Every thread's connection, so that the server closes them when it stops
+ * (the pool's threads end inside MHD_stop_daemon without a destructor). */
+static pthread_mutex_t g_stores_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct store **g_stores;
+static size_t g_nstores;
+
+static void stores_add(struct store *st)
+{
+    pthread_mutex_lock(&g_stores_mu);
+    struct store **n = realloc(g_stores, (g_nstores + 1) * sizeof *n);
+    if (n) {
+        g_stores = n;
+        g_stores[g_nstores++] = st;
+    }
+    pthread_mutex_unlock(&g_stores_mu);
+}
+
+static void stores_close_all(void)
+{
+    pthread_mutex_lock(&g_stores_mu);
+    for (size_t i = 0; i < g_nstores; i++)
+        store_close(&g_stores[i]);
+    free(g_stores);
+    g_stores = NULL;
+    g_nstores = 0;
+    pthread_mutex_unlock(&g_stores_mu);
+}
 
 /* ---- small helpers -------------------------------------------------------- */
 
@@ -416,6 +443,7 @@ static PGconn *thread_db(struct web_req *r)
             tl_store = NULL;
             return NULL;
         }
+        stores_add(tl_store);
     } else if (store_check(tl_store, &e) < 0) {
         log_error("stage=web msg=%s", "database connection lost");
         return NULL;
@@ -664,5 +692,6 @@ int web_run(const struct cfg *c, const char *listen, struct err *e)
         reload(c);
     log_info("stage=web msg=stopping signal=%d", sig);
     MHD_stop_daemon(d);
+    stores_close_all();
     return 0;
 }

@@ -94,7 +94,9 @@ void queue_page(struct web_req *r, struct web_resp *p)
         "       coalesce(to_char(d.deadline, 'DD/MM/YYYY'), ''), d.unit_name, "
         "       (SELECT count(*) FROM web_field f WHERE f.document_id = d.id AND f.confidence < $6::float8 "
         "          AND NOT f.reviewed), "
-        "       coalesce(d.deadline < now(), false) "
+        "       coalesce(d.deadline < now(), false), "
+        "       EXISTS (SELECT 1 FROM jobs j WHERE j.document_id = d.id AND j.kind = 'reanalyze' "
+        "                  AND j.state IN ('ready', 'running')) "
         "  FROM q JOIN web_doc d ON d.id = q.id " QUEUE_ORDER,
         6, NULL, pa, NULL, NULL, 0);
     PGresult *cnt = PQexecParams(r->db, "SELECT count(*) " QUEUE_WHERE, 4, NULL, pa, NULL, NULL, 0);
@@ -151,7 +153,12 @@ void queue_page(struct web_req *r, struct web_resp *p)
                 sbuf_puts(b, "</td><td>");
                 html_esc(b, PQgetvalue(rows, i, c));
             }
-            sbuf_printf(b, "</td><td class=\"num\">%s</td></tr>", PQgetvalue(rows, i, 8));
+            /* after a reviewer moved, merged or split parts, the count is
+             * not known until the re-analysis ends */
+            if (strcmp(PQgetvalue(rows, i, 10), "t") == 0)
+                sbuf_puts(b, "</td><td class=\"reanalyzing\">Đang phân tích lại…</td></tr>");
+            else
+                sbuf_printf(b, "</td><td class=\"num\">%s</td></tr>", PQgetvalue(rows, i, 8));
         }
         sbuf_puts(b, "</tbody></table>");
         if (total > QUEUE_PAGE) {

@@ -125,7 +125,8 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
     d = q(r, "SELECT d.id, d.version, d.status, coalesce(d.doc_type, 'khac'), d.file_name, "
              "       coalesce(d.station, ''), coalesce(d.case_code, ''), d.unit_name, "
              "       to_char(d.created_at, 'DD/MM/YYYY HH24:MI'), coalesce(d.doc_type_confidence, 0), "
-             "       coalesce((SELECT x.case_id FROM documents x WHERE x.id = d.id), 0) "
+             "       coalesce((SELECT x.case_id FROM documents x WHERE x.id = d.id), 0), "
+             "       coalesce((SELECT x.error FROM documents x WHERE x.id = d.id), '') "
              "  FROM web_doc d WHERE d.id = $2::bigint AND " VISIBLE_SQL("$1::bigint"), 2, pa);
     if (!d || PQntuples(d) != 1)
         goto out;
@@ -177,6 +178,8 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
     json_key(&j, "editable");
     json_bool(&j, web_can_edit(&r->user) && strcmp(PQgetvalue(d, 0, 2), "needs_review") == 0 && !busy);
     json_key(&j, "reanalyzing"); json_bool(&j, busy);
+    /* why the last processing or re-analysis failed (what to do is in it) */
+    json_key(&j, "error"); json_str(&j, PQgetvalue(d, 0, 11));
     json_key(&j, "parts_editable");
     json_bool(&j, web_can_edit(&r->user) && !busy && (strcmp(PQgetvalue(d, 0, 2), "needs_review") == 0 ||
                                                       strcmp(PQgetvalue(d, 0, 2), "indexed") == 0));

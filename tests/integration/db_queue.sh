@@ -150,6 +150,16 @@ is "$(sql "SELECT status FROM documents WHERE name = 'empty.pdf'")" "failed" "an
 is "$("$ANCONG_BIN" requeue "${sha:0:12}" 2>&1)" "queued 1 document again" "requeue by sha256 prefix"
 "$ANCONG_BIN" requeue "nothex" >/dev/null 2>&1
 is "$?" "2" "a bad prefix is a usage error"
+# A document a reviewer worked on is not thrown back without --force.
+sql "UPDATE jobs SET state = 'done' WHERE state <> 'done'" >/dev/null
+uid=$(sql "INSERT INTO users (login, full_name, unit_id, role) SELECT 'rv1', 'Trần Thị Lan', id, 'reviewer' FROM units LIMIT 1 RETURNING id")
+sql "INSERT INTO audit_log (actor, user_id, action, document_id, details) VALUES ('rv1', $uid, 'field.corrected', $doc, '{}')" >/dev/null
+"$ANCONG_BIN" requeue "${sha:0:12}" >"$W/rq.out" 2>"$W/rq.err"
+is "$?" "1" "requeue of a reviewed document exits 1"
+check "and says what would be lost and how to force it" grep -q 'not queued: "one.pdf" has 1 change by reviewers (the last: field.corrected by rv1 on .*--force' "$W/rq.err"
+is "$(cat "$W/rq.out")" "queued 0 documents again" "nothing was queued"
+is "$(sql "SELECT count(*) FROM jobs WHERE document_id = $doc AND state = 'ready'")" "0" "the reviewed document has no new job"
+is "$("$ANCONG_BIN" requeue --force "${sha:0:12}" 2>&1)" "queued 1 document again" "--force queues it anyway"
 sql "UPDATE jobs SET state = 'done' WHERE state <> 'done'" >/dev/null
 
 # --- NOTIFY wakes a waiting worker ----------------------------------------

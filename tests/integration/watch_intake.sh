@@ -107,16 +107,19 @@ rm -f "$IN/hn01/link.pdf" "$IN/hn01/pipe.pdf" "$IN/linkstation"
 # -- a file written slowly (open, partial writes over several seconds) ---------
 SLOW=$IN/hn01/slow.pdf
 exec 7>"$SLOW"
+: >"$ANCONG_HOME/slow.copy"     # what was written (the watcher may take the file the moment it is closed)
 all_absent=1
 for i in 1 2 3 4 5 6; do
-    printf 'page %d of a slow scanner %s\n' "$i" "$RANDOM$RANDOM" >&7
+    line=$(printf 'page %d of a slow scanner %s' "$i" "$RANDOM$RANDOM")
+    printf '%s\n' "$line" >&7
+    printf '%s\n' "$line" >>"$ANCONG_HOME/slow.copy"
     sleep 1.5        # longer than watch.stable_s: only "still open" holds it back
     [ -f "$SLOW" ] || all_absent=0
     [ "$(sql "SELECT count(*) FROM documents WHERE name = 'slow.pdf'")" = 0 ] || all_absent=0
 done
 [ "$all_absent" = 1 ] && ok "file still being written is not taken" || not_ok "file still being written is not taken" "taken while open"
 exec 7>&-
-S_SLOW=$(sha_of "$SLOW"); cp "$SLOW" "$ANCONG_HOME/slow.copy"
+S_SLOW=$(sha_of "$ANCONG_HOME/slow.copy")
 check "slow file taken once closed" wait_for 30 taken "$SLOW" "$S_SLOW"
 check "slow file stored complete" cmp -s "$(blob_of "$S_SLOW")" "$ANCONG_HOME/slow.copy"
 

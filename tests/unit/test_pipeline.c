@@ -494,6 +494,23 @@ static void test_heldout_like(void)
     T_STREQ(fv(&r, F_MA_VU_VIEC), "06/2026/TL-DSCI", "held-out case number form");
     doc_result_release(&r);
     ocr_doc_release(&d);
+
+    /* the same with the page number of page 2 unread: the recipients' list
+     * still ends the document, it does not start one */
+    char nopn[sizeof SIG_B];
+    snprintf(nopn, sizeof nopn, "%s", SIG_B);
+    char *pn = strstr(nopn, "\f2\n");
+    memmove(pn + 1, pn + 3, strlen(pn + 3) + 1);
+    doc_from_text(nopn, &d);
+    struct doc_result *parts = NULL;
+    int n = pipe_split(&d, 0.8, &parts);
+    T_CHECK(n == 1 && parts[0].last_page == 2 && parts[0].boundary_conf >= 0.8,
+            "a page opening with \"Nơi nhận:\" continues the document (%d parts, conf %.2f)", n,
+            n > 0 ? parts[0].boundary_conf : 0);
+    for (int i = 0; i < n; i++)
+        doc_result_release(&parts[i]);
+    free(parts);
+    ocr_doc_release(&d);
 }
 
 /* A reply to a kiến nghị whose "V/v" the engine misread (italics). */

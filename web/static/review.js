@@ -56,11 +56,13 @@
     m.textContent = '';
     [['Trạng thái', doc.reanalyzing ? 'Đang phân tích lại' : doc.status_vi], ['Trạm quét', doc.station], ['Vụ việc', doc.case],
      ['Đơn vị', doc.unit], ['Nhận lúc', doc.received], ['Phiên bản', String(doc.version)]]
+      .concat(doc.error && !doc.reanalyzing ? [['Lỗi', doc.error]] : [])
       .forEach(function (kv) {
         var dt = document.createElement('dt'), dd = document.createElement('dd');
         dt.textContent = kv[0]; dd.textContent = kv[1] || '—';
         if (kv[0] === 'Phiên bản') dd.id = 'doc-version';
         if (kv[0] === 'Trạng thái') dd.id = 'doc-status';
+        if (kv[0] === 'Lỗi') { dd.id = 'doc-error'; dd.className = 'error'; dd.setAttribute('role', 'alert'); }
         m.appendChild(dt); m.appendChild(dd);
       });
     var sel = $('doc-type');
