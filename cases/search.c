@@ -17,16 +17,26 @@
  * by the planner's own statistics of pages.search_tsv (pg_stats: the share
  * of pages holding each word; a phrase is at most as common as its rarest
  * word):
- *   - rare words: the GIN index of the folded text.  Its posting lists are
- *     short, so the bitmap is small.
+ *   - rare words: the GIN index of the folded text.  GIN only builds whole
+ *     bitmaps, and a word on most pages (tai, phuong, so...) costs its whole
+ *     posting list while narrowing nothing, so the index is asked only for
+ *     the rarest few words (SEARCH_INDEX_WORDS, those on at most
+ *     SEARCH_INDEX_SHARE of the pages, at least the rarest one), ANDed; the
+ *     whole phrase is then checked on each page found (ts_match_vq, the
+ *     function of @@, which the planner does not take to the index).  Same
+ *     pages, less than half the index work for "xả nước thải tại phường
+ *     Hồng Gai" over 1,000,000 pages.
  *   - common words (every word on >= SEARCH_DENSE of the pages), unless a
  *     field value is given (rare, so the index path starts from it): a GIN
  *     bitmap would list hundreds of thousands of pages before LIMIT could
  *     stop anything (~0.2 s over 1,000,000 pages), while a plain scan finds
- *     enough candidates within the first few thousand pages.  So the first
- *     SEARCH_PROBE pages are read in table order and filtered; when they hold
- *     enough candidates, that is the answer, else the index query runs (a
- *     phrase of common words that is itself rare).
+ *     enough candidates within the first few thousand pages.  So pages are
+ *     read in table order and filtered: first SEARCH_PILOT of them; when they
+ *     hold enough candidates, that is the answer; when, scaled up, they
+ *     promise enough within SEARCH_PROBE pages, 1.5 times what they say
+ *     is needed is read (at most SEARCH_PROBE); else (a
+ *     phrase of common words that is itself rare, or a small unit) the index
+ *     query runs, without reading SEARCH_PROBE pages in vain first.
  * The unit, type and field filters are built only when used, on the page's
  * file (a bundle's parts count for it).  On the index path they are joins
  * and semi-joins, so the planner sees them and may start from the rarer side
@@ -38,28 +48,36 @@
 #define SEARCH_CANDIDATES 500
 #define SEARCH_DENSE      0.02
 #define SEARCH_PROBE      30000
+#define SEARCH_PILOT      3000
+#define SEARCH_INDEX_WORDS 3
+#define SEARCH_INDEX_SHARE 0.3
 #define STR_(x) #x
 #define STR(x) STR_(x)
 #define SEARCH_CANDIDATES_S STR(SEARCH_CANDIDATES)
-#define SEARCH_PROBE_S      STR(SEARCH_PROBE)
+#define SEARCH_INDEX_WORDS_S STR(SEARCH_INDEX_WORDS)
+#define SEARCH_INDEX_SHARE_S STR(SEARCH_INDEX_SHARE)
 
 /* $1 folded words, $2 visible units (int[]), $3 limit, $4 type, $5 field,
- * $6 LIKE pattern; unused ones are NULL and not referenced.  src: the
- * pages to read ("pages" or a bounded probe of it); words_match: the
- * condition, index-usable or not. */
-static char *search_sql(const struct search_opts *o, bool probe, bool pattern)
+ * $6 LIKE pattern, $7 the rarest words ANDed (tsquery text); unused ones
+ * are NULL and not referenced.  probe: 0 for the index query, else how
+ * many pages to read in table order. */
+static char *search_sql(const struct search_opts *o, int probe, bool pattern, bool rare)
 {
     struct sbuf b = SBUF_INIT;
     const char *like = pattern ? " AND f.search_value LIKE $6::text" : "";
+    char src[128];
+    snprintf(src, sizeof src, "(SELECT document_id, number, text, search_tsv FROM pages LIMIT %d)", probe);
     sbuf_printf(&b,
         "WITH hit AS MATERIALIZED ("
         "  SELECT p.document_id, p.number, p.text, p.search_tsv"
         "    FROM %s p%s"
-        "   WHERE p.search_tsv @@ phraseto_tsquery('simple', $1)",
-        probe ? "(SELECT document_id, number, text, search_tsv FROM pages LIMIT " SEARCH_PROBE_S ")" : "pages",
-        o->unit_id && !probe ? " JOIN documents du ON du.id = p.document_id AND du.unit_id = ANY ($2::int[])" : "");
+        "   WHERE %s",
+        probe ? src : "pages",
+        o->unit_id && !probe ? " JOIN documents du ON du.id = p.document_id AND du.unit_id = ANY ($2::int[])" : "",
+        !probe && rare ? "p.search_tsv @@ $7::tsquery AND ts_match_vq(p.search_tsv, phraseto_tsquery('simple', $1))"
+                       : "p.search_tsv @@ phraseto_tsquery('simple', $1)");
     if (probe) {
-        /* At most SEARCH_PROBE pages: check each with index probes (a
+        /* At most `probe` pages: check each with index probes (a
          * scalar subquery is never turned into a join), never by hashing
          * every document of a common unit, type or field value first. */
         if (o->unit_id)
@@ -125,20 +143,28 @@ static double field_share(PGconn *db, const char *name, const char *pattern)
 }
 
 static int search_prepare(PGconn *db, const char *folded, int unit_id, double *density, char **units,
-                          struct err *e)
+                          char **rare, struct err *e)
 {
     char us[16];
     snprintf(us, sizeof us, "%d", unit_id);
     const char *pv[2] = {folded, us};
+    /* Also the rarest words as a tsquery (each lexeme quoted as tsquery
+     * input wants it, so nothing is parsed again): at most
+     * SEARCH_INDEX_WORDS of those on at most SEARCH_INDEX_SHARE of the
+     * pages, at least the rarest; NULL when the words hold no lexeme. */
     PGresult *r = PQexecParams(db,
-        "SELECT coalesce(min(coalesce(s.f, 0)), 0),"
-        "       CASE WHEN $2::int = 0 THEN '{}' ELSE"
-        "            (SELECT coalesce(array_agg(v), '{}') FROM ancong_visible_units($2::int) v)::text END"
+        "WITH l AS (SELECT l.lex, coalesce(s.f, 0) AS f,"
+        "                  row_number() OVER (ORDER BY coalesce(s.f, 0), l.lex) AS rn"
         "  FROM unnest(tsvector_to_array(to_tsvector('simple', $1))) AS l (lex)"
         "  LEFT JOIN (SELECT m.e, m.f FROM pg_stats st,"
         "                    unnest(st.most_common_elems::text::text[], st.most_common_elem_freqs) AS m (e, f)"
         "              WHERE st.schemaname = current_schema() AND st.tablename = 'pages'"
-        "                AND st.attname = 'search_tsv') s ON s.e = l.lex",
+        "                AND st.attname = 'search_tsv') s ON s.e = l.lex)"
+        "SELECT (SELECT coalesce(min(f), 0) FROM l),"
+        "       CASE WHEN $2::int = 0 THEN '{}' ELSE"
+        "            (SELECT coalesce(array_agg(v), '{}') FROM ancong_visible_units($2::int) v)::text END,"
+        "       (SELECT string_agg('''' || replace(replace(lex, '\\', '\\\\'), '''', '''''') || '''', ' & ' ORDER BY rn)"
+        "          FROM l WHERE rn = 1 OR (rn <= " SEARCH_INDEX_WORDS_S " AND f <= " SEARCH_INDEX_SHARE_S "))",
         2, NULL, pv, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
         err_set(e, ERR_DB, "could not search: %s", PQresultErrorMessage(r));
@@ -147,6 +173,7 @@ static int search_prepare(PGconn *db, const char *folded, int unit_id, double *d
     }
     *density = atof(PQgetvalue(r, 0, 0));
     *units = xstrdup(PQgetvalue(r, 0, 1));
+    *rare = PQgetisnull(r, 0, 2) ? NULL : xstrdup(PQgetvalue(r, 0, 2));
     PQclear(r);
     return 0;
 }
@@ -243,7 +270,7 @@ int search_run(struct store *st, const char *query, const struct search_opts *o_
 {
     struct search_opts o = *o_in;
     char *folded = utf8_fold(query);
-    char *pattern = NULL, *units = NULL, *sql = NULL;
+    char *pattern = NULL, *units = NULL, *rare = NULL, *sql = NULL;
     char limit_s[16];
     PGresult *r = NULL;
     double density = 0;
@@ -264,40 +291,55 @@ int search_run(struct store *st, const char *query, const struct search_opts *o_
     }
     /* One read-only transaction, without JIT: the planner's cost of a probe
      * (every page of it checked) passes jit_above_cost, and compiling takes
-     * longer than the whole search. */
-    PGresult *b = PQexec(store_conn(st), "BEGIN READ ONLY; SET LOCAL jit = off");
+     * longer than the whole search.  Without synchronized scans: a probe
+     * reads the table's first pages (the same ones each time, so they stay
+     * in shared buffers and the same query finds the same pages), not
+     * wherever the last scan of pages stopped. */
+    PGresult *b = PQexec(store_conn(st), "BEGIN READ ONLY; SET LOCAL jit = off;"
+                                         " SET LOCAL synchronize_seqscans = off");
     began = PQresultStatus(b) == PGRES_COMMAND_OK;
     if (!began)
         err_set(e, ERR_DB, "could not search: %s", PQresultErrorMessage(b));
     PQclear(b);
     if (!began)
         goto out;
-    if (search_prepare(store_conn(st), folded, o.unit_id, &density, &units, e) < 0)
+    if (search_prepare(store_conn(st), folded, o.unit_id, &density, &units, &rare, e) < 0)
         goto out;
     snprintf(limit_s, sizeof limit_s, "%d", o.limit > 0 ? o.limit : 20);
-    const char *pv[6] = {folded, units, limit_s, o.doc_type, o.field, pattern};
+    const char *pv[7] = {folded, units, limit_s, o.doc_type, o.field, pattern, rare};
     /* declared, since a statement may leave some unused: text, int4[], int4, text... */
-    static const Oid ptypes[6] = {25, 1007, 23, 25, 25, 25};
+    static const Oid ptypes[7] = {25, 1007, 23, 25, 25, 25, 25};
     /* A rare field value (a document number, a name): the index path starts
      * from the trigram index of fields, a probe would mostly read pages in
      * vain.  A common one (an area, a province) does not slow a probe. */
     if (pattern && density >= SEARCH_DENSE && field_share(store_conn(st), o.field, pattern) < SEARCH_DENSE)
         density = 0;
-    for (int probe = density >= SEARCH_DENSE; probe >= 0; probe--) {
+    /* The pilot, then (when it promises enough) the probe, then the index. */
+    int probe = density >= SEARCH_DENSE ? SEARCH_PILOT : 0;
+    for (;;) {
         free(sql);
         PQclear(r);
-        sql = search_sql(&o, probe, pattern != NULL);
-        r = PQexecParams(store_conn(st), sql, 6, ptypes, pv, NULL, NULL, 0);
+        sql = search_sql(&o, probe, pattern != NULL, rare != NULL);
+        r = PQexecParams(store_conn(st), sql, 7, ptypes, pv, NULL, NULL, 0);
         if (PQresultStatus(r) != PGRES_TUPLES_OK) {
             err_set(e, ERR_DB, "could not search: %s", PQresultErrorMessage(r));
             goto out;
         }
-        /* The probe answers only when it holds as many candidates as the
+        /* A probe answers only when it holds as many candidates as the
          * index query would have ranked: those are then the same pages
          * (the first matches in table order).  Fewer: the words are rarer
-         * together than alone, or the filters rare; ask the index. */
-        if (!probe || (PQntuples(r) > 0 && atoi(PQgetvalue(r, 0, 7)) >= SEARCH_CANDIDATES))
+         * together than alone, or the filters rare.  After the pilot, when its
+         * share of matches promises enough within SEARCH_PROBE pages, the
+         * probe reads 1.5 times the pages that share says hold enough (at
+         * most SEARCH_PROBE); else, or after the probe, the index answers. */
+        int found = PQntuples(r) > 0 ? atoi(PQgetvalue(r, 0, 7)) : 0;
+        if (!probe || found >= SEARCH_CANDIDATES)
             break;
+        double need = found > 0 ? 1.5 * SEARCH_PILOT * SEARCH_CANDIDATES / found : 0;
+        if (probe == SEARCH_PILOT && (double)found * SEARCH_PROBE / SEARCH_PILOT >= SEARCH_CANDIDATES)
+            probe = need < SEARCH_PROBE ? (int)need : SEARCH_PROBE;
+        else
+            probe = 0;
     }
     *n = PQntuples(r);
     *hits = xcalloc((size_t)(*n ? *n : 1), sizeof **hits);
@@ -318,6 +360,7 @@ out:
         PQclear(PQexec(store_conn(st), rc == 0 ? "COMMIT" : "ROLLBACK"));
     free(sql);
     free(units);
+    free(rare);
     free(folded);
     free(pattern);
     return rc;

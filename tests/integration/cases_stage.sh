@@ -111,6 +111,15 @@ is "$("$ANCONG_BIN" search kien nghi --field so_van_ban=11/KN --json | files)" "
 is "$("$ANCONG_BIN" search kien nghi --field so_van_ban=% --json)" "[]" "a % in the field value is matched literally"
 is "$("$ANCONG_BIN" search khoi kien --field bi_don --unit dak_lak --json | files)" "d7.pdf" \
    "a field filter with no value (the field is present) and a unit filter together"
+# The index is asked only for the rarest words of a phrase; the whole phrase,
+# in its order, must still hold: the files found equal a direct SQL match.
+for q in "quyet dinh khoi kien" "khoi kien quyet dinh" "khoi kien" "kien khoi" "kiem tra xac minh" "xac minh kiem tra" \
+         "bien ban tiep nhan" "kien nghi so" "so kien nghi"; do
+  is "$("$ANCONG_BIN" search "$q" --limit 1000 --json | files)" \
+     "$(sql "SELECT string_agg(name, ' ' ORDER BY name) FROM (SELECT DISTINCT d.name FROM pages p JOIN documents d ON d.id = p.document_id
+              WHERE p.search_tsv @@ phraseto_tsquery('simple', '$q')) x")" \
+     "search \"$q\": the files whose pages hold the whole phrase (SQL)"
+done
 inj=$("$ANCONG_BIN" search "'; DROP TABLE documents; --" --json)
 is "$inj" "[]" "an injection attempt through search is just text"
 is "$(sql "SELECT count(*) > 0 FROM documents")" t "documents table intact after the injection attempt"
