@@ -6,12 +6,17 @@
  */
 #include "cmd/cmds.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "common/fs.h"
 #include "common/log.h"
 #include "store/store.h"
 #include "workers/master.h"
@@ -87,6 +92,40 @@ static int run_worker(struct cfg *cfg)
     return worker_run(cfg);
 }
 
+/* Take $ANCONG_HOME/serve.lock (flock) and write our pid in it; the
+ * descriptor stays open for the life of the process.  0, or -1 with e set
+ * (another serve holds it: its pid is named). */
+static int serve_lock(const struct cfg *cfg, struct err *e)
+{
+    char path[700];
+    if (fs_mkdirs(cfg->home, 0711, e) < 0)
+        return -1;
+    cfg_path(cfg, path, sizeof path, "serve.lock");
+    int fd = open(path, O_RDWR | O_CREAT, 0644);
+    if (fd < 0) {
+        err_set(e, ERR_IO, "cannot open \"%s\": %s", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        char pid[32] = "";
+        ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        err_set(e, ERR_USAGE, "ancong serve is already running for %s (pid %s)", cfg->home,
+                pid[0] ? pid : "?");
+        err_hint(e, "Only one may run per ANCONG_HOME. Stop that one first (Ctrl-C in its "
+                    "terminal, or kill -TERM %s), or give this one another ANCONG_HOME.",
+                 pid[0] ? pid : "PID");
+        close(fd);
+        return -1;
+    }
+    char pid[32];
+    int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)len, 0) != len)
+        log_warn("stage=start msg=\"could not write the pid to %s\"", path);
+    return 0;                   /* fd kept open on purpose: it holds the lock */
+}
+
 int cmd_serve(int argc, char **argv, struct cfg *cfg)
 {
     struct master_role roles[5];
@@ -141,6 +180,14 @@ int cmd_serve(int argc, char **argv, struct cfg *cfg)
         log_info("role=signer stage=start result=off why=\"sign.module and sign.key are not set\"");
 
     err_init(&e);
+    /* One serve per ANCONG_HOME: a second one would run a second watcher and
+     * web server against the same inbox and port, and its stop would stop
+     * the first one's database.  The lock goes with the process (and its
+     * children), so a killed serve leaves nothing stale behind. */
+    if (serve_lock(cfg, &e) < 0) {
+        err_print(&e);
+        return EXIT_WORK;
+    }
     /* Start the embedded cluster once, here, rather than racing N children
      * to start it. */
     if (pgc_start(cfg, &e) < 0) {

@@ -15,7 +15,17 @@ export OMP_THREAD_LIMIT=1
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
+# One ancong per ANCONG_HOME (serve holds $ANCONG_HOME/serve.lock): a second
+# `make run` stops here, before it touches the first one's database.
+if ! flock -n "$ANCONG_HOME/serve.lock" true 2>/dev/null; then
+  echo "ancong: error: ancong is already running for $ANCONG_HOME (pid $(cat "$ANCONG_HOME/serve.lock" 2>/dev/null || echo '?'))" >&2
+  echo "hint: use that one (bin/ancong status), stop it first (Ctrl-C in its terminal), or set ANCONG_HOME to another folder." >&2
+  exit 1
+fi
+OWN_DB=0
 if [ -z "${ANCONG_DATABASE_URL:-}" ]; then
+  # stop the database at the end only if this run started it
+  "$BIN" db status >/dev/null 2>&1 || OWN_DB=1
   say "starting the embedded PostgreSQL in $ANCONG_HOME/pg"
   "$BIN" db start
 fi
@@ -38,7 +48,9 @@ stop() {
   say "stopping ancong serve (Ctrl-C again to stop at once)" || true
   kill -TERM "$SERVE" 2>/dev/null || true
   while kill -0 "$SERVE" 2>/dev/null; do wait "$SERVE" 2>/dev/null || true; done
-  if [ -z "${ANCONG_DATABASE_URL:-}" ]; then "$BIN" db stop || true; fi
+  # the follower reconnects (and would start the database again): stop it first
+  if [ -n "${FOLLOW:-}" ]; then kill "$FOLLOW" 2>/dev/null || true; wait "$FOLLOW" 2>/dev/null || true; fi
+  if [ "$OWN_DB" = 1 ]; then "$BIN" db stop || true; fi
   exit 0
 }
 trap stop INT TERM
@@ -69,6 +81,7 @@ Review web app: http://127.0.0.1:8080/  (create a user: bin/ancong user add --he
 Press Ctrl-C to stop.
 MSG
 # Print each newly finished document as it arrives, until Ctrl-C.
+FOLLOW=
 "$BIN" status --follow --since "$started" &
 FOLLOW=$!
 wait "$SERVE" || true

@@ -38,6 +38,13 @@ print([r for r in s['roles'] if r['role']=='$1' and r['slot']==$2][0]['$3'])" 2>
 up() { [ "$(field worker 0 pid)" -gt 0 ] 2>/dev/null && [ "$(field worker 1 pid)" -gt 0 ] 2>/dev/null; }
 check "the master starts two workers and writes status.json" wait_for 30 up
 
+# A second serve for the same ANCONG_HOME stops at once and names the first.
+timeout 60 "$ANCONG_BIN" serve --workers 1 --no-watch --no-web >"$W/second.out" 2>&1
+is "$?" 1 "a second serve for the same ANCONG_HOME exits 1"
+check "and says which one runs" grep -q "ancong serve is already running for $ANCONG_HOME (pid $m)" "$W/second.out"
+is "$(sql "SELECT 1")" 1 "the database still answers"
+check "the first serve's workers still run" up
+
 doc=$("$T" ingest "$W/one.png" one.png st01 | kv document)
 done_() { [ "$(sql "SELECT state FROM jobs WHERE document_id = $doc")" = done ]; }
 check "a queued scan is processed by the workers" wait_for 120 done_
