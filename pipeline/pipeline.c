@@ -110,7 +110,8 @@ static void analyze_impl(const struct ocr_doc *doc, int first, int last, double 
         snprintf(out->doc_type, sizeof out->doc_type, "khac");
         out->doc_type_conf = 0.9;
         text_release(&t);
-        out->needs_review = out->doc_type_conf < threshold;
+        /* a document is never filed with nothing in it unseen */
+        out->needs_review = true;
         return;
     }
     cls_classify(&t, &c);

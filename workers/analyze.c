@@ -105,6 +105,18 @@ char *analyze_result_name(const char *name)
 
 /* ---- in the child -------------------------------------------------------- */
 
+/* Letters (not digits, punctuation or spaces) in the document's text. */
+static int letters_in(const struct ocr_doc *d)
+{
+    int n = 0;
+    for (int i = 0; i < d->npages && n < 1000; i++)
+        for (const unsigned char *c = (const unsigned char *)(d->pages[i].text ? d->pages[i].text : "");
+             *c; c++)
+            if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= 0xC0 && *c < 0xF8))
+                n++;
+    return n;
+}
+
 static int write_all(int fd, const char *p, size_t n)
 {
     while (n) {
@@ -279,6 +291,13 @@ static int child_run(int fd, void *arg)
          * stays the engine's own reading. */
         sbx_stage("correcting the text");
         pipe_correct(&doc);
+        /* A file with no readable letter on any page is indexed as nothing:
+         * a clerk must look (blank sheets, the backs of the pages, a scan
+         * too faint or too small to read). */
+        if (doc.npages > 0 && letters_in(&doc) < 10)
+            ocr_doc_warn(&doc, "no text was found on any of the %d page%s: blank sheets, the backs "
+                         "of the pages, or a scan too faint to read? Check it against the paper",
+                         doc.npages, doc.npages == 1 ? "" : "s");
         sbx_stage("classifying and extracting fields");
         nparts = pipe_split(&doc, cfg->review_threshold, &parts);
         if (nparts <= 0) {

@@ -11,6 +11,7 @@
 #   - a PDF whose cross-reference table had to be rebuilt, a PDF with a cut
 #     JPEG image, a PDF with an LZW stream that does not decode, a JPEG whose data is cut short and a G4 TIFF with garbled
 #     data are processed with a warning on the document;
+#   - a blank sheet goes to review with a warning that no text was found;
 #   - settings tables in --help line up when a default is Vietnamese.
 . "$(dirname "$0")/../lib.sh"
 need python3 qpdf pdfimages pdftotext sha256sum
@@ -47,6 +48,22 @@ qpdf --warning-exit-0 --rotate=+270 "$ANCONG_HOME/side.pdf" "$D/rot270.pdf" || n
 qpdf --warning-exit-0 --rotate=+180 "$ANCONG_HOME/upside.pdf" "$D/rot180.pdf" || not_ok "qpdf sets /Rotate 180"
 qpdf --warning-exit-0 --rotate=+270 "$D/vector.pdf" "$D/vector270.pdf" || not_ok "qpdf rotates a born-digital page"
 
+# a blank sheet (white A4 at 150 dpi, a little scanner noise)
+python3 - "$D/blank_sheet.png" <<'EOF2'
+import random, struct, sys, zlib
+w, h = 1240, 1754
+random.seed(7)
+rows = bytearray()
+for y in range(h):
+    row = bytearray([255] * w)
+    for _ in range(3):
+        row[random.randrange(w)] = 200
+    rows += b"\0" + row
+def chunk(t, d): return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+                               + chunk(b"IDAT", zlib.compress(bytes(rows))) + chunk(b"IEND", b""))
+EOF2
+
 OUT=$ANCONG_HOME/out
 PDF=$ANCONG_HOME/pdf
 "$ANCONG_BIN" process "$D"/* --json-dir "$OUT" --pdf-dir "$PDF" --jobs 2 2>"$ANCONG_HOME/process.err"
@@ -66,6 +83,12 @@ def load(n):
         return {}
 def pages(j):
     return j.get("pages") or [{}]
+
+# a blank sheet is not filed unseen
+j = load("blank_sheet.png")
+ok(j.get("status") == "needs_review", "a blank sheet goes to review, not straight to the index", j.get("status"))
+ok(any("no text was found" in w for w in j.get("warnings") or []), "and its warning says no text was found",
+   j.get("warnings"))
 
 # the empty file
 j = load("empty.pdf")
