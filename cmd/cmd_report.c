@@ -86,7 +86,13 @@ int cmd_report(int argc, char **argv, struct cfg *cfg)
         char extra;
         if (d[0] && (sscanf(d, "%4d-%2d-%2d%c", &y, &mo, &dd, &extra) != 3 || strlen(d) != 10))
             return cmd_usage_error(usage, "%s \"%s\" is not a date YYYY-MM-DD", k ? "--to" : "--from", d);
+        static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        if (d[0] && (mo < 1 || mo > 12 || dd < 1 || dd > mdays[mo - 1] ||
+                     (mo == 2 && dd == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))))
+            return cmd_usage_error(usage, "%s \"%s\" is not a day of the calendar", k ? "--to" : "--from", d);
     }
+    if (from[0] && to[0] && strcmp(from, to) > 0)
+        return cmd_usage_error(usage, "the period ends (--to %s) before it begins (--from %s)", to, from);
     if ((!from[0] || !to[0]) && year) {
         snprintf(from, sizeof from, "%04d-12-01", year - 1);
         snprintf(to, sizeof to, "%04d-11-30", year);

@@ -127,6 +127,14 @@ is "$(sql "SELECT count(*) > 0 FROM documents")" t "documents table intact after
 # ---- report --------------------------------------------------------------------
 "$ANCONG_BIN" report --from 2026-01-01 --to 2026-12-31 --csv "$W/report.csv" > "$W/report.txt" \
   && ok "report runs" || not_ok "report runs"
+for bad in "--from 2026-13-01 --to 2026-12-31" "--from 2026-02-29 --to 2026-03-01" "--from 2026-05-01 --to 2026-01-01"; do
+    # shellcheck disable=SC2086
+    "$ANCONG_BIN" report $bad >"$W/bad.out" 2>&1
+    rc=$?
+    if [ "$rc" = 2 ] && grep -q '^ancong: error: ' "$W/bad.out" && ! grep -q 'ERROR:\|SQLSTATE\|datestyle' "$W/bad.out"; then
+        ok "report $bad: a usage error of ours, not the database's"
+    else not_ok "report $bad: a usage error of ours, not the database's" "exit $rc: $(head -1 "$W/bad.out")"; fi
+done
 csv_sum() { python3 - "$W/report.csv" "$1" "${2:-}" <<'PY'
 import csv, sys
 rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["section"] == sys.argv[2]
