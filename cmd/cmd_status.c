@@ -120,7 +120,7 @@ static void duplicate_drops(PGconn *db, const char *station, const char *since)
     PQclear(r);
 }
 
-static int queue_summary(PGconn *db)
+static int queue_summary(PGconn *db, const struct cfg *cfg)
 {
     PGresult *r = PQexec(db, "SELECT state::text, count(*) FROM jobs GROUP BY 1 ORDER BY 1");
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
@@ -134,6 +134,15 @@ static int queue_summary(PGconn *db)
         printf(" %s=%s", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
     printf("\n");
     PQclear(r);
+    /* approved documents wait for a signature that nothing will make */
+    if (!cfg->sign_module[0] || !cfg->sign_key[0]) {
+        r = PQexec(db, "SELECT count(*) FROM jobs WHERE kind = 'sign' AND state IN ('ready', 'running')");
+        if (PQresultStatus(r) == PGRES_TUPLES_OK && atol(PQgetvalue(r, 0, 0)) > 0)
+            printf("signing: %s approved document%s wait%s to be signed, but signing is not set up "
+                   "(sign.module and sign.key: see README, Signing)\n", PQgetvalue(r, 0, 0),
+                   atol(PQgetvalue(r, 0, 0)) == 1 ? "" : "s", atol(PQgetvalue(r, 0, 0)) == 1 ? "s" : "");
+        PQclear(r);
+    }
     return 0;
 }
 
@@ -231,7 +240,7 @@ print:;
         double last = print_rows(r);
         PQclear(r);
         duplicate_drops(store_conn(st), station, since_s);
-        queue_summary(store_conn(st));
+        queue_summary(store_conn(st), cfg);
         if (!follow) {
             rc = wait_failed ? EXIT_WORK : EXIT_OK;
             goto out;

@@ -162,6 +162,18 @@ is "$(sql "SELECT count(*) FROM jobs WHERE document_id = $doc AND state = 'ready
 is "$("$ANCONG_BIN" requeue --force "${sha:0:12}" 2>&1)" "queued 1 document again" "--force queues it anyway"
 sql "UPDATE jobs SET state = 'done' WHERE state <> 'done'" >/dev/null
 
+# --- status: approved documents waiting for a signer that is not set up ---
+sql "INSERT INTO jobs (kind, document_id) VALUES ('sign', $doc)" >/dev/null
+"$ANCONG_BIN" status >"$W/status.out" 2>&1
+check "status says approved documents wait for signing that is not set up" \
+    grep -q '^signing: 1 approved document waits to be signed, but signing is not set up (sign.module and sign.key' "$W/status.out"
+printf '%s\n' "job.backoff_s = 0" "job.max_attempts = 3" "sign.module = /usr/lib/softhsm/libsofthsm2.so" "sign.key = ancong" \
+    >"$ANCONG_HOME/ancong.conf"
+"$ANCONG_BIN" status >"$W/status2.out" 2>&1
+check "and says nothing of it once signing is set up" bash -c "! grep -q '^signing:' '$W/status2.out'"
+conf "job.backoff_s = 0" "job.max_attempts = 3"
+sql "UPDATE jobs SET state = 'done' WHERE kind = 'sign'" >/dev/null
+
 # --- NOTIFY wakes a waiting worker ----------------------------------------
 "$T" wait 60000 >"$W/wait.out" 2>/dev/null &
 wpid=$!
