@@ -371,6 +371,26 @@ void pipe_result_json(struct sbuf *out, const struct result_meta *m,
             json_arr_end(&j);
         }
     }
+    /* Digital signatures the file already carries (a born-digital PDF signed
+     * by its issuer): who and when, as the file says; the original keeps
+     * them byte for byte.  Absent when there are none (an addition to
+     * CONTRACT.md's keys; `ancong verify` checks them). */
+    if (doc && doc->nsigs > 0) {
+        json_key(&j, "signatures");
+        json_arr_begin(&j);
+        for (int i = 0; i < doc->nsigs; i++) {
+            const struct ocr_sig_info *si = &doc->sigs[i];
+            json_obj_begin(&j);
+            json_key(&j, "signer");
+            if (si->signer) json_str(&j, si->signer); else json_null(&j);
+            json_key(&j, "time");
+            if (si->time) json_str(&j, si->time); else json_null(&j);
+            json_key(&j, "subfilter");
+            if (si->subfilter) json_str(&j, si->subfilter); else json_null(&j);
+            json_obj_end(&j);
+        }
+        json_arr_end(&j);
+    }
     if (nparts > 0 && strcmp(status, "failed") != 0) {
         /* the whole file: the first document's type and fields; a bundle
          * also lists every document it holds */

@@ -421,6 +421,15 @@ static const char *const complete_steps[][2] = {
      "       HAVING count(DISTINCT unit_id) = 1) p"
      " WHERE d.id = $1 AND d.unit_id IN (SELECT id FROM units WHERE level = 'supreme')"
      "   AND p.unit_id IS NOT NULL"},
+    /* Signatures the file came with (origin 'input'); ours are 'ancong'. */
+    {"record the signatures found in the file",
+     "WITH gone AS (DELETE FROM signatures WHERE document_id = $1 AND origin = 'input')"
+     " INSERT INTO signatures (document_id, origin, signer, signed_at, subfilter, details)"
+     " SELECT d.id, 'input', ancong_jtext(g->'signer'),"
+     "        ancong_jtime(g->'time'),"
+     "        ancong_jtext(g->'subfilter'), jsonb_build_object('time', g->'time')"
+     " FROM documents d, jsonb_array_elements(ancong_jarr(d.result->'signatures')) AS g"
+     " WHERE d.id = $1 AND jsonb_typeof(g) = 'object'"},
     {"link the case",
      "WITH docs AS ("
      "  SELECT d.id, d.unit_id,"

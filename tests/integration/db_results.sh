@@ -16,6 +16,8 @@ d1=$("$T" ingest "$W/kn.pdf" kien_nghi_0007.pdf st01 2>/dev/null | kv document)
 cat > "$W/kn.json" <<'J'
 {"file": "kien_nghi_0007.pdf", "sha256": "ignored", "status": "needs_review",
  "doc_type": "kien_nghi", "doc_type_confidence": 0.97,
+ "signatures": [{"signer": "Viện kiểm sát nhân dân tỉnh Quảng Ninh", "time": "2026-03-05T08:15:00Z", "subfilter": "ETSI.CAdES.detached"},
+                {"signer": null, "time": "2026-02-30T10:00:00Z", "subfilter": "adbe.pkcs7.detached"}],
  "fields": {
    "so_van_ban":   {"value": "07/KN-VKS-DS", "confidence": 0.96, "page": 1, "bbox": [10, 20, 300, 60]},
    "ngay_ban_hanh": {"value": "2026-03-05", "confidence": 0.99, "page": 1, "bbox": [400, 20, 700, 60]},
@@ -39,6 +41,9 @@ is "$(sql "SELECT c.code || '|' || c.area || '|' || u.code FROM documents d JOIN
 is "$(sql "SELECT state FROM jobs WHERE document_id = $d1")" "done" "the job is done"
 is "$(sql "SELECT count(*) FROM pages WHERE search_text LIKE '%khac phuc o nhiem%'")" "1" "page text is searchable without diacritics"
 is "$(sql "SELECT count(*) FROM pages WHERE search_tsv @@ plainto_tsquery('simple', ancong_fold('Viện Kiểm Sát khu vuc'))")" "1" "the search vector finds folded words"
+is "$(sql "SELECT string_agg(origin || '|' || coalesce(signer, '-') || '|' || coalesce(to_char(signed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), '-') || '|' || subfilter, ' ; ' ORDER BY id) FROM signatures WHERE document_id = $d1")" \
+   "input|Viện kiểm sát nhân dân tỉnh Quảng Ninh|2026-03-05 08:15|ETSI.CAdES.detached ; input|-|-|adbe.pkcs7.detached" \
+   "the file's own signatures are recorded (an impossible time is left empty, the document is not failed over it), once"
 before=$(counts)
 
 # Completing again after a reset (the same job redone) replaces, never duplicates.
