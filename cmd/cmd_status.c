@@ -173,6 +173,9 @@ int cmd_status(int argc, char **argv, struct cfg *cfg)
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--follow")) { follow = true; continue; }
+        if (strcmp(a, "--station") && strcmp(a, "--since") && strcmp(a, "--limit") &&
+            strcmp(a, "--wait") && strcmp(a, "--timeout"))
+            return cmd_usage_error(usage, "unknown option \"%s\"", a);
         if (!v)
             return cmd_usage_error(usage, "option \"%s\" needs a value", a);
         if (!strcmp(a, "--station")) station = v;
