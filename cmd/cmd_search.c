@@ -11,6 +11,7 @@
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/str.h"
+#include "pipeline/pipeline.h"
 #include "store/store.h"
 
 static const char usage[] = "ancong search QUERY... [--json] [--unit CODE] [--limit N] [--type TYPE] [--field NAME[=WORDS]]";
@@ -88,6 +89,16 @@ int cmd_search(int argc, char **argv, struct cfg *cfg)
     }
     if (!q.len)
         return cmd_usage_error(usage, "give the words to search for");
+    if (type && *type && !doc_type_valid(type)) {
+        struct sbuf l;
+        sbuf_init(&l);
+        for (int k = 0; doc_types[k]; k++)
+            sbuf_printf(&l, "%s%s", k ? ", " : "", doc_types[k]);
+        int urc = cmd_usage_error(usage, "unknown document type \"%s\" (the types: %s)", type, sbuf_cstr(&l));
+        sbuf_release(&l);
+        sbuf_release(&q);
+        return urc;
+    }
     err_init(&e);
     if (store_open(cfg, &st, &e) < 0) {
         err_print(&e);

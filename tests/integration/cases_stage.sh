@@ -120,6 +120,9 @@ for q in "quyet dinh khoi kien" "khoi kien quyet dinh" "khoi kien" "kien khoi" "
               WHERE p.search_tsv @@ phraseto_tsquery('simple', '$q')) x")" \
      "search \"$q\": the files whose pages hold the whole phrase (SQL)"
 done
+"$ANCONG_BIN" search --type kien_nghii "ô nhiễm" >"$W/type.out" 2>&1
+is "$?" 2 "search with an unknown --type is a usage error (not 0 hits)"
+check "and lists the types" grep -q 'unknown document type "kien_nghii" (the types: don_de_nghi, .*kien_nghi, ' "$W/type.out"
 inj=$("$ANCONG_BIN" search "'; DROP TABLE documents; --" --json)
 is "$inj" "[]" "an injection attempt through search is just text"
 is "$(sql "SELECT count(*) > 0 FROM documents")" t "documents table intact after the injection attempt"
