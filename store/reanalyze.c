@@ -4,7 +4,10 @@
  * A reviewer moved a boundary, merged two parts or split one (web/review.c);
  * each part affected got a "reanalyze" job.  The worker loads the part's range
  * and the file's kept OCR (store_reanalysis_load), runs the pipeline on the
- * range, and job_reanalyzed stores the outcome in one transaction.
+ * range, and job_reanalyzed stores the outcome in one transaction.  A field
+ * value the reviewer corrected (source 'reviewer') is kept while the page it
+ * was read from is still in the part: moving the end of a part must not undo
+ * the corrections made to its first page.
  *
  * Races: the web changes a part's range only while holding the part's row
  * lock, and job_reanalyzed compares the range it analysed with the row under
@@ -125,8 +128,14 @@ static const char *const store_steps[][2] = {
      "       result = r.j || jsonb_build_object('first_page', d.first_page, 'last_page', d.last_page),"
      "       processed_at = now(), updated_at = now(), version = d.version + 1"
      "  FROM (SELECT $2::jsonb AS j) r WHERE d.id = $1"},
-    {"replace the fields",
-     "DELETE FROM fields WHERE document_id = $1"},
+    /* A value a reviewer typed stands when the page it was read from is
+     * still the part's (or it has no page: typed where the OCR found none);
+     * the rest is the new analysis's. */
+    {"replace the fields the reviewer did not correct",
+     "DELETE FROM fields f USING documents d"
+     " WHERE f.document_id = $1 AND d.id = $1"
+     "   AND NOT (f.source = 'reviewer' AND (f.page IS NULL OR f.page BETWEEN"
+     "            coalesce(d.first_page, 1) AND coalesce(d.last_page, d.npages, f.page)))"},
     {"store the fields",
      "INSERT INTO fields (document_id, name, value, confidence, page, bbox)"
      " SELECT $1, f.key,"
@@ -137,7 +146,8 @@ static const char *const store_steps[][2] = {
      "        CASE WHEN jsonb_typeof(f.value) = 'object' THEN ancong_jbox(f.value->'bbox') END"
      "   FROM jsonb_each(ancong_jobj($2::jsonb->'fields')) AS f"
      "  WHERE (CASE WHEN jsonb_typeof(f.value) = 'object' THEN ancong_jtext(f.value->'value')"
-     "             ELSE ancong_jtext(f.value) END) IS NOT NULL"},
+     "             ELSE ancong_jtext(f.value) END) IS NOT NULL"
+     "     ON CONFLICT (document_id, name) DO NOTHING"},
     /* The case the new fields name (or the manifest's), in the part's unit;
      * none when neither names one: the old link came from other pages. */
     {"link the case",
@@ -279,7 +289,10 @@ int job_reanalyzed(struct store *s, const struct job *j, int first, int last,
                    "        CASE WHEN $4::bool THEN 'document.reanalyzed' ELSE 'document.reanalysis_skipped' END,"
                    "        d.id, d.case_id,"
                    "        jsonb_build_object('job', j.id, 'requested_by', u.login, 'old', $3::jsonb,"
-                   "                           'new', (" PART_STATE_SQL "))"
+                   "                           'new', (" PART_STATE_SQL "),"
+                   "                           'kept', coalesce((SELECT jsonb_agg(f.name ORDER BY f.name) FROM fields f"
+                   "                                              WHERE f.document_id = d.id AND f.source = 'reviewer'),"
+                   "                                            '[]'::jsonb))"
                    "   FROM documents d JOIN jobs j ON j.id = $2::bigint"
                    "   LEFT JOIN users u ON u.id = j.requested_by WHERE d.id = $1",
                    4, p, e) < 0)

@@ -148,6 +148,25 @@ is "$(parts)" "1-3:bao_cao_de_xuat 4-5:kien_nghi 6-6:tra_loi_kien_nghi 7-7:quyet
 is "$(fields_of "$P1")|$(fields_of "$P2")" "$F1|$F2" "and so are the fields, as the first pass found them"
 is "$(fields_of "$FILE")" "$F1" "the whole file carries its first part's fields"
 
+# ---- a reviewer's corrections survive a move that keeps their page ------------------
+field() { sql "SELECT coalesce(value, '') || '|' || source FROM fields WHERE document_id = $1 AND name = '$2'"; }
+sql "UPDATE documents SET status = 'needs_review' WHERE id = $P2" >/dev/null   # a field below the threshold
+is "$(post "$P2" fields name=so_van_ban value=48/KN-VKSKV5)" 200 "the reviewer corrects the number (read from page 4)"
+is "$(post "$P2" fields name=nguoi_ky "value=Phạm Thanh Phượng")" 200 "and the signer (read from page 5)"
+is "$(post "$P2" boundary edge=end delta=-1)" 200 "then moves the end of part 4-5 to page 4"
+wait_for 90 no_pending || not_ok "the moved parts are re-analysed"
+is "$(sql "SELECT first_page || '-' || last_page FROM documents WHERE id = $P2")" "4-4" "the part is 4-4"
+is "$(field "$P2" so_van_ban)" "48/KN-VKSKV5|reviewer" "the corrected number stands: page 4 is still the part's"
+if [ "$(field "$P2" nguoi_ky)" != "Phạm Thanh Phượng|reviewer" ]; then ok "the signer read from page 5 gives way (page 5 left the part)"
+else not_ok "the signer read from page 5 gives way (page 5 left the part)"; fi
+is "$(sql "SELECT details->'kept' FROM audit_log WHERE action = 'document.reanalyzed' AND document_id = $P2
+            ORDER BY id DESC LIMIT 1")" '["so_van_ban"]' "the audit row names the field kept"
+is "$(post "$P2" boundary edge=end delta=1)" 200 "the end is moved back"
+wait_for 90 no_pending || not_ok "the parts moved back are re-analysed"
+is "$(field "$P2" so_van_ban)|$(field "$P2" nguoi_ky)" "48/KN-VKSKV5|reviewer|Phạm Thanh Phương|ocr" \
+   "the number is still the reviewer's; the signer is read from page 5 again"
+is "$(parts)" "1-3:bao_cao_de_xuat 4-5:kien_nghi 6-6:tra_loi_kien_nghi 7-7:quyet_dinh_ket_thuc" "the parts are as before"
+
 # ---- a file whose OCR was not kept: the page texts are used ---------------------
 sql "UPDATE documents SET ocr_sha256 = NULL WHERE id = $FILE" >/dev/null
 is "$(post "$NEW" merge)" 400 "the last part has nothing after it to merge"
