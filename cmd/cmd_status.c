@@ -56,20 +56,36 @@ static void print_header(void)
 
 /* S in a column W characters wide (UTF-8 characters, not bytes, so that
  * "QĐ" or a Vietnamese file name keeps the columns aligned); with CUT, a
- * longer S is cut at a character boundary, never inside a character. */
+ * longer S loses its middle to "…", cut at character boundaries: the end of
+ * a file name ("…_phan2.pdf") is what tells two scans of one case apart. */
 static void put_col(const char *s, int w, int cut)
 {
-    const char *p = s;
+    enum { TAIL = 12 };
     int n = 0;
+    for (const char *p = s; *p; p++)
+        if (((unsigned char)*p & 0xC0) != 0x80)
+            n++;
+    if (!cut || n <= w || w <= TAIL + 2) {
+        fputs(s, stdout);
+        for (; n < w; n++)
+            putchar(' ');
+        return;
+    }
+    /* head: w - 1 - TAIL characters, then "…", then the last TAIL */
+    int k = 0, head = w - 1 - TAIL, skip = n - TAIL;
+    const char *p = s, *tail = NULL;
     for (; *p; p++)
         if (((unsigned char)*p & 0xC0) != 0x80) {
-            if (cut && n == w)
+            if (k == head)
+                fwrite(s, 1, (size_t)(p - s), stdout);
+            if (k == skip) {
+                tail = p;
                 break;
-            n++;
+            }
+            k++;
         }
-    fwrite(s, 1, (size_t)(p - s), stdout);
-    for (; n < w; n++)
-        putchar(' ');
+    fputs("…", stdout);
+    fputs(tail ? tail : "", stdout);
 }
 
 static double print_rows(PGresult *r)

@@ -174,6 +174,16 @@ check "and says nothing of it once signing is set up" bash -c "! grep -q '^signi
 conf "job.backoff_s = 0" "job.max_attempts = 3"
 sql "UPDATE jobs SET state = 'done' WHERE kind = 'sign'" >/dev/null
 
+# --- status: a long file name loses its middle, never its end ---------------
+printf 'long 1\n' >"$W/l1.pdf"; printf 'long 2\n' >"$W/l2.pdf"
+"$T" ingest "$W/l1.pdf" bien_ban_xac_minh_hien_truong_ho_so_22_2026_phan1.pdf lng >/dev/null 2>&1
+"$T" ingest "$W/l2.pdf" "Biên bản xác minh hiện trường hồ sơ 22 phần 2.pdf" lng >/dev/null 2>&1
+"$ANCONG_BIN" status --station lng >"$W/status3.out" 2>&1
+check "status shortens a long name in the middle" grep -qE '^bien_ban_xac_minh_hie…26_phan1.pdf {56}received' "$W/status3.out"
+check "by characters, not bytes (a Vietnamese name keeps its columns)" \
+    grep -qE '^Biên bản xác minh hiệ…2 phần 2.pdf {56}received' "$W/status3.out"
+sql "UPDATE jobs SET state = 'done' WHERE state <> 'done'" >/dev/null
+
 # --- NOTIFY wakes a waiting worker ----------------------------------------
 "$T" wait 60000 >"$W/wait.out" 2>/dev/null &
 wpid=$!
