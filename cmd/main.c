@@ -83,7 +83,13 @@ int cmd_config(int argc, char **argv, struct cfg *cfg)
         struct err e;
         struct cfg tmp;
         err_init(&e);
-        if (cfg_load(&tmp, argc > 2 ? argv[2] : cfg->config_file, &e) < 0) {
+        const char *path = argc > 2 ? argv[2] : cfg->config_file;
+        if (path[0] && cfg_check(&tmp, path, &e) < 0) {
+            err_print(&e);
+            return EXIT_WORK;
+        }
+        /* then the file as the commands read it, with the environment */
+        if (cfg_load(&tmp, path, &e) < 0) {
             err_print(&e);
             return EXIT_WORK;
         }

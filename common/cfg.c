@@ -139,10 +139,13 @@ int cfg_set(struct cfg *c, const char *name, const char *value, struct err *e)
     return set_opt(c, o, value, e);
 }
 
-static int load_file(struct cfg *c, const char *path, bool must_exist, struct err *e)
+/* Reads PATH into C.  With ALL, a line in error is reported on stderr and
+ * the reading goes on, so that "ancong config check" names every mistake at
+ * once; E then says how many there were. */
+static int load_file(struct cfg *c, const char *path, bool must_exist, bool all, struct err *e)
 {
     char line[2048];
-    int lineno = 0;
+    int lineno = 0, nbad = 0;
     FILE *f = fopen(path, "r");
 
     if (!f) {
@@ -164,6 +167,12 @@ static int load_file(struct cfg *c, const char *path, bool must_exist, struct er
         eq = strchr(line, '=');
         if (!eq) {
             err_set(e, ERR_USAGE, "%s:%d: expected \"name = value\"", path, lineno);
+            if (all) {
+                err_print(e);
+                err_init(e);
+                nbad++;
+                continue;
+            }
             fclose(f);
             return -1;
         }
@@ -176,12 +185,31 @@ static int load_file(struct cfg *c, const char *path, bool must_exist, struct er
         }
         if (cfg_set(c, k, v, e) < 0) {
             err_prefix(e, "%s:%d", path, lineno);
+            if (all) {
+                err_print(e);
+                err_init(e);
+                nbad++;
+                continue;
+            }
             fclose(f);
             return -1;
         }
     }
     fclose(f);
+    if (nbad) {
+        err_set(e, ERR_USAGE, "%s: %d line%s in error (each named above)", path, nbad, nbad == 1 ? "" : "s");
+        return -1;
+    }
     return 0;
+}
+
+int cfg_check(struct cfg *c, const char *path, struct err *e)
+{
+    memset(c, 0, sizeof *c);
+    for (int i = 0; i < cfg_nopts; i++)
+        if (set_opt(c, &cfg_opts[i], cfg_opts[i].def, e) < 0)
+            return -1;
+    return load_file(c, path, true, true, e);
 }
 
 int cfg_load(struct cfg *c, const char *config_path, struct err *e)
@@ -225,11 +253,11 @@ int cfg_load(struct cfg *c, const char *config_path, struct err *e)
     if (!config_path || !*config_path)
         config_path = getenv("ANCONG_CONFIG");
     if (config_path && *config_path) {
-        if (load_file(c, config_path, true, e) < 0)
+        if (load_file(c, config_path, true, false, e) < 0)
             return -1;
     } else {
         snprintf(buf, sizeof buf, "%s/ancong.conf", c->home);
-        if (load_file(c, buf, false, e) < 0)
+        if (load_file(c, buf, false, false, e) < 0)
             return -1;
     }
 

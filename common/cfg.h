@@ -100,6 +100,9 @@ int  cfg_load(struct cfg *c, const char *config_path, struct err *e);
 /* Set one option by name from a string (used by the loader and by options
  * such as --workers).  0 ok, -1 error. */
 int  cfg_set(struct cfg *c, const char *name, const char *value, struct err *e);
+/* Reads the file at PATH alone (no environment), reporting every line in
+ * error on stderr, not only the first; -1 with E saying how many. */
+int  cfg_check(struct cfg *c, const char *path, struct err *e);
 void cfg_print(const struct cfg *c, FILE *f);
 /* Number of workers to start: c->workers or the number of online cores. */
 int  cfg_nworkers(const struct cfg *c);

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# `ancong config check` and `config show`: a good file is ok; a file with
+# several mistakes has every one named with its line (not only the first),
+# and the command fails; a missing file is named; the environment is read
+# as the other commands read it.  No database.
+. "$(dirname "$0")/../lib.sh"
+t_home
+W=$ANCONG_HOME/work; mkdir -p "$W"
+
+printf '%s\n' '# thresholds for the pilot' 'review.threshold = 0.85' 'log.level = "debug"' '' >"$W/good.conf"
+"$ANCONG_BIN" config check "$W/good.conf" >"$W/good.out" 2>&1
+is "$?" 0 "a good file passes"
+check "and says which file was checked" grep -q "^configuration ok: $W/good.conf$" "$W/good.out"
+ANCONG_CONFIG=$W/good.conf "$ANCONG_BIN" config show >"$W/show.out" 2>&1
+check "config show prints the value the file sets" grep -qE '^review\.threshold += 0\.85( |$)' "$W/show.out"
+check "and the defaults of the rest" grep -qE '^job\.max_attempts += [0-9]+( |$)' "$W/show.out"
+
+printf '%s\n' 'workers = lots' 'review.threshold = 0.85' 'reveiw.threshold = 0.9' 'just some words' \
+    'review.threshold = 7' >"$W/bad.conf"
+"$ANCONG_BIN" config check "$W/bad.conf" >"$W/bad.out" 2>&1
+rc=$?
+check "a file with mistakes fails" test "$rc" -ne 0
+check "line 1: not a number" grep -q "bad.conf:1: value \"lots\" for \"workers\" is not a whole number" "$W/bad.out"
+check "line 3: a misspelt setting" grep -q "bad.conf:3: unknown setting \"reveiw.threshold\"" "$W/bad.out"
+check "line 4: not name = value" grep -q 'bad.conf:4: expected "name = value"' "$W/bad.out"
+check "line 5: out of range" grep -q 'bad.conf:5: value 7 for "review.threshold" is outside' "$W/bad.out"
+check "and how many lines are wrong" grep -q 'bad.conf: 4 lines in error' "$W/bad.out"
+check "the good line is not named" bash -c "! grep -q 'bad.conf:2:' '$W/bad.out'"
+
+"$ANCONG_BIN" config check "$W/none.conf" >"$W/none.out" 2>&1
+check "a missing file fails" test "$?" -ne 0
+check "and is named" grep -q "none.conf" "$W/none.out"
+
+ANCONG_WORKERS=many "$ANCONG_BIN" config check "$W/good.conf" >"$W/env.out" 2>&1
+check "a bad ANCONG_WORKERS fails the check too" test "$?" -ne 0
+check "and names the variable" grep -q "ANCONG_WORKERS" "$W/env.out"
+"$ANCONG_BIN" config >/dev/null 2>&1
+is "$?" 2 "config without a subcommand is a usage error"
+t_finish
