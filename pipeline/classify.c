@@ -99,7 +99,7 @@ void cls_classify(const struct ptext *t, struct cls_result *out)
         sbuf_putc(&page, ' ');
         /* "V/v", also misread "VIv", "Vív", "W/%" (italics) */
         if (i < a + 30 &&
-            rx_search("^[^a-z0-9]*([vy] *(/( *v\\b| )|[il1|]v\\b)|w */ *[v%] )", f, NULL, 0)) {
+            rx_search("^[^a-z0-9]*([vy] *(/( *v\\b| )|[il1|]v\\b)|[vwy] */ *[vw%] |v% )", f, NULL, 0)) {
             for (int k = i; k < i + 3 && k < b; k++) {
                 sbuf_puts(&subj, t->segs[k].fold);
                 sbuf_putc(&subj, ' ');
@@ -161,11 +161,13 @@ void cls_classify(const struct ptext *t, struct cls_result *out)
     default:
         break;
     }
-    /* Letters (công văn) have no title: the V/v line says what they are. */
+    /* Letters (công văn) have no title: the V/v line says what they are
+     * ("V/v", and as read: "V/", "V/%", "V/w", "VIv", "V%"). */
+#define VV_RX "[vwy] *(/ *[vw%]?|[il1|]v|%) *"
     if (ti == TI_NONE) {
-        if (rx_search("[vy] */ *v? *(yeu *cau|de *nghi) *cung *cap", S, NULL, 0) && vks)
+        if (rx_search(VV_RX "(yeu *cau|de *nghi) *cung *cap", S, NULL, 0) && vks)
             sc[T_YEU_CAU] += 6;
-        if (rx_search("[vy] */ *v? *tra *loi *kien *nghi", S, NULL, 0))
+        if (rx_search(VV_RX "tra *loi *kien *nghi", S, NULL, 0))
             sc[T_TRA_LOI] += 6;
         else if (rx_search("tra *loi *kien *nghi", S, NULL, 0))
             sc[T_TRA_LOI] += 4;

@@ -1637,7 +1637,7 @@ static void ext_signer(struct ctx *x)
 
 
 /* A subject line as printed: leading specks dropped, "V/v" (also read
- * "Y/v", "V/V", "V/") written the usual way, document numbers inside it
+ * "Y/v", "V/V", "V/", "V/%", "V/w", "V%") written the usual way, document numbers inside it
  * repaired like the number field, stray " ." inside words removed. */
 static char *clean_subject(const char *in, int kv)
 {
@@ -1660,7 +1660,7 @@ static char *clean_subject(const char *in, int kv)
             char *rest = xstrdup(p);
             free(f);
             f = fold_str(rest);
-            if (rx_search("^[vwy](/[v%]?|[il1|]v)$", f, NULL, 0)) {
+            if (rx_search("^[vwy](/[vw%]?|[il1|]v|%)$", f, NULL, 0)) {
                 free(rest);
                 rest = xstrdup("V/v");
             }
@@ -1744,7 +1744,7 @@ static int doubtful_words(const struct ptext *t, int sa, int sb, double thr)
             if (tk->conf >= thr)
                 continue;
             char *fk = fold_str(tk->text);
-            bool vv = rx_search("^[^a-z0-9]*[vwy]([/il1|][v%]?|/)[^a-z0-9]*$", fk, NULL, 0);
+            bool vv = rx_search("^[^a-z0-9]*[vwy]([/il1|][vw%]?|/|%)[^a-z0-9]*$", fk, NULL, 0);
             free(fk);
             if (vv)
                 continue;   /* "V/v" misread: repaired by its own pattern */
@@ -1769,7 +1769,7 @@ static void ext_trich_yeu(struct ctx *x)
     double ev = 0.9;
     /* letters: "V/v ..." in the left header block */
     for (int i = x->p1a; i < x->p1b && i < x->p1a + 30; i++)
-        if (rx_search("^[^a-z0-9]*([vy] *(/( *v\\b| )|[il1|]v\\b)|w */ *[v%] )", t->segs[i].fold, NULL, 0)) {
+        if (rx_search("^[^a-z0-9]*([vy] *(/( *v\\b| )|[il1|]v\\b)|[vwy] */ *[vw%] |v% )", t->segs[i].fold, NULL, 0)) {
             start = i;
             break;
         }

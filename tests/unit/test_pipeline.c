@@ -544,6 +544,33 @@ static void test_reply_misread_vv(void)
     ocr_doc_release(&d);
 }
 
+/* More readings of "V/v" in a letter's header (fraction slash, "%" or "w"
+ * for the italic v, the slash lost): the subject is found and says the type. */
+static void test_letter_vv_variants(void)
+{
+    static const char *const vv[] = {"V\u2044%", "V\u2044w", "V%", "V/w"};
+    for (size_t i = 0; i < sizeof vv / sizeof vv[0]; i++) {
+        char text[1400];
+        snprintf(text, sizeof text,
+                 "VKSND THÀNH PHỐ CẦN THƠ\nVIỆN KIỂM SÁT NHÂN DÂN\nKHU VỰC 4\nSố: 20/VKSKV4\n"
+                 "%s yêu cầu cung cấp tài liệu\n"
+                 "Kính gửi: Hợp tác xã Mỹ phẩm Tân Tiến\n"
+                 "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+                 "Cần Thơ, ngày 05 tháng 10 năm 2026\n"
+                 "Để phục vụ việc kiểm tra, xác minh vụ việc dân sự công ích, Viện kiểm sát\n"
+                 "đề nghị Quý đơn vị cung cấp các tài liệu sau./.\n"
+                 "VIỆN TRƯỞNG\nLê Khánh Chi\n", vv[i]);
+        struct ocr_doc d;
+        struct doc_result r;
+        doc_from_text(text, &d);
+        pipe_analyze(&d, 1, d.npages, 0.8, &r);
+        T_STREQ(r.doc_type, "yeu_cau_cung_cap", "\"%s\": a request for documents", vv[i]);
+        T_STREQ(fv(&r, F_TRICH_YEU), "V/v yêu cầu cung cấp tài liệu", "\"%s\": the subject, V/v restored", vv[i]);
+        doc_result_release(&r);
+        ocr_doc_release(&d);
+    }
+}
+
 /* Document-number codes that only look like OCR errors stay as printed. */
 static void test_codes_kept(void)
 {
@@ -636,6 +663,7 @@ int main(void)
     test_heldout_like();
     test_codes_kept();
     test_reply_misread_vv();
+    test_letter_vv_variants();
     test_odd_subject();
     test_regex_locales();
     return t_done();
