@@ -41,7 +41,9 @@ static const char *const export_sql =
     "        FROM documents c LEFT JOIN cases cc ON cc.id = c.case_id WHERE c.parent_id = d.id),"
     "       d.archive_meta,"
     /* what the readers worked around, as the pipeline reported it */
-    "       (d.result->'warnings')::text"
+    "       (d.result->'warnings')::text,"
+    /* the signatures the file arrived with, as process reports them */
+    "       (d.result->'signatures')::text"
     " FROM documents d"
     " LEFT JOIN stations st ON st.id = d.station_id"
     " LEFT JOIN cases cs ON cs.id = d.case_id"
@@ -136,7 +138,7 @@ static int write_one(const char *dir, PGresult *r, struct nameset *ns, struct er
     const char *station = val(r, 4), *type = val(r, 5), *conf = val(r, 6), *cas = val(r, 7);
     const char *unit = val(r, 8), *fields = val(r, 9), *pages = val(r, 10), *parts = val(r, 11);
     const char *archive = val(r, 12);
-    const char *warnings = val(r, 13);
+    const char *warnings = val(r, 13), *sigs = val(r, 14);
     int rc;
 
     json_init(&j, &b, true);
@@ -189,6 +191,10 @@ static int write_one(const char *dir, PGresult *r, struct nameset *ns, struct er
     if (warnings && warnings[0] == '[') {
         json_key(&j, "warnings");
         json_raw(&j, warnings);
+    }
+    if (sigs && sigs[0] == '[') {
+        json_key(&j, "signatures");
+        json_raw(&j, sigs);
     }
     json_obj_end(&j);
     sbuf_putc(&b, '\n');
