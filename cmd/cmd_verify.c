@@ -74,6 +74,7 @@ int cmd_verify(int argc, char **argv, struct cfg *cfg)
             json_key(&j, "chain"); json_str(&j, c[k].chain_checked ? (c[k].chain_ok ? "ok" : "bad") : "not checked");
             json_key(&j, "revocation_checked"); json_bool(&j, c[k].revocation_checked);
             json_key(&j, "valid"); json_bool(&j, c[k].valid);
+            json_key(&j, "weak_digest"); json_bool(&j, c[k].weak_digest);
             if (c[k].problem[0]) { json_key(&j, "problem"); json_str(&j, c[k].problem); }
             json_obj_end(&j);
         }
@@ -85,7 +86,7 @@ int cmd_verify(int argc, char **argv, struct cfg *cfg)
     } else {
         for (int k = 0; k < n; k++) {
             printf("signature %d (%s): %s\n", k + 1, c[k].field_name[0] ? c[k].field_name : "unnamed",
-                   c[k].valid ? "VALID" : "INVALID");
+                   c[k].valid ? "VALID" : sig_intact_weak(&c[k]) ? "INTACT, WEAK DIGEST" : "INVALID");
             printf("  signer:  %s\n", c[k].signer[0] ? c[k].signer : "?");
             printf("  time:    %s\n", c[k].time[0] ? c[k].time : "?");
             printf("  level:   %s%s\n", c[k].level, c[k].doc_timestamp ? " (document time-stamp)" : "");
@@ -100,6 +101,10 @@ int cmd_verify(int argc, char **argv, struct cfg *cfg)
                    !c[k].changed_after && !c[k].covers_whole && c[k].valid ? " (later revisions add signatures or DSS data only)" : "");
             if (c[k].problem[0])
                 printf("  problem: %s\n", c[k].problem);
+            if (sig_intact_weak(&c[k]))
+                printf("  meaning: the signature verifies and the signed bytes are unchanged, but a %s\n"
+                       "           digest no longer proves the document was not forged; ask the issuer for\n"
+                       "           a copy signed with SHA-256 if it must stand as evidence\n", c[k].digest);
         }
         printf("%s: signatures=%d valid=%d\n", file, n, nvalid);
     }

@@ -88,13 +88,22 @@ struct sig_check {
     bool chain_checked, chain_ok;
     bool revocation_checked;    /* the signer was checked against a CRL in the DSS */
     bool valid;                 /* everything below holds */
-    char problem[512];          /* first reason it is not valid */
+    bool weak_digest;           /* the digest is weaker than SHA-256 (sha1, md5) */
+    int nproblems;              /* how many checks failed */
+    char problem[512];          /* the reasons it is not valid, "; " between */
 };
 
 /* Check every signature in path.  ca_pem may be NULL (chains then not
  * checked, said so).  *out is malloc'd (caller frees), *n its length.
  * Returns 0 when the file could be examined (even with invalid signatures),
  * -1 if not (e set). */
+/* The signature verifies over unchanged bytes and its only fault is a digest
+ * weaker than SHA-256: intact, but not acceptable for a new signature. */
+static inline bool sig_intact_weak(const struct sig_check *c)
+{
+    return !c->valid && c->weak_digest && c->nproblems == 1;
+}
+
 int sig_verify_file(const char *path, const char *ca_pem, struct sig_check **out, int *n,
                     struct err *e);
 

@@ -38,11 +38,18 @@ static void problem(struct sig_check *c, const char *fmt, ...) __attribute__((fo
 static void problem(struct sig_check *c, const char *fmt, ...)
 {
     c->valid = false;
-    if (c->problem[0])
+    c->nproblems++;
+    /* every reason, "; " between them, as far as they fit */
+    size_t used = strlen(c->problem);
+    if (used && used + 3 < sizeof c->problem) {
+        memcpy(c->problem + used, "; ", 3);
+        used += 2;
+    }
+    if (used + 1 >= sizeof c->problem)
         return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(c->problem, sizeof c->problem, fmt, ap);
+    vsnprintf(c->problem + used, sizeof c->problem - used, fmt, ap);
     va_end(ap);
 }
 
@@ -408,7 +415,10 @@ static void check_cms(struct sig_check *c, const unsigned char *der, size_t derl
     for (char *q = c->digest; *q; q++) *q = (char)(*q >= 'A' && *q <= 'Z' ? *q + 32 : *q);
     if (dn != NID_sha256 && dn != NID_sha384 && dn != NID_sha512 && dn != NID_sha3_256 &&
         dn != NID_sha3_384 && dn != NID_sha3_512)
+    {
+        c->weak_digest = true;
         problem(c, "the digest %s is weaker than SHA-256", c->digest);
+    }
     /* PAdES baseline attributes */
     bool baseline = !strcmp(c->subfilter, "ETSI.CAdES.detached");
     if (CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1) >= 0)
@@ -419,21 +429,28 @@ static void check_cms(struct sig_check *c, const unsigned char *der, size_t derl
     } else if (signer) {
         X509_ATTRIBUTE *at = CMS_signed_get_attr(si, ai);
         ASN1_TYPE *ty = X509_ATTRIBUTE_get0_type(at, 0);
-        unsigned char cd[32], *sd = NULL;
+        unsigned char *sd = NULL;
         int sl = i2d_X509(signer, &sd);
-        EVP_Digest(sd, (size_t)sl, cd, NULL, EVP_sha256(), NULL);
-        OPENSSL_free(sd);
-        /* the cert hash is the first OCTET STRING (hash algorithm sha256 by default) */
+        /* The cert hash is an OCTET STRING of the ESSCertIDv2: SHA-256 by
+         * default, else the hashAlgorithm it names (older signers: SHA-1). */
+        const EVP_MD *mds[4] = {EVP_sha256(), EVP_sha1(), EVP_sha384(), EVP_sha512()};
         bool match = false;
-        if (ty && ty->type == V_ASN1_SEQUENCE) {
-            const unsigned char *q = ty->value.sequence->data;
-            int ql = ty->value.sequence->length;
-            for (int k = 0; k + 34 <= ql; k++)
-                if (q[k] == 0x04 && q[k + 1] == 0x20 && !memcmp(q + k + 2, cd, 32)) {
-                    match = true;
-                    break;
-                }
+        for (int m = 0; m < 4 && !match && sl > 0; m++) {
+            unsigned char cd[EVP_MAX_MD_SIZE];
+            unsigned int cdl = 0;
+            if (EVP_Digest(sd, (size_t)sl, cd, &cdl, mds[m], NULL) != 1 || cdl > 127)
+                continue;
+            if (ty && ty->type == V_ASN1_SEQUENCE) {
+                const unsigned char *q = ty->value.sequence->data;
+                int ql = ty->value.sequence->length;
+                for (int k = 0; k + 2 + (int)cdl <= ql; k++)
+                    if (q[k] == 0x04 && q[k + 1] == cdl && !memcmp(q + k + 2, cd, cdl)) {
+                        match = true;
+                        break;
+                    }
+            }
         }
+        OPENSSL_free(sd);
         if (!match)
             problem(c, "signing-certificate-v2 does not name the signer certificate");
     }

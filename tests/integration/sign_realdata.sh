@@ -59,6 +59,20 @@ if [ ! -d "$SHARED/realdata" ]; then
 fi
 
 PV=$SHARED/tools/pades-verify
+# --- the issuers' own SHA-1 signatures (Quảng Ngãi e-gazette, 2018): intact, weak, never "INVALID"
+for f in "$SHARED"/realdata/vn/*_signed.pdf; do
+    [ -f "$f" ] || continue
+    n=$(basename "$f" .pdf)
+    "$ANCONG_BIN" verify "$f" >"$W/$n.own" 2>&1
+    "$ANCONG_BIN" verify "$f" --json >"$W/$n.own.json" 2>&1
+    if grep -q 'digest sha1' "$W/$n.own"; then
+        ! grep -q ': INVALID$' "$W/$n.own" && grep -q ': INTACT, WEAK DIGEST$' "$W/$n.own" &&
+            grep -q 'meaning: the signature verifies and the signed bytes are unchanged, but a sha1' "$W/$n.own" &&
+            grep -q '"weak_digest": *true' "$W/$n.own.json" \
+            && ok "$n: its SHA-1 signatures read intact with a weak digest, not invalid" \
+            || not_ok "$n: its SHA-1 signatures read intact with a weak digest, not invalid" "$(grep -E '^signature|problem' "$W/$n.own")"
+    fi
+done
 # --- qpdf's signed sample and the signed Quảng Ngãi scans
 for f in "$SHARED/realdata/hostile/qpdf_digitally-signed.pdf" "$SHARED"/realdata/vn/*_signed.pdf; do
     [ -f "$f" ] || continue
