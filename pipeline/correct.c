@@ -242,6 +242,25 @@ static void collapse_doubled(const char *word, char *key)
     free(acc);
 }
 
+/* "Phan", not "PHAN" or "phan": capitalised, not all upper case. */
+static bool title_case(const char *low, const char *text)
+{
+    return *low && !text_is_upper(text) && strncmp(low, text, strlen(low)) != 0;
+}
+
+static bool surname(const char *key)
+{
+    static const char *const fam[] = {
+        "nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui",
+        "do", "ho", "ngo", "duong", "ly", "cao", "to", "la", "mai", "ha", "thai", "luu",
+        "chau", "quach", "trinh", "dinh", "lam", "kieu", "doan", "ta", "tong", "luong",
+        "lai", "khuc", "giang", "au", "van", "ton", "thach", "tieu", "diep", "dam", NULL};
+    for (int i = 0; fam[i]; i++)
+        if (strcmp(key, fam[i]) == 0)
+            return true;
+    return false;
+}
+
 int pipe_correct(struct ocr_doc *doc)
 {
     int nw = 0, changed = 0;
@@ -370,6 +389,12 @@ int pipe_correct(struct ocr_doc *doc)
             }
         }
         if (!best)
+            continue;
+        /* A capitalised family name before a capitalised word is a name
+         * ("Phan Công Luân", "Tô Văn Chính"): the phrase list ("phân công",
+         * "tổ chức") says nothing about names. */
+        if (sr && surname(w[i].key) && title_case(w[i].core_low, wd->text + w[i].pre) &&
+            title_case(w[i + 1].core_low, pg->words[w[i + 1].word].text + w[i + 1].pre))
             continue;
         /* the word itself counted once in each context it has */
         mine -= (sl != NULL) + (sr != NULL);

@@ -1596,11 +1596,44 @@ static void ext_signer(struct ctx *x)
      * alone and the name is left for review rather than guessed */
     if (name >= 0 && nv) {
         const struct pseg *ns = &t->segs[name];
+        /* "Vũ KimThảo": the engine lost the space before the given name and
+         * text.c cut the word in two segments (as it does for two columns
+         * run together, "LanĐỗ").  A lone capitalised word cut off right
+         * after a two-word name is the name's end. */
+        int last = name;
+        if (name + 1 < lb && !strchr(nv + strcspn(nv, " ") + 1, ' ')) {
+            const struct pseg *nx = &t->segs[name + 1];
+            if (nx->page == ns->page && nx->ntok == 1 && t->toks[nx->tok0].brk_before) {
+                char *own = xstrdup(nx->text), *one = str_trim(own);
+                char *f = fold_str(one);
+                bool word = *f && starts_upper(one);
+                for (const char *q = f; *q && word; q++)
+                    if (!isalpha((unsigned char)*q)) word = false;
+                if (word) {
+                    struct sbuf b = SBUF_INIT;
+                    sbuf_puts(&b, nv);
+                    sbuf_putc(&b, ' ');
+                    sbuf_puts(&b, one);
+                    free(nv);
+                    nv = sbuf_detach(&b);
+                    last = name + 1;
+                }
+                free(f);
+                free(own);
+            }
+        }
         char *fx0 = fix_eth(nv);
         double agree = 1.0;
         char *fx = name_consensus(x, fx0, &agree);
         free(fx0);
         seg_loc(t, name, 0, ns->ncp, &L);
+        if (last != name) {
+            struct loc L2;
+            seg_loc(t, last, 0, t->segs[last].ncp, &L2);
+            if (L2.box.x1 > L.box.x1) L.box.x1 = L2.box.x1;
+            if (L2.box.y1 > L.box.y1) L.box.y1 = L2.box.y1;
+            if (L2.box.y0 < L.box.y0) L.box.y0 = L2.box.y0;
+        }
         put(x->r, F_NGUOI_KY, fx, 0.93 * agree * odd_factor(fx, false), &L);
         free(fx);
     }

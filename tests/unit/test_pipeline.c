@@ -571,6 +571,67 @@ static void test_letter_vv_variants(void)
     }
 }
 
+/* One page of words (boxes laid out line by line, every word at CONF), as
+ * the engine gives them: pipe_correct works on words. */
+static void doc_from_words(const char *text, double conf, struct ocr_doc *d)
+{
+    struct sbuf b = SBUF_INIT;
+    sbuf_printf(&b, "#ancong-ocr 1\ndoc\ttest\t1\npage\t1\t2480\t3508\t300\tassumed\t0\t0\t1\tocr\t0\n");
+    int y = 100;
+    for (const char *p = text; *p; y += 60) {
+        const char *nl = strchr(p, '\n');
+        if (!nl) nl = p + strlen(p);
+        char *line = xstrndup(p, (size_t)(nl - p));
+        int nw = 0;
+        for (char *q = line; *q; q++)
+            if (*q != ' ' && (q == line || q[-1] == ' ')) nw++;
+        if (nw) {
+            sbuf_printf(&b, "line\t100\t%d\t%d\t%d\t%.2f\t%d\n", y, 100 + 80 * nw, y + 40, conf, nw);
+            int x = 100;
+            for (char *w = strtok(line, " "); w; w = strtok(NULL, " "), x += 80)
+                sbuf_printf(&b, "word\t%d\t%d\t%d\t%d\t%.2f\t%s\n", x, y, x + 70, y + 40, conf, w);
+        }
+        free(line);
+        p = *nl ? nl + 1 : nl;
+    }
+    FILE *f = fmemopen(b.s, b.len, "r");
+    int rc = ocr_doc_load(f, d);
+    fclose(f);
+    sbuf_release(&b);
+    T_CHECK(rc == 0, "word fixture loads");
+}
+
+/* Signers' names: a family name that is also half of a common phrase
+ * ("Phan" / "phân công") stays a name; a given name the engine glued to
+ * the middle name ("KimThảo") is not lost. */
+static void test_signer_names(void)
+{
+    static const char *const cases[][2] = {
+        {"Phan Công Luân", "Phan Công Luân"},
+        {"Vũ KimThảo", "Vũ Kim Thảo"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[1400];
+        snprintf(text, sizeof text,
+                 "VIỆN KIỂM SÁT NHÂN DÂN\nTHÀNH PHỐ HÀ NỘI\nSố: 12/QĐ-VKS-DS\n"
+                 "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+                 "Hà Nội, ngày 05 tháng 3 năm 2026\nQUYẾT ĐỊNH\n"
+                 "Về việc phân công Kiểm sát viên giải quyết vụ việc\n"
+                 "Điều 1. Phân công Kiểm sát viên giải quyết vụ việc dân sự công ích.\n"
+                 "Điều 2. Việc phân công có hiệu lực từ ngày ký.\n"
+                 "VIỆN TRƯỞNG\n%s\n", cases[i][0]);
+        struct ocr_doc d;
+        doc_from_words(text, 0.80, &d);
+        pipe_correct(&d);
+        T_CHECK(strstr(d.pages[0].text, cases[i][0]) != NULL, "page text keeps \"%s\"", cases[i][0]);
+        struct doc_result r;
+        pipe_analyze(&d, 1, d.npages, 0.8, &r);
+        T_STREQ(fv(&r, F_NGUOI_KY), cases[i][1], "signer \"%s\"", cases[i][0]);
+        doc_result_release(&r);
+        ocr_doc_release(&d);
+    }
+}
+
 /* Document-number codes that only look like OCR errors stay as printed. */
 static void test_codes_kept(void)
 {
@@ -664,6 +725,7 @@ int main(void)
     test_codes_kept();
     test_reply_misread_vv();
     test_letter_vv_variants();
+    test_signer_names();
     test_odd_subject();
     test_regex_locales();
     return t_done();
