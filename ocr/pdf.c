@@ -151,6 +151,94 @@ static int native_dpi(long iw, long ih, double wpt, double hpt, int render_dpi)
     return (int)lround(dpi);
 }
 
+/* The distinct pixel sizes (width, height) of the file's image XObjects,
+ * at most max of them; returns the count. */
+static int image_sizes(const unsigned char *d, size_t n, long (*wh)[2], int max)
+{
+    size_t pos = 0;
+    int count = 0;
+    const unsigned char *p;
+    while (count < max && (p = memfind(d, n, "/Image", pos))) {
+        size_t at = (size_t)(p - d);
+        pos = at + 6;
+        if (pos < n && isalpha(d[pos])) continue;
+        size_t lo = at > 600 ? at - 600 : 0, hi = at + 600 < n ? at + 600 : n;
+        long w = -1, h = -1;
+        const unsigned char *q;
+        if ((q = memfind(d, hi, "/Width", lo))) w = read_int_after(d, hi, q + 6);
+        if ((q = memfind(d, hi, "/Height", lo))) h = read_int_after(d, hi, q + 7);
+        if (w <= 0 || h <= 0) continue;
+        int seen = 0;
+        for (int i = 0; i < count && !seen; i++)
+            seen = wh[i][0] == w && wh[i][1] == h;
+        if (!seen) {
+            wh[count][0] = w;
+            wh[count][1] = h;
+            count++;
+        }
+    }
+    return count;
+}
+
+/*
+ * A page whose content is an image (a scan, a photo) holding more pixels
+ * than the page at dpi gets: the resolution that keeps the image's own
+ * pixels, so that its text stays as large as it was scanned.  A small page
+ * carrying a 4000 x 2864 image "at 2400 dpi" is 500 x 358 pixels at 300 dpi,
+ * its letters 3 pixels high: nothing can be read.  The render gets at most
+ * the pixels of an A4 page at dpi (and never over max_pixels), so a large
+ * page, a normal 200-600 dpi scan on A4 or a modest gain (under 25 %) keep
+ * dpi.  The image is the largest one drawn on the page, covering at least
+ * half of it; its pixel size is the smallest of the file's images of its
+ * shape (the page's own is not known without decoding it).  Returns the
+ * resolution to render at, or 0 to keep dpi.
+ */
+static int image_page_dpi(PopplerPage *page, double wpt, double hpt, int dpi,
+                          const long (*wh)[2], int nsz, long max_pixels)
+{
+    const double a4_in2 = 8.27 * 11.69;
+    double budget = a4_in2 * dpi * dpi, page_in2 = wpt * hpt / (72.0 * 72.0);
+    double aw = 0, ah = 0, best = 0;
+    GList *maps, *l;
+
+    if (nsz <= 0 || page_in2 * dpi * dpi * 1.25 * 1.25 > budget)
+        return 0;
+    /* quick way out: no image has that many pixels (every normal scan) */
+    {
+        double most = 0;
+        for (int i = 0; i < nsz; i++)
+            if ((double)wh[i][0] * wh[i][1] > most) most = (double)wh[i][0] * wh[i][1];
+        /* the image covers at least half the page: the page at its
+         * resolution has at most twice its pixels */
+        if (2 * most < page_in2 * dpi * dpi * 1.25 * 1.25)
+            return 0;
+    }
+    maps = poppler_page_get_image_mapping(page);
+    for (l = maps; l; l = l->next) {
+        const PopplerImageMapping *m = l->data;
+        double w = fabs(m->area.x2 - m->area.x1), h = fabs(m->area.y2 - m->area.y1);
+        if (w * h > aw * ah) { aw = w; ah = h; }
+    }
+    poppler_page_free_image_mapping(maps);
+    if (aw < 1 || ah < 1 || aw * ah < 0.5 * wpt * hpt)
+        return 0;
+    for (int i = 0; i < nsz; i++) {
+        double a = (double)wh[i][0] / wh[i][1], b = aw / ah, r;
+        if (fabs(a / b - 1) < 0.02) r = wh[i][0] * 72.0 / aw;
+        else if (fabs(a * b - 1) < 0.02) r = wh[i][1] * 72.0 / aw;   /* a quarter turn */
+        else continue;
+        if (best == 0 || r < best) best = r;
+    }
+    if (best < dpi * 1.25)
+        return 0;
+    double px = page_in2 * best * best;
+    if (max_pixels > 0 && budget > (double)max_pixels) budget = (double)max_pixels;
+    if (px > budget) best *= sqrt(budget / px);
+    if (best < dpi * 1.25)
+        return 0;
+    return (int)floor(best);
+}
+
 /*
  * The page's /Rotate (0, 90, 180 or 270: how far a viewer turns the page
  * clockwise to show it), as Poppler resolved it (inherited, normalised).
@@ -843,6 +931,8 @@ int ocr_pdf_file(struct ocr_engine *eng, const char *path, const unsigned char *
     long img_w = 0, img_h = 0;
     int scanner = ocr_prep_opts()->native && same_images(data, len, n, &img_w, &img_h);
     int bilevel = images && all_images_bilevel(data, len);
+    long isz[64][2];
+    int nisz = image_sizes(data, len, isz, 64);
     doc->pages = xcalloc(n, sizeof *doc->pages);
     if (images) images->img = xcalloc(n, sizeof *images->img);
     int blank_pages = 0;
@@ -891,6 +981,7 @@ int ocr_pdf_file(struct ocr_engine *eng, const char *path, const unsigned char *
         } else {
             struct ocr_src src = { 0 };
             int nd = scanner ? native_dpi(img_w, img_h, wpt, hpt, dpi) : 0;
+            if (!nd) nd = image_page_dpi(page, wpt, hpt, dpi, isz, nisz, lim->max_pixels);
             if (nd) dpi = nd;
             pix = render_page(page, wpt, hpt, dpi);
             if (!pix) {

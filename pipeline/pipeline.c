@@ -131,7 +131,8 @@ static void analyze_impl(const struct ocr_doc *doc, int first, int last, double 
 /* ---- splitting bundles -------------------------------------------------- */
 
 struct page_feat {
-    bool blank;
+    bool sep;              /* a separator sheet: blank, or a barcode / QR separator (ocr/) */
+    bool sparse;           /* next to nothing legible: a few stray characters, no word */
     bool pagenum;          /* a continuation page number ("2", "- 3 -") at the top */
     bool motto;            /* national motto near the top */
     bool so_header;        /* "Số: ..." near the top */
@@ -141,23 +142,48 @@ struct page_feat {
     bool tail;             /* starts with the "Nơi nhận:" list: the end of a document */
 };
 
-static bool page_blank(const struct ocr_page *pg)
+/* A letter or digit: ASCII ones, and the Latin letters with diacritics
+ * (Vietnamese) and combining marks below the general punctuation block;
+ * dashes, bullets, quotes and other symbols are not. */
+static bool cp_alnum(int cp)
 {
-    if (pg->blank || pg->separator)
-        return true;
-    int letters = 0;
-    for (const char *p = pg->text ? pg->text : ""; *p; p++)
-        if (isalnum((unsigned char)*p) || ((unsigned char)*p & 0x80))
-            letters++;
-    return letters < 8;
+    if (cp < 0x80)
+        return isalnum(cp) != 0;
+    return cp >= 0xc0 && cp < 0x2000 && cp != 0xd7 && cp != 0xf7;
+}
+
+/* Next to nothing legible: fewer than 8 letters and digits in all, and no
+ * word of 3 or more of them ("Potato 1" and "2026" hold one; a stray "ii",
+ * "1" or "-" does not).  Such a page is probably the noise of a
+ * separator sheet that ocr/ did not call blank: it ends the document before
+ * it, but it is not reported as blank, so it still goes into a part. */
+static bool page_sparse(const struct ocr_page *pg)
+{
+    int total = 0, run = 0;
+    const char *p = pg->text ? pg->text : "";
+    while (*p) {
+        int cp = utf8_next(&p);
+        if (cp_alnum(cp)) {
+            total++;
+            if (++run >= 3)
+                return false;
+        } else {
+            run = 0;
+        }
+    }
+    return total < 8;
 }
 
 static void page_features(const struct ocr_doc *doc, int p, struct page_feat *pf)
 {
     memset(pf, 0, sizeof *pf);
     const struct ocr_page *pg = &doc->pages[p - 1];
-    if (page_blank(pg)) {
-        pf->blank = true;
+    if (pg->blank || pg->separator) {
+        pf->sep = true;
+        return;
+    }
+    if (page_sparse(pg)) {
+        pf->sparse = true;
         return;
     }
     struct ptext t;
@@ -205,6 +231,59 @@ static void page_features(const struct ocr_doc *doc, int p, struct page_feat *pf
     text_release(&t);
 }
 
+/*
+ * The last word on the ranges: every page of the file is in exactly one
+ * part, except separator sheets (pf->sep: reported as "blank" / "separator"
+ * in the result), which are in none.  Parts come in page order and do not
+ * overlap.  A page the rules above left out (a sparse page, or a slip in
+ * them) joins the part that ends on the page before it, else the part that
+ * starts on the page after the run of such pages, else the run becomes a
+ * part of its own, with a weak boundary so that a reviewer looks at it.
+ * fa/fb/bc hold nr ranges on entry (room for np); returns the new count.
+ */
+static int cover_pages(const struct page_feat *pf, int np, int *fa, int *fb, double *bc, int nr)
+{
+    int *owner = xmalloc(((size_t)np + 2) * sizeof *owner);
+    double *oconf = xmalloc(((size_t)np + 2) * sizeof *oconf);
+    int next = nr, out = 0;
+
+    for (int p = 0; p <= np + 1; p++)
+        owner[p] = -1;
+    for (int i = 0; i < nr; i++)
+        for (int p = fa[i] < 1 ? 1 : fa[i]; p <= fb[i] && p <= np; p++)
+            if (owner[p] < 0 && !pf[p].sep)
+                owner[p] = i;
+    for (int i = 0; i < nr; i++)
+        oconf[i] = bc[i];
+    for (int p = 2; p <= np; p++)           /* joins the part before it */
+        if (owner[p] < 0 && !pf[p].sep && owner[p - 1] >= 0)
+            owner[p] = owner[p - 1];
+    for (int p = np - 1; p >= 1; p--)       /* else the part after it */
+        if (owner[p] < 0 && !pf[p].sep && owner[p + 1] >= 0)
+            owner[p] = owner[p + 1];
+    for (int p = 1; p <= np; p++)           /* else a part of its own */
+        if (owner[p] < 0 && !pf[p].sep) {
+            oconf[next] = 0.5;
+            for (int q = p; q <= np && owner[q] < 0 && !pf[q].sep; q++)
+                owner[q] = next;
+            next++;
+        }
+    for (int p = 1; p <= np; p++) {
+        if (owner[p] < 0)
+            continue;
+        if (p > 1 && owner[p - 1] == owner[p]) {
+            fb[out - 1] = p;
+            continue;
+        }
+        fa[out] = fb[out] = p;
+        bc[out] = oconf[owner[p]];
+        out++;
+    }
+    free(owner);
+    free(oconf);
+    return out;
+}
+
 int pipe_split(const struct ocr_doc *doc, double threshold, struct doc_result **parts)
 {
     int np = doc ? doc->npages : 0;
@@ -225,7 +304,7 @@ int pipe_split(const struct ocr_doc *doc, double threshold, struct doc_result **
     int nr = 0, cur = -1;
     bool after_blank = false;
     for (int p = 1; p <= np; p++) {
-        if (pf[p].blank) {
+        if (pf[p].sep || pf[p].sparse) {
             cur = -1;
             after_blank = true;
             continue;
@@ -261,7 +340,9 @@ int pipe_split(const struct ocr_doc *doc, double threshold, struct doc_result **
             if (conf < bc[cur]) bc[cur] = conf;
         }
     }
+    nr = cover_pages(pf, np, fa, fb, bc, nr);
     if (nr == 0) {
+        /* nothing but separator sheets: one (blank) document all the same */
         fa[0] = 1;
         fb[0] = np;
         bc[0] = 1.0;
@@ -269,7 +350,17 @@ int pipe_split(const struct ocr_doc *doc, double threshold, struct doc_result **
     }
     struct doc_result *out = xcalloc((size_t)nr, sizeof *out);
     for (int i = 0; i < nr; i++) {
-        analyze_impl(doc, fa[i], fb[i], threshold, &out[i]);
+        /* read the part from its first to its last page with content: a
+         * sparse page joined to it is in it, but its specks are not where
+         * the title or the signature is looked for */
+        int a = fa[i], b = fb[i];
+        while (a < b && (pf[a].sparse || pf[a].sep))
+            a++;
+        while (b > a && (pf[b].sparse || pf[b].sep))
+            b--;
+        analyze_impl(doc, a, b, threshold, &out[i]);
+        out[i].first_page = fa[i];
+        out[i].last_page = fb[i];
         out[i].boundary_conf = bc[i];
         if (bc[i] < threshold)
             out[i].needs_review = true;

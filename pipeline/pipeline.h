@@ -81,7 +81,9 @@ void doc_field_set(struct doc_result *r, enum field_id f, const char *value,
 
 /* Split a multi-page file into documents (issue 9).  Returns the number of
  * parts; *parts is malloc'd (caller releases each and frees the array).
- * Separator pages belong to no part.  A one-document file gives one part. */
+ * Parts come in page order and do not overlap; every page is in exactly
+ * one part except separator sheets (page->blank / page->separator), which
+ * are in none.  A one-document file gives one part. */
 int  pipe_split(const struct ocr_doc *doc, double threshold, struct doc_result **parts);
 
 /* Result JSON (CONTRACT.md).  status: "indexed" | "needs_review" | "failed".

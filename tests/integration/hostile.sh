@@ -147,7 +147,11 @@ must_read = {"ocrmypdf_multipage.pdf": 6, "qpdf_hybrid-xref.pdf": 30, "pillow_g4
              "ocrmypdf_baiona_cmyk.jpg": None, "ocrmypdf_baiona_alpha.png": None,
              "ocrmypdf_epson.pdf": None, "qpdf_minimal-linearized.pdf": None,
              "pillow_hopper_orientation_6.jpg": None, "qpdf_encrypted-with-images.pdf": None,
-             "pillow_exif-dpi-zerodivision.jpg": None, "qpdf_append-xref-loop.pdf": None}
+             "pillow_exif-dpi-zerodivision.jpg": None, "qpdf_append-xref-loop.pdf": None,
+             "qpdf_badlin1.pdf": 30, "qpdf_enc-XI-R6_V5_O-master.pdf": 30}
+# Text that must be read (a small page holding a 2400 dpi image was rendered
+# at 300 dpi by its page size, 500 x 358 pixels, and found blank).
+must_text = {"ocrmypdf_2400dpi.pdf": "liter"}
 for f in sorted(os.listdir(r)):
     p = os.path.join(out, f + ".json")
     try:
@@ -166,6 +170,18 @@ for f in sorted(os.listdir(r)):
         ok(st in ("indexed", "needs_review") and (n is None or len(j.get("pages", [])) == n),
            "real hostile %s is read%s" % (f, "" if n is None else " (%d pages)" % n),
            (st, err, len(j.get("pages", []))))
+    if f in must_text:
+        text = " ".join(pg.get("text", "") for pg in j.get("pages", []))
+        ok(must_text[f] in text, "real hostile %s: '%s' is read" % (f, must_text[f]), text[:200])
+    if st in ("indexed", "needs_review"):
+        # the split: every page that is not a separator sheet (blank, or a
+        # barcode/QR separator) is in exactly one document
+        pages = j.get("pages", [])
+        docs = j.get("documents") or [{"first_page": 1, "last_page": len(pages)}]
+        lost = [pg["number"] for pg in pages if not pg.get("blank") and not pg.get("separator")
+                and sum(d["first_page"] <= pg["number"] <= d["last_page"] for d in docs) != 1]
+        ok(not lost, "real hostile %s: every page but separator sheets is in one document" % f,
+           "pages in no or two documents: %s" % lost)
 EOF
 else
     echo "# ../shared/realdata/hostile is not there: only the generated files were checked"

@@ -15,6 +15,9 @@
  *     --font NAME      font family (default "Liberation Serif")
  *     --blank          a blank sheet
  *     --vector         .pdf only: a born-digital PDF (real text layer, no image)
+ *     --pdf-dpi N      .pdf only: the resolution the PDF declares for its images
+ *                      (page size = pixels / N; default --dpi): "--dpi 300
+ *                      --pdf-dpi 2400" is an A4 scan's pixels on a 74 x 105 pt page
  *     --truth FILE     write the page texts (lines, header left then right),
  *                      pages separated by "\f"
  * Output type from the extension: .png, .jpg, .tif (multi-page; G4 when
@@ -52,7 +55,7 @@ static const char *builtin =
     "- Lưu: VT, HSVV.\tPhạm Minh Tuấn\n";
 
 struct opts {
-    int dpi, rotate, bilevel, pages, blank, vector;
+    int dpi, rotate, bilevel, pages, blank, vector, pdf_dpi;
     double skew, noise;
     const char *font, *text_file, *truth, *out;
 };
@@ -212,13 +215,13 @@ static void usage(void)
 {
     fprintf(stderr, "usage: mkscan [--text FILE] [--dpi N] [--rotate 0|90|180|270] [--skew DEG]\n"
                     "              [--noise SIGMA] [--bilevel] [--pages N] [--font NAME]\n"
-                    "              [--blank] [--truth FILE] OUT.{png,jpg,tif,pdf}\n");
+                    "              [--blank] [--vector] [--pdf-dpi N] [--truth FILE] OUT.{png,jpg,tif,pdf}\n");
     exit(2);
 }
 
 int main(int argc, char **argv)
 {
-    struct opts o = { 300, 0, 0, 1, 0, 0, 0, 0, "Liberation Serif", NULL, NULL, NULL };
+    struct opts o = { 300, 0, 0, 1, 0, 0, 0, 0, 0, "Liberation Serif", NULL, NULL, NULL };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -228,6 +231,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--skew") && v) { o.skew = atof(v); i++; }
         else if (!strcmp(a, "--noise") && v) { o.noise = atof(v); i++; }
         else if (!strcmp(a, "--pages") && v) { o.pages = atoi(v); i++; }
+        else if (!strcmp(a, "--pdf-dpi") && v) { o.pdf_dpi = atoi(v); i++; }
         else if (!strcmp(a, "--font") && v) { o.font = v; i++; }
         else if (!strcmp(a, "--truth") && v) { o.truth = v; i++; }
         else if (!strcmp(a, "--bilevel")) o.bilevel = 1;
@@ -237,7 +241,7 @@ int main(int argc, char **argv)
         else o.out = a;
     }
     if (!o.out || o.dpi < 50 || o.dpi > 1200 || o.rotate % 90 || o.rotate < 0 ||
-        o.rotate > 270 || o.pages < 1)
+        o.rotate > 270 || o.pages < 1 || (o.pdf_dpi && (o.pdf_dpi < 50 || o.pdf_dpi > 9600)))
         usage();
     setLeptDebugOK(0);
     setMsgSeverity(L_SEVERITY_NONE);
@@ -308,7 +312,7 @@ int main(int argc, char **argv)
             pixDestroy(&p);
         }
     } else if (!strcmp(ext, ".pdf")) {
-        rc = pixaConvertToPdf(pixa, o.dpi, 1.0, o.bilevel ? L_G4_ENCODE : L_JPEG_ENCODE, 85,
+        rc = pixaConvertToPdf(pixa, o.pdf_dpi ? o.pdf_dpi : o.dpi, 1.0, o.bilevel ? L_G4_ENCODE : L_JPEG_ENCODE, 85,
                               NULL, o.out);
     } else {
         usage();

@@ -327,6 +327,62 @@ static void test_text_layer(struct ocr_engine *eng)
     ocr_doc_release(&d);
 }
 
+/* A PDF page whose image holds far more pixels than the page at 300 dpi
+ * (a small page carrying a scan "at 2400 dpi", like OCRmyPDF's 2400dpi.pdf):
+ * rendered at the image's own resolution, capped to an A4 page's pixels at
+ * render_dpi, so its text is read; it was rendered 309 x 438 and found
+ * blank.  Normal scans keep their render size. */
+static void test_high_dpi_image(struct ocr_engine *eng)
+{
+    struct ocr_doc d;
+    struct err e;
+    int rc;
+    const double a4_300 = 8.27 * 11.69 * 300 * 300;
+
+    /* an A4 scan's 2481 x 3507 pixels on a 74 x 105 pt page */
+    err_init(&e);
+    if (run_mkscan("--dpi 300 --pdf-dpi 2400", tmp("hidpi.pdf")) != 0) { T_CHECK(0, "mkscan hidpi.pdf"); return; }
+    rc = ocr_file(eng, tmp("hidpi.pdf"), &lim, &d, NULL, &e);
+    T_CHECK(rc == 0, "OCR a small page holding a 2400 dpi image: %s", e.msg);
+    if (rc == 0) {
+        const struct ocr_page *p = &d.pages[0];
+        double px = (double)p->width_px * p->height_px;
+        T_CHECK(p->width_px >= 2300 && px <= a4_300 * 1.01 && p->dpi > 2000,
+                "2400 dpi image page rendered near its own pixels, at most an A4 page's "
+                "at 300 dpi (%d x %d at %d dpi)", p->width_px, p->height_px, p->dpi);
+        T_CHECK(!p->blank && has(p, "THÔNG BÁO") && has(p, "27/TB-VKSKV2") && has(p, "Phạm Minh Tuấn"),
+                "2400 dpi image page read, not blank");
+        ocr_doc_release(&d);
+    }
+
+    /* the cap follows render_dpi: at 150 dpi, an A4 page's pixels at 150 */
+    struct ocr_limits low = lim;
+    low.render_dpi = 150;
+    err_init(&e);
+    rc = ocr_file(eng, tmp("hidpi.pdf"), &low, &d, NULL, &e);
+    T_CHECK(rc == 0, "OCR it with render_dpi 150: %s", e.msg);
+    if (rc == 0) {
+        const struct ocr_page *p = &d.pages[0];
+        double px = (double)p->width_px * p->height_px;
+        T_CHECK(px <= a4_300 / 4 * 1.01 && px > a4_300 / 4 * 0.9,
+                "render_dpi 150: capped to an A4 page at 150 dpi (%d x %d)", p->width_px, p->height_px);
+        ocr_doc_release(&d);
+    }
+
+    /* a 300 dpi image on a small page is a normal scan: rendered at 300 */
+    err_init(&e);
+    if (run_mkscan("--dpi 150 --pdf-dpi 300", tmp("a6.pdf")) != 0) { T_CHECK(0, "mkscan a6.pdf"); return; }
+    rc = ocr_file(eng, tmp("a6.pdf"), &lim, &d, NULL, &e);
+    T_CHECK(rc == 0, "OCR a small page holding a 300 dpi image: %s", e.msg);
+    if (rc == 0) {
+        const struct ocr_page *p = &d.pages[0];
+        T_CHECK(p->dpi == 300 && abs(p->width_px - 1241) <= 2,
+                "300 dpi image on a small page rendered at 300 dpi (%d px at %d dpi)",
+                p->width_px, p->dpi);
+        ocr_doc_release(&d);
+    }
+}
+
 int main(void)
 {
     struct err e;
@@ -345,6 +401,7 @@ int main(void)
         test_bad_files(eng);
         test_ocr_pages(eng);
         test_text_layer(eng);
+        test_high_dpi_image(eng);
         ocr_engine_close(&eng);
         T_CHECK(eng == NULL, "engine closed");
     }

@@ -51,6 +51,44 @@ static void doc_from_text(const char *text, struct ocr_doc *d)
     }
 }
 
+/* The split invariant: every page of the file is in exactly one part,
+ * except separator sheets (blank or barcode/QR, reported as such in the
+ * result), which are in none; parts come in page order, do not overlap and
+ * hold at least one page. */
+static void check_cover(const char *what, const struct ocr_doc *d,
+                        const struct doc_result *parts, int n)
+{
+    bool ok = n >= 1;
+    int lost = 0, twice = 0, sep_in = 0;
+    for (int i = 0; i < n; i++) {
+        if (parts[i].first_page < 1 || parts[i].last_page > d->npages ||
+            parts[i].first_page > parts[i].last_page)
+            ok = false;
+        if (i > 0 && parts[i].first_page <= parts[i - 1].last_page)
+            ok = false;
+    }
+    for (int p = 1; p <= d->npages; p++) {
+        const struct ocr_page *pg = &d->pages[p - 1];
+        int in = 0;
+        for (int i = 0; i < n; i++)
+            in += parts[i].first_page <= p && p <= parts[i].last_page;
+        if (pg->blank || pg->separator) {
+            /* a file of nothing but blank sheets is one blank document */
+            if (in > 0 && !(n == 1 && parts[0].first_page == 1 && parts[0].last_page == d->npages))
+                sep_in++;
+        } else if (in == 0) {
+            lost++;
+            printf("#   %s: page %d (\"%.30s\") is in no part\n", what, p, pg->text ? pg->text : "");
+        } else if (in > 1) {
+            twice++;
+        }
+    }
+    T_CHECK(ok && lost == 0 && twice == 0 && sep_in == 0,
+            "%s: parts in page order cover every page but separator sheets "
+            "(%d parts, %d pages lost, %d in two parts, %d separators in a part)",
+            what, n, lost, twice, sep_in);
+}
+
 static const char *fv(const struct doc_result *r, enum field_id f)
 {
     return r->fields[f].present ? r->fields[f].value : NULL;
@@ -161,6 +199,7 @@ static void test_split_and_json(void)
     struct doc_result *parts = NULL;
     int n = pipe_split(&d, 0.8, &parts);
     T_CHECK(n == 2, "bundle split into 2 documents (got %d)", n);
+    check_cover("bundle with a blank sheet", &d, parts, n);
     if (n == 2) {
         T_CHECK(parts[0].first_page == 1 && parts[0].last_page == 2, "first document pages 1-2");
         T_CHECK(parts[1].first_page == 4 && parts[1].last_page == 4,
@@ -199,6 +238,7 @@ static void test_printed_separator(void)
     struct doc_result *parts = NULL;
     int n = pipe_split(&d, 0.8, &parts);
     T_CHECK(n == 2, "QR separator: two documents (got %d)", n);
+    check_cover("QR separator", &d, parts, n);
     if (n == 2)
         T_CHECK(parts[0].last_page == 2 && parts[1].first_page == 4,
                 "QR separator page 3 is in no document");
@@ -399,6 +439,7 @@ static void check_ranges(const char *fixture, const int (*want)[2], const char *
     struct doc_result *parts = NULL;
     int n = pipe_split(&d, 0.8, &parts);
     T_CHECK(n == nwant, "%s: %d documents (got %d)", fixture, nwant, n);
+    check_cover(fixture, &d, parts, n);
     for (int i = 0; i < n && i < nwant; i++) {
         T_CHECK(parts[i].first_page == want[i][0] && parts[i].last_page == want[i][1],
                 "%s: document %d is pages %d-%d (got %d-%d)", fixture, i + 1, want[i][0],
@@ -424,6 +465,81 @@ static void test_real_split(void)
     static const int sep[][2] = {{1, 2}, {4, 5}, {7, 7}};
     static const char *const sept[] = {"don_de_nghi", "bien_ban_tiep_nhan", "thong_bao_tiep_nhan"};
     check_ranges("bundle_blank_separators_7p.ocr", sep, sept, 3);
+}
+
+/* Pages with a single short line ("Potato 7": fewer than 8 letters and
+ * digits) are pages of the document, not blank sheets.  They were taken
+ * for blank, ended the document and were left out of every part: a
+ * 30-page file came out as pages 2, 4 and 11-30. */
+static void test_split_short_pages(void)
+{
+    struct sbuf text = SBUF_INIT;
+    for (int i = 0; i < 30; i++)
+        sbuf_printf(&text, "%sPotato %d\n", i ? "\f" : "", i);
+    struct ocr_doc d;
+    doc_from_text(text.s, &d);
+    struct doc_result *parts = NULL;
+    int n = pipe_split(&d, 0.8, &parts);
+    check_cover("30 \"Potato N\" pages", &d, parts, n);
+    T_CHECK(n == 1 && parts[0].first_page == 1 && parts[0].last_page == 30,
+            "30 \"Potato N\" pages are one document of pages 1-30 (%d parts, first %d-%d)", n,
+            n > 0 ? parts[0].first_page : 0, n > 0 ? parts[0].last_page : 0);
+    for (int i = 0; i < n; i++) doc_result_release(&parts[i]);
+    free(parts);
+    ocr_doc_release(&d);
+    sbuf_release(&text);
+
+    /* the same file through real OCR (words "Potato", "0"; "i1", "53") */
+    static const int all[][2] = {{1, 30}};
+    static const char *const khac[] = {"khac"};
+    check_ranges("potato_30p.ocr", all, khac, 1);
+}
+
+/* A page with next to nothing legible that ocr/ did not call blank (specks
+ * read as "ii", "-", "1") still ends the document before it, as a
+ * separator sheet would; but it is not reported as a separator, so it is
+ * never dropped: it joins the part before it, else the one after it, else
+ * it is a part of its own that a reviewer must look at. */
+static void test_split_sparse_pages(void)
+{
+    static const char DON[] =
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+        "ĐƠN ĐỀ NGHỊ\nV/v đề nghị Viện kiểm sát xem xét\n"
+        "Kính gửi: Viện kiểm sát nhân dân tỉnh Đắk Lắk\n"
+        "Đắk Lắk, ngày 08 tháng 3 năm 2026\nNGƯỜI LÀM ĐƠN\nTrịnh Đức Nghĩa\n";
+    struct sbuf text = SBUF_INIT;
+    sbuf_puts(&text, "ii\f");           /* 1: specks before the first document */
+    sbuf_puts(&text, KIEN_NGHI);         /* 2-3 */
+    sbuf_puts(&text, "\f- .\f");        /* 4: specks after it */
+    sbuf_puts(&text, DON);               /* 5 */
+    sbuf_puts(&text, "\f\f1\f\f");      /* 6 blank, 7 specks, 8 blank */
+    sbuf_puts(&text, KIEN_NGHI);         /* 9-10 */
+    sbuf_puts(&text, "\fii");            /* 11: specks at the end */
+    struct ocr_doc d;
+    doc_from_text(text.s, &d);
+    T_CHECK(d.npages == 11 && d.pages[5].blank && d.pages[7].blank && !d.pages[6].blank,
+            "sparse-page fixture: 11 pages, 6 and 8 blank");
+    struct doc_result *parts = NULL;
+    int n = pipe_split(&d, 0.8, &parts);
+    check_cover("sparse pages", &d, parts, n);
+    static const int want[][2] = {{1, 4}, {5, 5}, {7, 7}, {9, 11}};
+    T_CHECK(n == 4, "sparse pages: 4 parts (got %d)", n);
+    for (int i = 0; i < n && i < 4; i++)
+        T_CHECK(parts[i].first_page == want[i][0] && parts[i].last_page == want[i][1],
+                "sparse pages: part %d is pages %d-%d (got %d-%d)", i + 1, want[i][0], want[i][1],
+                parts[i].first_page, parts[i].last_page);
+    if (n == 4) {
+        T_STREQ(parts[0].doc_type, "kien_nghi", "sparse pages: the kiến nghị keeps its type");
+        T_STREQ(parts[1].doc_type, "don_de_nghi", "sparse pages: the đơn keeps its type");
+        T_CHECK(parts[2].needs_review && parts[2].boundary_conf < 0.8,
+                "sparse pages: a page alone between blank sheets goes to review");
+        T_STREQ(parts[3].doc_type, "kien_nghi", "sparse pages: the last kiến nghị keeps its type");
+        T_STREQ(fv(&parts[0], F_SO_VAN_BAN), "29/KN-VKSKV3", "sparse pages: its number is read");
+    }
+    for (int i = 0; i < n; i++) doc_result_release(&parts[i]);
+    free(parts);
+    ocr_doc_release(&d);
+    sbuf_release(&text);
 }
 
 /* Held-out-like printing: a number and a date cut at the line end, a
@@ -721,6 +837,8 @@ int main(void)
     test_real_stamp_fragment();
     test_area_in_passing();
     test_real_split();
+    test_split_short_pages();
+    test_split_sparse_pages();
     test_heldout_like();
     test_codes_kept();
     test_reply_misread_vv();
