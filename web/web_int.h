@@ -108,6 +108,12 @@ long long queue_next(struct web_req *r, long long after);
 #define VISIBLE_SQL(uparam) \
     "d.unit_id IN (SELECT unit_id FROM web_visible_units(" uparam "))"
 bool web_can_edit(const struct web_user *u);
+/* SQL expression: the "warnings" of document `id`'s result (what the readers
+ * worked around: a damaged PDF rebuilt, no text found...), jsonb or NULL.  A
+ * part of a split file has the whole file's. */
+#define WEB_WARNINGS_SQL(id) \
+    "(SELECT coalesce(x.result->'warnings', xp.result->'warnings') FROM documents x " \
+    "   LEFT JOIN documents xp ON xp.id = x.parent_id WHERE x.id = " id ")"
 
 /* review.c */
 void review_page(struct web_req *r, struct web_resp *p, long long id);
