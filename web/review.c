@@ -62,6 +62,24 @@ static void exec_simple(struct web_req *r, const char *sql)
     PQclear(PQexec(r->db, sql));
 }
 
+/* COMMIT, and say whether it did: the deferred triggers (schema/0040,
+ * 0044: the case index recomputed from the changed fields and documents)
+ * run now and may fail it, and then nothing was stored.  On failure p is
+ * set to a 500 saying so; the caller must not answer "ok". */
+static bool commit_ok(struct web_req *r, struct web_resp *p, long long id, const char *what)
+{
+    PGresult *res = PQexec(r->db, "COMMIT");
+    bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    if (!ok) {
+        log_error("stage=web msg=\"commit failed\" what=%s document=%lld pg=\"%s\"", what, id,
+                  PQresultErrorMessage(res));
+        web_json_error(p, 500, "database", "Lỗi cơ sở dữ liệu khi lưu, thay đổi CHƯA được lưu. "
+                       "Tải lại trang (F5) rồi thử lại; nếu vẫn lỗi, báo quản trị.");
+    }
+    PQclear(res);
+    return ok;
+}
+
 /* A re-analysis of the document is queued or running: 1 yes, 0 no, -1 error. */
 static int reanalysis_pending(struct web_req *r, const char *id)
 {
@@ -469,8 +487,13 @@ static void api_field(struct web_req *r, struct web_resp *p, long long id, const
         web_json_error(p, 400, "too_long", "Giá trị quá dài (tối đa 4000 ký tự).");
         return;
     }
-    char *nv = utf8_nfc(value);
-    str_squash(nv);
+    char msg[1024];
+    char *nv = web_field_check(name, value, msg, sizeof msg);
+    if (!nv) {
+        exec_simple(r, "ROLLBACK");
+        web_json_error(p, 400, "value", msg);
+        return;
+    }
     const char *pa[2] = {h->id, name};
     PGresult *old = q(r, "SELECT value FROM fields WHERE document_id = $1::bigint AND name = $2 FOR UPDATE", 2, pa);
     if (!old) goto dberr;
@@ -499,7 +522,8 @@ static void api_field(struct web_req *r, struct web_resp *p, long long id, const
     }
     PQclear(old);
     free(nv);
-    exec_simple(r, "COMMIT");
+    if (!commit_ok(r, p, id, "field"))
+        return;
     json_ok_doc(r, p, id, NULL, 0);
     return;
 dberr:
@@ -531,7 +555,8 @@ static void api_type(struct web_req *r, struct web_resp *p, long long id, const 
         return;
     }
     PQclear(res);
-    exec_simple(r, "COMMIT");
+    if (!commit_ok(r, p, id, "type"))
+        return;
     json_ok_doc(r, p, id, NULL, 0);
 }
 
@@ -552,7 +577,8 @@ static void api_approve(struct web_req *r, struct web_resp *p, long long id, con
         web_json_error(p, 500, "database", "Lỗi cơ sở dữ liệu, tài liệu chưa được duyệt. Vui lòng thử lại.");
         return;
     }
-    exec_simple(r, "COMMIT");
+    if (!commit_ok(r, p, id, "approve"))
+        return;
     exec_simple(r, "NOTIFY ancong_jobs");
     long long next = queue_next(r, id);
     json_ok_doc(r, p, id, "next", next);
@@ -756,7 +782,8 @@ static void api_boundary(struct web_req *r, struct web_resp *p, long long id, co
     }
     PQclear(me);
     PQclear(nb);
-    exec_simple(r, "COMMIT");
+    if (!commit_ok(r, p, id, "boundary"))
+        return;
     exec_simple(r, "NOTIFY ancong_jobs");
     json_ok_doc(r, p, id, NULL, 0);
     return;
@@ -877,7 +904,8 @@ static void api_merge(struct web_req *r, struct web_resp *p, long long id, const
     PQclear(nb);
     free(old_me);
     free(old_nb);
-    exec_simple(r, "COMMIT");
+    if (!commit_ok(r, p, id, "merge"))
+        return;
     exec_simple(r, "NOTIFY ancong_jobs");
     json_ok_doc(r, p, id, NULL, 0);
     return;
@@ -983,7 +1011,8 @@ static void api_split(struct web_req *r, struct web_resp *p, long long id, const
              r->user.username);
     PQclear(me);
     free(old_me);
-    exec_simple(r, "COMMIT");
+    if (!commit_ok(r, p, id, "split"))
+        return;
     exec_simple(r, "NOTIFY ancong_jobs");
     json_ok_doc(r, p, is_part ? id : atoll(first_part), "new_part", atoll(new_part));
     return;
