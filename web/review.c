@@ -139,7 +139,7 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
     snprintf(did, sizeof did, "%lld", id);
     const char *pa[2] = {uid, did};
     int rc = -1;
-    PGresult *d = NULL, *pages = NULL, *fields = NULL, *revs = NULL, *part = NULL;
+    PGresult *d = NULL, *pages = NULL, *fields = NULL, *revs = NULL, *part = NULL, *warns = NULL;
     d = q(r, "SELECT d.id, d.version, d.status, coalesce(d.doc_type, 'khac'), d.file_name, "
              "       coalesce(d.station, ''), coalesce(d.case_code, ''), d.unit_name, "
              "       to_char(d.created_at, 'DD/MM/YYYY HH24:MI'), coalesce(d.doc_type_confidence, 0), "
@@ -164,7 +164,11 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
                 "       coalesce((SELECT p.npages FROM documents p WHERE p.id = d.parent_id), 0) "
                 "  FROM documents d WHERE d.id = $1::bigint AND d.parent_id IS NOT NULL "
                 "   AND d.first_page IS NOT NULL AND d.last_page IS NOT NULL", 1, pa + 1);
-    if (!pages || !fields || !revs || !part)
+    /* what the readers worked around (a damaged PDF rebuilt, no text found):
+     * why a document with no unsure field may be in the queue */
+    warns = q(r, "SELECT w FROM jsonb_array_elements_text(ancong_jarr(" WEB_WARNINGS_SQL("$1::bigint") ")) w",
+              1, pa + 1);
+    if (!pages || !fields || !revs || !part || !warns)
         goto out;
     int busy = reanalysis_pending(r, did);
     if (busy < 0)
@@ -203,6 +207,11 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
                                                       strcmp(PQgetvalue(d, 0, 2), "indexed") == 0));
     json_key(&j, "can_split"); json_bool(&j, !bundle && PQntuples(pages) > 1);
     json_key(&j, "threshold"); json_num(&j, r->cfg->review_threshold, 2);
+    json_key(&j, "warnings");
+    json_arr_begin(&j);
+    for (int i = 0; i < PQntuples(warns); i++)
+        json_str(&j, PQgetvalue(warns, i, 0));
+    json_arr_end(&j);
     json_key(&j, "part");
     if (PQntuples(part) == 1) {
         json_obj_begin(&j);
@@ -260,6 +269,18 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
         }
         json_key(&j, "reviewed");
         json_bool(&j, row >= 0 && strcmp(PQgetvalue(fields, row, 8), "t") == 0);
+        const struct web_choice *ch = web_field_choices(name);
+        if (ch) {           /* a value from a fixed list: the ids the server takes */
+            json_key(&j, "choices");
+            json_arr_begin(&j);
+            for (int k = 0; ch[k].id; k++) {
+                json_obj_begin(&j);
+                json_key(&j, "id"); json_str(&j, ch[k].id);
+                json_key(&j, "name"); json_str(&j, ch[k].vi);
+                json_obj_end(&j);
+            }
+            json_arr_end(&j);
+        }
         json_obj_end(&j);
     }
     json_arr_end(&j);
@@ -287,6 +308,7 @@ out:
     PQclear(fields);
     PQclear(revs);
     PQclear(part);
+    PQclear(warns);
     return rc;
 }
 
@@ -318,6 +340,10 @@ void review_page(struct web_req *r, struct web_resp *p, long long id)
     if (d && PQntuples(d) == 1) html_esc(b, PQgetvalue(d, 0, 0));
     sbuf_puts(b, "</h1><dl class=\"meta\" id=\"doc-meta\"></dl>"
                  "<div class=\"flash\" id=\"flash\" role=\"alert\" hidden></div>"
+                 "<section class=\"why\" id=\"review-why\" hidden><h2>Vì sao tài liệu cần duyệt</h2>"
+                 "<p id=\"type-unsure\" hidden></p>"
+                 "<div id=\"doc-warnings\" hidden><h3>Cảnh báo khi đọc tệp: đối chiếu với bản giấy</h3>"
+                 "<ul id=\"warning-list\"></ul></div></section>"
                  "<label class=\"type\">Loại văn bản <select id=\"doc-type\" tabindex=\"-1\"></select></label>"
                  "<form id=\"case-form\" class=\"case-attach\" autocomplete=\"off\"><label for=\"case-code\">Vụ việc (Alt+V)</label>"
                  "<input id=\"case-code\" name=\"case_code\" maxlength=\"100\" tabindex=\"-1\" placeholder=\"Mã vụ việc\">"
