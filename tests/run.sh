@@ -81,6 +81,7 @@ suite_browser() {
     [ -f "$TOP/tests/browser/cases.sh" ] && run_one "browser/cases" bash "$TOP/tests/browser/cases.sh"
     [ -f "$TOP/tests/browser/case_merge.sh" ] && run_one "browser/case_merge" bash "$TOP/tests/browser/case_merge.sh"
     [ -f "$TOP/tests/browser/split_parts.sh" ] && run_one "browser/split_parts" bash "$TOP/tests/browser/split_parts.sh"
+    [ -f "$TOP/tests/browser/review_checks.sh" ] && run_one "browser/review_checks" bash "$TOP/tests/browser/review_checks.sh"
 }
 
 case "$SUITE" in

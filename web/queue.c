@@ -74,6 +74,54 @@ static void filter_select(struct sbuf *b, PGresult *opts, const char *name, cons
     sbuf_puts(b, "</select></label>");
 }
 
+/* Whether `name` is in the comma-separated list `names`. */
+static bool in_list(const char *names, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = names; *p; ) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && strncmp(p, name, n) == 0)
+            return true;
+        p += len + (e ? 1 : 0);
+    }
+    return false;
+}
+
+/* The last cell: how many fields need a look; when none does, why the
+ * document is in the queue at all, so a reviewer is not shown a bare 0: the
+ * type is unsure, a field the type carries was not found (the pipeline's
+ * rule, pipeline/pipeline.c missing_expected: every field of the type but
+ * the authority line, and the case number of a lawsuit petition), the
+ * readers left warnings. */
+static void queue_why(struct sbuf *b, int low_fields, bool type_unsure, const char *type,
+                      const char *filled, int warnings)
+{
+    struct sbuf why = SBUF_INIT;
+    if (type_unsure)
+        sbuf_puts(&why, "Loại văn bản chưa chắc");
+    int missing = 0;
+    for (int f = 0; *type && strcmp(type, "khac") != 0 && f < F_COUNT; f++) {
+        if (f == F_QUYEN_HAN_KY || !doc_type_has_field(type, (enum field_id)f) ||
+            (f == F_MA_VU_VIEC && strcmp(type, "don_khoi_kien") == 0) ||
+            in_list(filled, field_name((enum field_id)f)))
+            continue;
+        sbuf_puts(&why, missing ? ", " : why.len ? " · Thiếu: " : "Thiếu: ");
+        sbuf_puts(&why, field_label_vi(field_name((enum field_id)f)));
+        missing++;
+    }
+    if (warnings > 0)
+        sbuf_printf(&why, "%sCảnh báo: %d", why.len ? " · " : "", warnings);
+    if (low_fields > 0 || !why.len) {
+        sbuf_printf(b, "</td><td class=\"num\">%d</td></tr>", low_fields);
+    } else {
+        sbuf_puts(b, "</td><td class=\"why\">");
+        html_esc(b, sbuf_cstr(&why));
+        sbuf_puts(b, "</td></tr>");
+    }
+    sbuf_release(&why);
+}
+
 void queue_page(struct web_req *r, struct web_resp *p)
 {
     const char *station = arg(r, "station"), *type = arg(r, "type"), *cas = arg(r, "case");
@@ -96,7 +144,11 @@ void queue_page(struct web_req *r, struct web_resp *p)
         "          AND NOT f.reviewed), "
         "       coalesce(d.deadline < now(), false), "
         "       EXISTS (SELECT 1 FROM jobs j WHERE j.document_id = d.id AND j.kind = 'reanalyze' "
-        "                  AND j.state IN ('ready', 'running')) "
+        "                  AND j.state IN ('ready', 'running')), "
+        "       coalesce(d.doc_type_confidence, 0) < $6::float8, "
+        "       jsonb_array_length(ancong_jarr(" WEB_WARNINGS_SQL("d.id") ")), "
+        "       (SELECT coalesce(string_agg(f.name, ','), '') FROM web_field f "
+        "         WHERE f.document_id = d.id AND coalesce(f.value, '') <> '') "
         "  FROM q JOIN web_doc d ON d.id = q.id " QUEUE_ORDER,
         6, NULL, pa, NULL, NULL, 0);
     PGresult *cnt = PQexecParams(r->db, "SELECT count(*) " QUEUE_WHERE, 4, NULL, pa, NULL, NULL, 0);
@@ -148,17 +200,20 @@ void queue_page(struct web_req *r, struct web_resp *p)
             sbuf_puts(b, "</a></td><td>");
             const char *t = PQgetvalue(rows, i, 3);
             html_esc(b, *t ? doc_type_vi(t) : "Chưa phân loại");
-            for (int c = 2; c <= 7; c++) {
-                if (c == 3) continue;
+            /* the columns of the heading, in its order */
+            static const int cells[] = {2 /* station */, 4 /* case */, 7 /* unit */,
+                                        5 /* received */, 6 /* deadline */};
+            for (size_t c = 0; c < sizeof cells / sizeof cells[0]; c++) {
                 sbuf_puts(b, "</td><td>");
-                html_esc(b, PQgetvalue(rows, i, c));
+                html_esc(b, PQgetvalue(rows, i, cells[c]));
             }
             /* after a reviewer moved, merged or split parts, the count is
              * not known until the re-analysis ends */
             if (strcmp(PQgetvalue(rows, i, 10), "t") == 0)
                 sbuf_puts(b, "</td><td class=\"reanalyzing\">Đang phân tích lại…</td></tr>");
             else
-                sbuf_printf(b, "</td><td class=\"num\">%s</td></tr>", PQgetvalue(rows, i, 8));
+                queue_why(b, atoi(PQgetvalue(rows, i, 8)), strcmp(PQgetvalue(rows, i, 11), "t") == 0,
+                          PQgetvalue(rows, i, 3), PQgetvalue(rows, i, 13), atoi(PQgetvalue(rows, i, 12)));
         }
         sbuf_puts(b, "</tbody></table>");
         if (total > QUEUE_PAGE) {

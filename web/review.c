@@ -62,6 +62,24 @@ static void exec_simple(struct web_req *r, const char *sql)
     PQclear(PQexec(r->db, sql));
 }
 
+/* COMMIT, and say whether it did: the deferred triggers (schema/0040,
+ * 0044: the case index recomputed from the changed fields and documents)
+ * run now and may fail it, and then nothing was stored.  On failure p is
+ * set to a 500 saying so; the caller must not answer "ok". */
+static bool commit_ok(struct web_req *r, struct web_resp *p, long long id, const char *what)
+{
+    PGresult *res = PQexec(r->db, "COMMIT");
+    bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    if (!ok) {
+        log_error("stage=web msg=\"commit failed\" what=%s document=%lld pg=\"%s\"", what, id,
+                  PQresultErrorMessage(res));
+        web_json_error(p, 500, "database", "Lỗi cơ sở dữ liệu khi lưu, thay đổi CHƯA được lưu. "
+                       "Tải lại trang (F5) rồi thử lại; nếu vẫn lỗi, báo quản trị.");
+    }
+    PQclear(res);
+    return ok;
+}
+
 /* A re-analysis of the document is queued or running: 1 yes, 0 no, -1 error. */
 static int reanalysis_pending(struct web_req *r, const char *id)
 {
@@ -121,7 +139,7 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
     snprintf(did, sizeof did, "%lld", id);
     const char *pa[2] = {uid, did};
     int rc = -1;
-    PGresult *d = NULL, *pages = NULL, *fields = NULL, *revs = NULL, *part = NULL;
+    PGresult *d = NULL, *pages = NULL, *fields = NULL, *revs = NULL, *part = NULL, *warns = NULL;
     d = q(r, "SELECT d.id, d.version, d.status, coalesce(d.doc_type, 'khac'), d.file_name, "
              "       coalesce(d.station, ''), coalesce(d.case_code, ''), d.unit_name, "
              "       to_char(d.created_at, 'DD/MM/YYYY HH24:MI'), coalesce(d.doc_type_confidence, 0), "
@@ -146,7 +164,11 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
                 "       coalesce((SELECT p.npages FROM documents p WHERE p.id = d.parent_id), 0) "
                 "  FROM documents d WHERE d.id = $1::bigint AND d.parent_id IS NOT NULL "
                 "   AND d.first_page IS NOT NULL AND d.last_page IS NOT NULL", 1, pa + 1);
-    if (!pages || !fields || !revs || !part)
+    /* what the readers worked around (a damaged PDF rebuilt, no text found):
+     * why a document with no unsure field may be in the queue */
+    warns = q(r, "SELECT w FROM jsonb_array_elements_text(ancong_jarr(" WEB_WARNINGS_SQL("$1::bigint") ")) w",
+              1, pa + 1);
+    if (!pages || !fields || !revs || !part || !warns)
         goto out;
     int busy = reanalysis_pending(r, did);
     if (busy < 0)
@@ -185,6 +207,11 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
                                                       strcmp(PQgetvalue(d, 0, 2), "indexed") == 0));
     json_key(&j, "can_split"); json_bool(&j, !bundle && PQntuples(pages) > 1);
     json_key(&j, "threshold"); json_num(&j, r->cfg->review_threshold, 2);
+    json_key(&j, "warnings");
+    json_arr_begin(&j);
+    for (int i = 0; i < PQntuples(warns); i++)
+        json_str(&j, PQgetvalue(warns, i, 0));
+    json_arr_end(&j);
     json_key(&j, "part");
     if (PQntuples(part) == 1) {
         json_obj_begin(&j);
@@ -242,6 +269,18 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
         }
         json_key(&j, "reviewed");
         json_bool(&j, row >= 0 && strcmp(PQgetvalue(fields, row, 8), "t") == 0);
+        const struct web_choice *ch = web_field_choices(name);
+        if (ch) {           /* a value from a fixed list: the ids the server takes */
+            json_key(&j, "choices");
+            json_arr_begin(&j);
+            for (int k = 0; ch[k].id; k++) {
+                json_obj_begin(&j);
+                json_key(&j, "id"); json_str(&j, ch[k].id);
+                json_key(&j, "name"); json_str(&j, ch[k].vi);
+                json_obj_end(&j);
+            }
+            json_arr_end(&j);
+        }
         json_obj_end(&j);
     }
     json_arr_end(&j);
@@ -269,6 +308,7 @@ out:
     PQclear(fields);
     PQclear(revs);
     PQclear(part);
+    PQclear(warns);
     return rc;
 }
 
@@ -300,6 +340,10 @@ void review_page(struct web_req *r, struct web_resp *p, long long id)
     if (d && PQntuples(d) == 1) html_esc(b, PQgetvalue(d, 0, 0));
     sbuf_puts(b, "</h1><dl class=\"meta\" id=\"doc-meta\"></dl>"
                  "<div class=\"flash\" id=\"flash\" role=\"alert\" hidden></div>"
+                 "<section class=\"why\" id=\"review-why\" hidden><h2>Vì sao tài liệu cần duyệt</h2>"
+                 "<p id=\"type-unsure\" hidden></p>"
+                 "<div id=\"doc-warnings\" hidden><h3>Cảnh báo khi đọc tệp: đối chiếu với bản giấy</h3>"
+                 "<ul id=\"warning-list\"></ul></div></section>"
                  "<label class=\"type\">Loại văn bản <select id=\"doc-type\" tabindex=\"-1\"></select></label>"
                  "<form id=\"case-form\" class=\"case-attach\" autocomplete=\"off\"><label for=\"case-code\">Vụ việc (Alt+V)</label>"
                  "<input id=\"case-code\" name=\"case_code\" maxlength=\"100\" tabindex=\"-1\" placeholder=\"Mã vụ việc\">"
@@ -469,8 +513,13 @@ static void api_field(struct web_req *r, struct web_resp *p, long long id, const
         web_json_error(p, 400, "too_long", "Giá trị quá dài (tối đa 4000 ký tự).");
         return;
     }
-    char *nv = utf8_nfc(value);
-    str_squash(nv);
+    char msg[1024];
+    char *nv = web_field_check(name, value, msg, sizeof msg);
+    if (!nv) {
+        exec_simple(r, "ROLLBACK");
+        web_json_error(p, 400, "value", msg);
+        return;
+    }
     const char *pa[2] = {h->id, name};
     PGresult *old = q(r, "SELECT value FROM fields WHERE document_id = $1::bigint AND name = $2 FOR UPDATE", 2, pa);
     if (!old) goto dberr;
@@ -499,7 +548,8 @@ static void api_field(struct web_req *r, struct web_resp *p, long long id, const
     }
     PQclear(old);
     free(nv);
-    exec_simple(r, "COMMIT");
+    if (!commit_ok(r, p, id, "field"))
+        return;
     json_ok_doc(r, p, id, NULL, 0);
     return;
 dberr:
@@ -531,7 +581,8 @@ static void api_type(struct web_req *r, struct web_resp *p, long long id, const 
         return;
     }
     PQclear(res);
-    exec_simple(r, "COMMIT");
+    if (!commit_ok(r, p, id, "type"))
+        return;
     json_ok_doc(r, p, id, NULL, 0);
 }
 
@@ -552,7 +603,8 @@ static void api_approve(struct web_req *r, struct web_resp *p, long long id, con
         web_json_error(p, 500, "database", "Lỗi cơ sở dữ liệu, tài liệu chưa được duyệt. Vui lòng thử lại.");
         return;
     }
-    exec_simple(r, "COMMIT");
+    if (!commit_ok(r, p, id, "approve"))
+        return;
     exec_simple(r, "NOTIFY ancong_jobs");
     long long next = queue_next(r, id);
     json_ok_doc(r, p, id, "next", next);
@@ -756,7 +808,8 @@ static void api_boundary(struct web_req *r, struct web_resp *p, long long id, co
     }
     PQclear(me);
     PQclear(nb);
-    exec_simple(r, "COMMIT");
+    if (!commit_ok(r, p, id, "boundary"))
+        return;
     exec_simple(r, "NOTIFY ancong_jobs");
     json_ok_doc(r, p, id, NULL, 0);
     return;
@@ -877,7 +930,8 @@ static void api_merge(struct web_req *r, struct web_resp *p, long long id, const
     PQclear(nb);
     free(old_me);
     free(old_nb);
-    exec_simple(r, "COMMIT");
+    if (!commit_ok(r, p, id, "merge"))
+        return;
     exec_simple(r, "NOTIFY ancong_jobs");
     json_ok_doc(r, p, id, NULL, 0);
     return;
@@ -983,7 +1037,8 @@ static void api_split(struct web_req *r, struct web_resp *p, long long id, const
              r->user.username);
     PQclear(me);
     free(old_me);
-    exec_simple(r, "COMMIT");
+    if (!commit_ok(r, p, id, "split"))
+        return;
     exec_simple(r, "NOTIFY ancong_jobs");
     json_ok_doc(r, p, is_part ? id : atoll(first_part), "new_part", atoll(new_part));
     return;

@@ -11,6 +11,7 @@
  *   search.c   the search box (cases/search.h)
  *   stats.c    the statistics page and its CSV (ancong_report)
  *   cases.c    the cases list, a case's timeline, merging and splitting cases
+ *   fieldcheck.c  a reviewer's field value checked and normalised (dates, lists)
  *   static     files of web/static/ embedded at build time (build/gen/web_static.c)
  */
 #ifndef ANCONG_WEB_INT_H
@@ -108,6 +109,24 @@ long long queue_next(struct web_req *r, long long after);
 #define VISIBLE_SQL(uparam) \
     "d.unit_id IN (SELECT unit_id FROM web_visible_units(" uparam "))"
 bool web_can_edit(const struct web_user *u);
+/* SQL expression: the "warnings" of document `id`'s result (what the readers
+ * worked around: a damaged PDF rebuilt, no text found...), jsonb or NULL.  A
+ * part of a split file has the whole file's. */
+#define WEB_WARNINGS_SQL(id) \
+    "(SELECT coalesce(x.result->'warnings', xp.result->'warnings') FROM documents x " \
+    "   LEFT JOIN documents xp ON xp.id = x.parent_id WHERE x.id = " id ")"
+
+/* fieldcheck.c: a reviewer's value for field `name`, checked and put in its
+ * stored form (NFC, spaces squashed; a date as ISO YYYY-MM-DD from the
+ * Vietnamese forms 28/04/2026, 5/3/2026, 28-04-2026, "ngày 05 tháng 3 năm
+ * 2026"; a province or area as its id, from the id or the Vietnamese name).
+ * An empty value clears the field.  Returns the malloc'd value (caller
+ * frees), or NULL with a Vietnamese message for the reviewer in msg. */
+char *web_field_check(const char *name, const char *value, char *msg, size_t msgsz);
+/* The fixed list of values of a field (id and Vietnamese name), or NULL when
+ * the field takes free text.  Terminated by {NULL, NULL}. */
+struct web_choice { const char *id, *vi; };
+const struct web_choice *web_field_choices(const char *name);
 
 /* review.c */
 void review_page(struct web_req *r, struct web_resp *p, long long id);

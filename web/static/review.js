@@ -19,6 +19,7 @@
   var doc = JSON.parse($('doc-data').textContent);
   var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute('content');
   var cur = -1, pageNo = 1, zoom = 1, chain = Promise.resolve(), busy = 0;
+  var invalid = {};      /* field name -> the server's message, while a refused value is not fixed */
 
   function flash(msg, kind) {
     var f = $('flash');
@@ -65,6 +66,7 @@
         if (kv[0] === 'Lỗi') { dd.id = 'doc-error'; dd.className = 'error'; dd.setAttribute('role', 'alert'); }
         m.appendChild(dt); m.appendChild(dd);
       });
+    renderWhy();
     var sel = $('doc-type');
     if (!sel.options.length) {
       doc.doc_types.forEach(function (t) {
@@ -95,12 +97,34 @@
     $('approve').disabled = !doc.editable;
   }
 
+  /* Why the document is in the queue besides its unsure fields: an unsure
+   * type, and what the readers had to work around (as they wrote it). */
+  function renderWhy() {
+    var unsure = doc.doc_type_confidence < doc.threshold;
+    var tu = $('type-unsure');
+    tu.textContent = unsure ? 'Loại văn bản chưa chắc (độ tin cậy ' + Math.round(doc.doc_type_confidence * 100) +
+      '%): kiểm tra ô "Loại văn bản".' : '';
+    tu.hidden = !unsure;
+    var ws = doc.warnings || [], ul = $('warning-list');
+    ul.textContent = '';
+    ws.forEach(function (w) {
+      var li = document.createElement('li'); li.textContent = w; ul.appendChild(li);
+    });
+    $('doc-warnings').hidden = !ws.length;
+    $('review-why').hidden = !unsure && !ws.length;
+  }
+
+  function rowClass(f, i) {
+    return 'field' + (needsLook(f) ? ' low' : '') + (f.reviewed ? ' reviewed' : '') +
+      (invalid[f.name] ? ' invalid' : '') + (i === cur ? ' current' : '');
+  }
+
   function renderFields(focusName) {
     var form = $('fields');
     form.textContent = '';
     doc.fields.forEach(function (f, i) {
       var row = document.createElement('div');
-      row.className = 'field' + (needsLook(f) ? ' low' : '') + (f.reviewed ? ' reviewed' : '');
+      row.className = rowClass(f, -1);
       row.dataset.name = f.name;
       var lab = document.createElement('label');
       lab.htmlFor = 'fld-' + f.name;
@@ -108,10 +132,35 @@
       var conf = document.createElement('span');
       conf.className = 'conf';
       conf.textContent = f.reviewed ? '✓ đã xem' : (f.value ? Math.round(f.confidence * 100) + '%' : 'trống');
+      /* the forms the server takes (web/fieldcheck.c); it stores ISO dates and list ids */
+      var fmt = null;
+      if (f.name === 'ngay_ban_hanh') fmt = 'dạng 28/04/2026';
+      else if (f.choices) fmt = 'chọn trong danh sách';
+      if (fmt) {
+        var fs = document.createElement('span');
+        fs.className = 'fmt'; fs.textContent = fmt;
+        lab.appendChild(fs);
+      }
       lab.appendChild(conf);
       var inp = document.createElement(f.name === 'trich_yeu' ? 'textarea' : 'input');
       inp.id = 'fld-' + f.name;
       inp.name = f.name;
+      if (f.name === 'ngay_ban_hanh') {
+        inp.placeholder = '28/04/2026';
+        inp.title = 'Ngày/tháng/năm (28/04/2026), 2026-04-28 hoặc "ngày 28 tháng 4 năm 2026"; lưu dạng 2026-04-28';
+      }
+      if (f.choices) {
+        var dl = document.createElement('datalist');
+        dl.id = 'choices-' + f.name;
+        f.choices.forEach(function (c) {
+          var o = document.createElement('option');
+          o.value = c.id; o.label = c.name; o.textContent = c.name;
+          dl.appendChild(o);
+        });
+        row.appendChild(dl);
+        inp.setAttribute('list', dl.id);
+        inp.title = f.choices.map(function (c) { return c.id + ' (' + c.name + ')'; }).join(', ');
+      }
       inp.value = f.value;
       inp.readOnly = !doc.editable;
       if (inp.tagName === 'TEXTAREA') inp.rows = 2;
@@ -217,7 +266,7 @@
     doc.fields.forEach(function (f, i) {
       var row = rows[i], inp = $('fld-' + f.name);
       if (local[f.name] && !f.reviewed) f.reviewed = true;   /* a save still on its way */
-      row.className = 'field' + (needsLook(f) ? ' low' : '') + (f.reviewed ? ' reviewed' : '') + (i === cur ? ' current' : '');
+      row.className = rowClass(f, i);
       row.querySelector('.conf').textContent = f.reviewed ? '✓ đã xem' : (f.value ? Math.round(f.confidence * 100) + '%' : 'trống');
       if (inp.value === inp.dataset.orig && inp.value !== f.value) inp.value = f.value;
       inp.dataset.orig = f.value;
@@ -248,9 +297,23 @@
     return enqueue(function () {
       if (document.body.classList.contains('conflict')) return Promise.resolve();
       return post('fields', { name: name, value: value }).then(function (j) {
+        delete invalid[name];
+        inp.removeAttribute('aria-invalid');
         applyDoc(j.document);
         flash('Đã lưu: ' + f.label, 'ok');
-      }, function (e) { f.reviewed = false; fail(e); });
+      }, function (e) {
+        f.reviewed = false;
+        if (e && e.status === 400) {
+          /* refused (an impossible date, a name not in the list): nothing
+           * was stored; the field stays marked until it is fixed */
+          invalid[name] = e.message;
+          var row = inp.parentNode, k = doc.fields.findIndex(function (x) { return x.name === name; });
+          if (row && k >= 0) row.className = rowClass(doc.fields[k], k);
+          inp.setAttribute('aria-invalid', 'true');
+          inp.dataset.orig = doc.fields[k] ? doc.fields[k].value : '';
+        }
+        fail(e);
+      });
     }).catch(function () {});
   }
 
@@ -263,6 +326,14 @@
     }
     enqueue(function () {
       if (document.body.classList.contains('conflict')) return Promise.resolve();
+      var bad = Object.keys(invalid);
+      if (bad.length) {
+        /* a correction was refused: approving now would sign the old value */
+        flash(invalid[bad[0]] + ' Sửa trường này trước khi duyệt.', 'error');
+        var b = $('fld-' + bad[0]);
+        if (b) b.focus();
+        return Promise.resolve();
+      }
       return post('approve', {}).then(function (j) {
         doc = j.document;
         renderMeta();
