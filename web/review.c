@@ -140,6 +140,13 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
     const char *pa[2] = {uid, did};
     int rc = -1;
     PGresult *d = NULL, *pages = NULL, *fields = NULL, *revs = NULL, *part = NULL, *warns = NULL;
+    /* Whether a re-analysis is pending, read before the document: each
+     * statement sees what was committed when it began, so a worker storing
+     * its result between the two reads shows as still re-analysing (and the
+     * screen polls again), never as done with the old type and fields. */
+    int busy = reanalysis_pending(r, did);
+    if (busy < 0)
+        return -1;
     d = q(r, "SELECT d.id, d.version, d.status, coalesce(d.doc_type, 'khac'), d.file_name, "
              "       coalesce(d.station, ''), coalesce(d.case_code, ''), d.unit_name, "
              "       to_char(d.created_at, 'DD/MM/YYYY HH24:MI'), coalesce(d.doc_type_confidence, 0), "
@@ -169,9 +176,6 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
     warns = q(r, "SELECT w FROM jsonb_array_elements_text(ancong_jarr(" WEB_WARNINGS_SQL("$1::bigint") ")) w",
               1, pa + 1);
     if (!pages || !fields || !revs || !part || !warns)
-        goto out;
-    int busy = reanalysis_pending(r, did);
-    if (busy < 0)
         goto out;
     /* a whole file with parts is split already: its parts are split further */
     PGresult *kids = q(r, "SELECT count(*) FROM documents WHERE parent_id = $1::bigint", 1, pa + 1);
