@@ -610,6 +610,20 @@ static bool unchanged(const struct stat *a, const struct stat *b)
            a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
+/* Does fd's file look cut short (watch_content_incomplete)?  NULL: it looks
+ * complete, is not a kind that is checked, or could not be read (the store
+ * will say why). */
+static const char *content_incomplete(int fd, const struct stat *st)
+{
+    unsigned char head[WATCH_HEAD_BYTES], tail[WATCH_TAIL_BYTES];
+    size_t nt = st->st_size < (off_t)sizeof tail ? (size_t)st->st_size : sizeof tail;
+    ssize_t h = pread(fd, head, sizeof head, 0);
+    ssize_t t = pread(fd, tail, nt, st->st_size - (off_t)nt);
+    if (h <= 0 || t != (ssize_t)nt)
+        return NULL;
+    return watch_content_incomplete(head, (size_t)h, tail, nt);
+}
+
 static enum take_rc take(struct watcher *w, struct watch_file *f, bool empty, int64_t now)
 {
     char q[PATH_MAX + 8], qs[300], qn[1100], why[900];
@@ -666,6 +680,31 @@ static enum take_rc take(struct watcher *w, struct watch_file *f, bool empty, in
         goto out;
     }
     f->busy_ms = 0;
+    if (st.st_size > 0 && w->c->watch_incomplete_wait_s > 0) {
+        /* Its size held still, but a copy that opens the file for every
+         * chunk (and pauses between them) looks just like that: the bytes
+         * say whether it is finished.  One that stays cut short is taken
+         * after watch.incomplete_wait_s unchanged, and fails with its reason. */
+        const char *inc = content_incomplete(fd, &st);
+        int64_t wait_ms = (int64_t)w->c->watch_incomplete_wait_s * 1000;
+        if (inc && now - f->changed_ms < wait_ms) {
+            f->retry_ms = f->changed_ms + wait_ms;   /* any change brings it back sooner */
+            if (!f->incomplete_noted)
+                log_info("stage=intake station=%s file=%s msg=\"looks incomplete, left in the inbox until "
+                         "it is finished\" why=\"%s\" bytes=%lld wait_s=%d", log_q(f->station, qs, sizeof qs),
+                         log_q(f->path, q, sizeof q), inc, (long long)st.st_size,
+                         w->c->watch_incomplete_wait_s);
+            else
+                log_debug("stage=intake file=%s msg=\"still looks incomplete\" bytes=%lld",
+                          log_q(f->path, q, sizeof q), (long long)st.st_size);
+            f->incomplete_noted = true;
+            goto out;
+        }
+        if (inc)
+            log_warn("stage=intake station=%s file=%s msg=\"still looks incomplete after %d s without "
+                     "change; taken anyway\" why=\"%s\" bytes=%lld", log_q(f->station, qs, sizeof qs),
+                     log_q(f->path, q, sizeof q), w->c->watch_incomplete_wait_s, inc, (long long)st.st_size);
+    }
     if (!room_for(w, (int64_t)st.st_size, now)) {
         rc = TAKE_PAUSED;
         goto out;
@@ -873,13 +912,15 @@ static void reload(struct watcher *w, struct cfg *cur, int64_t now)
     cur->watch_rescan_s = n.watch_rescan_s;
     cur->watch_stable_s = n.watch_stable_s;
     cur->watch_empty_s = n.watch_empty_s;
+    cur->watch_incomplete_wait_s = n.watch_incomplete_wait_s;
     cur->watch_min_free_mb = n.watch_min_free_mb;
     cur->watch_trust_rename = n.watch_trust_rename;
     memcpy(cur->log_level, n.log_level, sizeof cur->log_level);
     if (log_level_parse(cur->log_level, &l) == 0)
         log_set_level(l);
-    log_info("stage=reload result=ok rescan_s=%d stable_s=%d empty_s=%d min_free_mb=%ld",
-             cur->watch_rescan_s, cur->watch_stable_s, cur->watch_empty_s, cur->watch_min_free_mb);
+    log_info("stage=reload result=ok rescan_s=%d stable_s=%d empty_s=%d incomplete_wait_s=%d "
+             "min_free_mb=%ld", cur->watch_rescan_s, cur->watch_stable_s, cur->watch_empty_s,
+             cur->watch_incomplete_wait_s, cur->watch_min_free_mb);
     if (w->pause == PAUSE_DISK)
         w->need_bytes = (int64_t)cur->watch_min_free_mb << 20;
     w->probe_ms = now;
@@ -922,9 +963,9 @@ int watch_run(const struct cfg *c, volatile sig_atomic_t *stop, struct err *e)
             log_warn("stage=intake msg=\"inotify unavailable, relying on rescans every %d s\" "
                      "error=\"%s\"", c->watch_rescan_s, strerror(errno));
     }
-    log_info("stage=intake msg=\"watching\" inbox=%s inotify=%s rescan_s=%d stable_s=%d empty_s=%d",
-             log_q(w.inbox, q, sizeof q), w.ifd >= 0 ? "on" : "off", c->watch_rescan_s,
-             c->watch_stable_s, c->watch_empty_s);
+    log_info("stage=intake msg=\"watching\" inbox=%s inotify=%s rescan_s=%d stable_s=%d empty_s=%d "
+             "incomplete_wait_s=%d", log_q(w.inbox, q, sizeof q), w.ifd >= 0 ? "on" : "off",
+             c->watch_rescan_s, c->watch_stable_s, c->watch_empty_s, c->watch_incomplete_wait_s);
 
     int64_t now = fs_now_ms();
     if (db_ready(&w, now))
