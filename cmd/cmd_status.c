@@ -5,7 +5,8 @@
  *   ancong status --wait N [--timeout S]   wait until N files of the selection are finished
  *   ancong status --follow                 print documents as they finish, until Ctrl-C
  *
- * The queue summary (jobs by state) comes last.  Reads only; never changes
+ * Duplicate drops and inbox entries the watcher refuses (run/watch.refused)
+ * follow; the queue summary (jobs by state) comes last.  Reads only; never changes
  * anything.
  */
 #include <signal.h>
@@ -20,6 +21,7 @@
 #include "common/err.h"
 #include "common/str.h"
 #include "store/store.h"
+#include "watchfolders/watch.h"
 
 static const char usage[] =
     "ancong status [--station S] [--since EPOCH] [--limit N] [--wait N [--timeout S]] [--follow]";
@@ -136,6 +138,41 @@ static void duplicate_drops(PGconn *db, const char *station, const char *since)
     PQclear(r);
 }
 
+/* A name as on disk, but no control byte reaches the terminal. */
+static void put_safe(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            printf("\\x%02x", *p);
+        else
+            putchar(*p);
+}
+
+/* Entries the watcher refuses (links, pipes, devices): they stay in the inbox
+ * and would otherwise only be named in the log. */
+static void print_refused(const char *kind, const char *station, const char *path, const char *full,
+                          void *arg)
+{
+    int *n = arg;
+    (void)full;
+    if ((*n)++ == 0)
+        printf("not taken from the inbox (left in place; links, pipes and devices are never followed):\n");
+    fputs("  inbox/", stdout);
+    put_safe(path);
+    fputs(" (station ", stdout);
+    put_safe(station);
+    printf("): %s\n", kind);
+}
+
+static void refused_entries(const struct cfg *cfg, const char *station)
+{
+    int n = 0;
+    watch_refused_list(cfg, station, print_refused, &n);
+    if (n)
+        printf("  what to do: copy the scan itself (the file, not a link to it) into inbox/<station>/, "
+               "then delete %s\n", n == 1 ? "this entry" : "these entries");
+}
+
 static int queue_summary(PGconn *db, const struct cfg *cfg)
 {
     PGresult *r = PQexec(db, "SELECT state::text, count(*) FROM jobs GROUP BY 1 ORDER BY 1");
@@ -176,7 +213,8 @@ int cmd_status(int argc, char **argv, struct cfg *cfg)
     if (cmd_wants_help(argc, argv)) {
         printf("usage: %s\n\n"
                "Shows each dropped file: document type, number, date, status and processing\n"
-               "seconds, the reason of a failure, and the queue by state.\n\n"
+               "seconds, the reason of a failure, duplicate drops, entries of the inbox that\n"
+               "are not taken (links, pipes, devices: left in place), and the queue by state.\n\n"
                "  --station S    only files from inbox/S/\n"
                "  --since EPOCH  only files received since this Unix time\n"
                "  --limit N      at most N lines (default 1000)\n"
@@ -259,6 +297,7 @@ print:;
         double last = print_rows(r);
         PQclear(r);
         duplicate_drops(store_conn(st), station, since_s);
+        refused_entries(cfg, station);
         queue_summary(store_conn(st), cfg);
         if (!follow) {
             rc = wait_failed ? EXIT_WORK : EXIT_OK;

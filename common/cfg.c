@@ -34,6 +34,7 @@ const struct cfg_opt cfg_opts[] = {
  {"review.threshold",   CFG_DOUBLE, F(review_threshold),       "0.80",      0, 1,          true,  "a field below this confidence sends the document to review"},
  {"watch.rescan_s",     CFG_INT,    F(watch_rescan_s),         "10",        1, 3600,       true,  "seconds between full rescans of the inbox"},
  {"watch.stable_s",     CFG_INT,    F(watch_stable_s),         "2",         0, 3600,       true,  "seconds a file's size must stay unchanged before it is taken"},
+ {"watch.incomplete_wait_s", CFG_INT, F(watch_incomplete_wait_s), "300",     0, 86400,      true,  "seconds a file that looks cut short (PDF without %%EOF, JPEG without its end marker, PNG without IEND) waits unchanged before it is taken anyway; 0 = no check"},
  {"watch.empty_s",      CFG_INT,    F(watch_empty_s),          "30",        0, 86400,      true,  "seconds an empty file must stay empty before it is taken (and fails)"},
  {"watch.inotify",      CFG_BOOL,   F(watch_inotify),          "true",      0, 1,          false, "use inotify events; false = periodic rescans only (network shares)"},
  {"watch.trust_rename", CFG_BOOL,   F(watch_trust_rename),     "true",      0, 1,          true,  "a file renamed into the inbox is complete: take it without waiting watch.stable_s"},

@@ -45,6 +45,7 @@ struct cfg {
     /* watch folders and jobs */
     int  watch_rescan_s;
     int  watch_stable_s;
+    int  watch_incomplete_wait_s; /* a file that looks cut short waits this long unchanged */
     int  watch_empty_s;       /* an empty file must stay empty this long before it fails */
     bool watch_inotify;       /* false: rescans only (network shares) */
     long watch_min_free_mb;   /* pause intake below this much free space */

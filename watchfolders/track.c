@@ -180,3 +180,33 @@ void watch_file_failed(struct watch_file *f, int64_t now_ms, int64_t cap_ms)
     f->fails++;
     f->retry_ms = now_ms + d;
 }
+
+static bool has_bytes(const unsigned char *s, size_t n, const char *what, size_t k)
+{
+    for (size_t i = 0; i + k <= n; i++)
+        if (memcmp(s + i, what, k) == 0)
+            return true;
+    return false;
+}
+
+const char *watch_content_incomplete(const unsigned char *head, size_t nhead,
+                                     const unsigned char *tail, size_t ntail)
+{
+    static const unsigned char png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+
+    if (nhead > WATCH_HEAD_BYTES)
+        nhead = WATCH_HEAD_BYTES;
+    if (ntail > WATCH_TAIL_BYTES) {
+        tail += ntail - WATCH_TAIL_BYTES;
+        ntail = WATCH_TAIL_BYTES;
+    }
+    /* The end marker anywhere in the tail: what may follow it (a trailer,
+     * padding, bytes some tool appended) is not judged. */
+    if (has_bytes(head, nhead, "%PDF-", 5))
+        return has_bytes(tail, ntail, "%%EOF", 5) ? NULL : "a PDF without \"%%EOF\" at its end";
+    if (nhead >= 3 && head[0] == 0xff && head[1] == 0xd8 && head[2] == 0xff)
+        return has_bytes(tail, ntail, "\xff\xd9", 2) ? NULL : "a JPEG without its end marker (FF D9)";
+    if (nhead >= sizeof png_sig && memcmp(head, png_sig, sizeof png_sig) == 0)
+        return has_bytes(tail, ntail, "IEND\xae\x42\x60\x82", 8) ? NULL : "a PNG without its IEND chunk";
+    return NULL;
+}

@@ -43,6 +43,7 @@ struct watch_file {
     bool taken;               /* stored, but could not be removed from the inbox */
     int64_t busy_ms;          /* since when a writer holds it open, unchanged (0 = not) */
     bool renamed;             /* renamed into place (IN_MOVED_TO) and unchanged since */
+    bool incomplete_noted;    /* "looks incomplete" was logged (kept across changes: once per file) */
     struct watch_file *next;  /* hash chain */
 };
 
@@ -85,6 +86,24 @@ enum watch_verdict watch_file_judge(const struct watch_file *f, int64_t now_ms,
 enum watch_verdict watch_file_judge2(const struct watch_file *f, int64_t now_ms,
                                      int64_t stable_ms, int64_t empty_ms, bool trust_rename,
                                      int64_t *due_ms);
+
+/* Does a file look cut short, judging by its bytes?  head: its first bytes
+ * (up to WATCH_HEAD_BYTES), tail: its last bytes (up to WATCH_TAIL_BYTES; the
+ * same bytes as head when the file is that small).  NULL when it looks
+ * complete or is of a kind that is not checked (TIFF, anything else);
+ * otherwise a short static text for the log saying what is missing:
+ *   PDF  ("%PDF-" in the first 1 KiB): "%%EOF" in the last 2 KiB (an
+ *        incremental update ends with one too);
+ *   JPEG (FF D8 FF): the EOI marker FF D9 in the last 2 KiB (image data
+ *        never holds FF D9, so a file cut in its image data is caught);
+ *   PNG  (its 8-byte signature): the IEND chunk (with its CRC) in the last
+ *        2 KiB.
+ * What follows the end marker (padding, a trailer some tool appends) is not
+ * judged. */
+#define WATCH_HEAD_BYTES 1024
+#define WATCH_TAIL_BYTES 2048
+const char *watch_content_incomplete(const unsigned char *head, size_t nhead,
+                                     const unsigned char *tail, size_t ntail);
 
 /* Backoff after a per-file error: 2 s, 4 s, ... capped at cap_ms. */
 void watch_file_failed(struct watch_file *f, int64_t now_ms, int64_t cap_ms);

@@ -51,6 +51,8 @@ struct watcher {
     char inbox[PATH_MAX];
     char blobs[PATH_MAX];     /* where free space is measured */
     char status[PATH_MAX];
+    char refused[PATH_MAX];   /* run/watch.refused: the refused entries, listed */
+    char *refused_text;       /* what it holds now (NULL: not written yet) */
     int ifd;                  /* inotify, or -1 (rescans only) */
     struct wdir *dirs;
     size_t ndirs, capdirs;
@@ -158,6 +160,133 @@ static int path_open_for_writing(const char *path)
 
 /* ---- status file -------------------------------------------------------- */
 
+/* One field of run/watch.refused: a backslash, tab, newline and other
+ * control bytes are written as \\, \t, \n, \xNN, so a line is one entry
+ * whatever the name holds. */
+static void put_field(struct sbuf *b, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '\\')
+            sbuf_puts(b, "\\\\");
+        else if (*p == '\t')
+            sbuf_puts(b, "\\t");
+        else if (*p == '\n')
+            sbuf_puts(b, "\\n");
+        else if (*p < 0x20 || *p == 0x7f)
+            sbuf_printf(b, "\\x%02x", *p);
+        else
+            sbuf_putc(b, (char)*p);
+    }
+}
+
+/* Undo put_field in place. */
+static void unput_field(char *s)
+{
+    char *o = s;
+    for (char *p = s; *p; p++) {
+        if (*p != '\\' || !p[1]) {
+            *o++ = *p;
+            continue;
+        }
+        p++;
+        if (*p == 't')
+            *o++ = '\t';
+        else if (*p == 'n')
+            *o++ = '\n';
+        else if (*p == 'x' && p[1] && p[2]) {
+            char hex[3] = {p[1], p[2], 0};
+            *o++ = (char)strtol(hex, NULL, 16);
+            p += 2;
+        } else
+            *o++ = *p;
+    }
+    *o = '\0';
+}
+
+struct refused_walk {
+    struct watcher *w;
+    struct sbuf *b;
+};
+
+static bool list_refused(struct watch_file *f, void *arg)
+{
+    struct refused_walk *r = arg;
+    struct stat st;
+    const char *rel = f->path;
+    size_t n = strlen(r->w->inbox);
+
+    if (!f->refused || lstat(f->path, &st) < 0 || S_ISREG(st.st_mode))
+        return false;
+    if (strncmp(rel, r->w->inbox, n) == 0 && rel[n] == '/')
+        rel += n + 1;
+    put_field(r->b, kind_of(st.st_mode));
+    sbuf_putc(r->b, '\t');
+    put_field(r->b, f->station);
+    sbuf_putc(r->b, '\t');
+    put_field(r->b, rel);
+    sbuf_putc(r->b, '\n');
+    return false;
+}
+
+/* run/watch.refused: "kind<TAB>station<TAB>path below the inbox" per
+ * refused entry, for `ancong status`; rewritten only when it changes. */
+static void write_refused(struct watcher *w)
+{
+    struct sbuf b = SBUF_INIT;
+    struct refused_walk r = {w, &b};
+    struct err e;
+
+    sbuf_puts(&b, "# written by the watcher: entries of the inbox it refuses (kind, station, path)\n");
+    watch_tab_each(w->tab, list_refused, &r);
+    if (!w->refused_text || strcmp(w->refused_text, sbuf_cstr(&b)) != 0) {
+        err_init(&e);
+        if (fs_write_atomic(w->refused, b.s, b.len, 0644, &e) == 0) {
+            free(w->refused_text);
+            w->refused_text = sbuf_detach(&b);
+        }
+    }
+    sbuf_release(&b);
+}
+
+int watch_refused_list(const struct cfg *c, const char *station,
+                       void (*fn)(const char *kind, const char *station, const char *path,
+                                  const char *full, void *arg),
+                       void *arg)
+{
+    char path[PATH_MAX], inbox[PATH_MAX], full[PATH_MAX];
+    char *text = NULL, *save = NULL;
+    size_t len = 0;
+    struct err e;
+    int n = 0;
+
+    err_init(&e);
+    cfg_path(c, path, sizeof path, "run/watch.refused");
+    cfg_path(c, inbox, sizeof inbox, "inbox");
+    if (fs_read(path, 4 << 20, &text, &len, &e) < 0)
+        return 0;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *kind = line, *st, *rel;
+        struct stat sb;
+        if (*line == '#' || !(st = strchr(kind, '\t')) || !(rel = strchr(st + 1, '\t')))
+            continue;
+        *st++ = '\0';
+        *rel++ = '\0';
+        unput_field(kind);
+        unput_field(st);
+        unput_field(rel);
+        if (station && *station && strcmp(station, st) != 0)
+            continue;
+        /* Written by a watcher that may have stopped since: only what is
+         * still there, and still not a regular file. */
+        if (!path_join(full, sizeof full, inbox, rel) || lstat(full, &sb) < 0 || S_ISREG(sb.st_mode))
+            continue;
+        fn(kind, st, rel, full, arg);
+        n++;
+    }
+    free(text);
+    return n;
+}
+
 static void write_status(struct watcher *w, int64_t now)
 {
     char since[32], upd[32], reason[sizeof w->reason];
@@ -178,6 +307,7 @@ static void write_status(struct watcher *w, int64_t now)
                 w->ifd >= 0 ? "on" : "off", watch_tab_count(w->tab) - w->n_refused, w->n_waiting,
                 w->n_refused,
                 w->n_taken, w->n_dup, w->n_empty, w->n_errors, w->unwatched);
+    write_refused(w);          /* first: once the count is seen, the list is there too */
     err_init(&e);
     if (fs_write_atomic(w->status, b.s, b.len, 0644, &e) < 0) {
         /* Disk full: a new file cannot be made, but rewriting the blocks the
@@ -610,6 +740,20 @@ static bool unchanged(const struct stat *a, const struct stat *b)
            a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
+/* Does fd's file look cut short (watch_content_incomplete)?  NULL: it looks
+ * complete, is not a kind that is checked, or could not be read (the store
+ * will say why). */
+static const char *content_incomplete(int fd, const struct stat *st)
+{
+    unsigned char head[WATCH_HEAD_BYTES], tail[WATCH_TAIL_BYTES];
+    size_t nt = st->st_size < (off_t)sizeof tail ? (size_t)st->st_size : sizeof tail;
+    ssize_t h = pread(fd, head, sizeof head, 0);
+    ssize_t t = pread(fd, tail, nt, st->st_size - (off_t)nt);
+    if (h <= 0 || t != (ssize_t)nt)
+        return NULL;
+    return watch_content_incomplete(head, (size_t)h, tail, nt);
+}
+
 static enum take_rc take(struct watcher *w, struct watch_file *f, bool empty, int64_t now)
 {
     char q[PATH_MAX + 8], qs[300], qn[1100], why[900];
@@ -666,6 +810,31 @@ static enum take_rc take(struct watcher *w, struct watch_file *f, bool empty, in
         goto out;
     }
     f->busy_ms = 0;
+    if (st.st_size > 0 && w->c->watch_incomplete_wait_s > 0) {
+        /* Its size held still, but a copy that opens the file for every
+         * chunk (and pauses between them) looks just like that: the bytes
+         * say whether it is finished.  One that stays cut short is taken
+         * after watch.incomplete_wait_s unchanged, and fails with its reason. */
+        const char *inc = content_incomplete(fd, &st);
+        int64_t wait_ms = (int64_t)w->c->watch_incomplete_wait_s * 1000;
+        if (inc && now - f->changed_ms < wait_ms) {
+            f->retry_ms = f->changed_ms + wait_ms;   /* any change brings it back sooner */
+            if (!f->incomplete_noted)
+                log_info("stage=intake station=%s file=%s msg=\"looks incomplete, left in the inbox until "
+                         "it is finished\" why=\"%s\" bytes=%lld wait_s=%d", log_q(f->station, qs, sizeof qs),
+                         log_q(f->path, q, sizeof q), inc, (long long)st.st_size,
+                         w->c->watch_incomplete_wait_s);
+            else
+                log_debug("stage=intake file=%s msg=\"still looks incomplete\" bytes=%lld",
+                          log_q(f->path, q, sizeof q), (long long)st.st_size);
+            f->incomplete_noted = true;
+            goto out;
+        }
+        if (inc)
+            log_warn("stage=intake station=%s file=%s msg=\"still looks incomplete after %d s without "
+                     "change; taken anyway\" why=\"%s\" bytes=%lld", log_q(f->station, qs, sizeof qs),
+                     log_q(f->path, q, sizeof q), w->c->watch_incomplete_wait_s, inc, (long long)st.st_size);
+    }
     if (!room_for(w, (int64_t)st.st_size, now)) {
         rc = TAKE_PAUSED;
         goto out;
@@ -873,13 +1042,15 @@ static void reload(struct watcher *w, struct cfg *cur, int64_t now)
     cur->watch_rescan_s = n.watch_rescan_s;
     cur->watch_stable_s = n.watch_stable_s;
     cur->watch_empty_s = n.watch_empty_s;
+    cur->watch_incomplete_wait_s = n.watch_incomplete_wait_s;
     cur->watch_min_free_mb = n.watch_min_free_mb;
     cur->watch_trust_rename = n.watch_trust_rename;
     memcpy(cur->log_level, n.log_level, sizeof cur->log_level);
     if (log_level_parse(cur->log_level, &l) == 0)
         log_set_level(l);
-    log_info("stage=reload result=ok rescan_s=%d stable_s=%d empty_s=%d min_free_mb=%ld",
-             cur->watch_rescan_s, cur->watch_stable_s, cur->watch_empty_s, cur->watch_min_free_mb);
+    log_info("stage=reload result=ok rescan_s=%d stable_s=%d empty_s=%d incomplete_wait_s=%d "
+             "min_free_mb=%ld", cur->watch_rescan_s, cur->watch_stable_s, cur->watch_empty_s,
+             cur->watch_incomplete_wait_s, cur->watch_min_free_mb);
     if (w->pause == PAUSE_DISK)
         w->need_bytes = (int64_t)cur->watch_min_free_mb << 20;
     w->probe_ms = now;
@@ -903,6 +1074,7 @@ int watch_run(const struct cfg *c, volatile sig_atomic_t *stop, struct err *e)
     cfg_path(c, w.inbox, sizeof w.inbox, "inbox");
     cfg_path(c, w.blobs, sizeof w.blobs, "blobs");
     watch_status_path(c, w.status, sizeof w.status);
+    cfg_path(c, w.refused, sizeof w.refused, "run/watch.refused");
     if (fs_mkdirs(w.inbox, 0775, e) < 0) {
         err_hint(e, "Create \"%s\" and give the ancong user write access to it.", w.inbox);
         return -1;
@@ -922,9 +1094,9 @@ int watch_run(const struct cfg *c, volatile sig_atomic_t *stop, struct err *e)
             log_warn("stage=intake msg=\"inotify unavailable, relying on rescans every %d s\" "
                      "error=\"%s\"", c->watch_rescan_s, strerror(errno));
     }
-    log_info("stage=intake msg=\"watching\" inbox=%s inotify=%s rescan_s=%d stable_s=%d empty_s=%d",
-             log_q(w.inbox, q, sizeof q), w.ifd >= 0 ? "on" : "off", c->watch_rescan_s,
-             c->watch_stable_s, c->watch_empty_s);
+    log_info("stage=intake msg=\"watching\" inbox=%s inotify=%s rescan_s=%d stable_s=%d empty_s=%d "
+             "incomplete_wait_s=%d", log_q(w.inbox, q, sizeof q), w.ifd >= 0 ? "on" : "off",
+             c->watch_rescan_s, c->watch_stable_s, c->watch_empty_s, c->watch_incomplete_wait_s);
 
     int64_t now = fs_now_ms();
     if (db_ready(&w, now))
@@ -981,6 +1153,7 @@ int watch_run(const struct cfg *c, volatile sig_atomic_t *stop, struct err *e)
         free(w.dirs[i].station);
     }
     free(w.dirs);
+    free(w.refused_text);
     watch_tab_free(&w.tab);
     if (lockfd >= 0)
         close(lockfd);

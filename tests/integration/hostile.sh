@@ -100,7 +100,7 @@ is "$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['pages
 
 # --- through the watched folder of ancong serve -------------------------------
 t_db_start || exit 1
-printf '%s\n' "watch.rescan_s = 2" "watch.stable_s = 1" "watch.empty_s = 2" "job.backoff_s = 0" \
+printf '%s\n' "watch.rescan_s = 2" "watch.stable_s = 1" "watch.empty_s = 2" "watch.incomplete_wait_s = 2" "job.backoff_s = 0" \
     "job.max_attempts = 2" >"$ANCONG_HOME/ancong.conf"
 "$ANCONG_BIN" serve --workers 2 --no-web >"$ANCONG_HOME/serve.log" 2>&1 &
 m=$!

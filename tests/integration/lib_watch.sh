@@ -47,7 +47,8 @@ gone()       { [ ! -e "$1" ] && [ ! -L "$1" ]; }
 # taken FILE SHA: the document exists and the inbox copy is gone.
 taken() { is_doc "$2" && gone "$1"; }
 
-# uniq_file PATH [TEXT]: write a file with unique content.
+# uniq_file PATH [TEXT]: write a file with unique content (a PDF's start and
+# its "%%EOF" end: the watcher leaves a PDF without one waiting, as unfinished).
 uniq_file() {
-    printf '%%PDF-1.4\n%% ancong watch test %s %s %s\n' "$(basename "$1")" "$RANDOM$RANDOM" "${2:-}" >"$1"
+    printf '%%PDF-1.4\n%% ancong watch test %s %s %s\n%%%%EOF\n' "$(basename "$1")" "$RANDOM$RANDOM" "${2:-}" >"$1"
 }

@@ -102,7 +102,22 @@ check "symlinks and FIFO are reported as refused" wait_for 30 eval '[ "$(w_statu
 is "$(docs_with "$S_SECRET")" 0 "symlink target not taken"
 grep -q 'msg="refused: not a regular file" kind="symbolic link"' "$W_LOG" && ok "symlink refusal logged" || not_ok "symlink refusal logged"
 grep -q 'kind="named pipe (FIFO)"' "$W_LOG" && ok "FIFO refusal logged" || not_ok "FIFO refusal logged"
+# ancong status lists them, with what to do, as long as they are there.
+"$ANCONG_BIN" status >"$ANCONG_HOME/status.out" 2>&1
+has() { grep -qF -- "$1" "$ANCONG_HOME/status.out" && ok "status: $2" || not_ok "status: $2" "$(cat "$ANCONG_HOME/status.out")"; }
+has "not taken from the inbox" "a section for entries not taken"
+has "inbox/hn01/link.pdf (station hn01): symbolic link" "the symlink, its station and kind"
+has "inbox/hn01/pipe.pdf (station hn01): named pipe (FIFO)" "the FIFO, its station and kind"
+has "inbox/linkstation (station default): symbolic link" "the symlinked station folder"
+has "what to do: copy the scan itself" "what to do"
+"$ANCONG_BIN" status --station hn01 >"$ANCONG_HOME/status.out" 2>&1
+has "inbox/hn01/pipe.pdf" "--station hn01 lists that station's entries"
+! grep -q linkstation "$ANCONG_HOME/status.out" && ok "status: --station hn01 leaves other stations out" ||
+    not_ok "status: --station hn01 leaves other stations out"
 rm -f "$IN/hn01/link.pdf" "$IN/hn01/pipe.pdf" "$IN/linkstation"
+"$ANCONG_BIN" status >"$ANCONG_HOME/status.out" 2>&1
+! grep -q "not taken from the inbox" "$ANCONG_HOME/status.out" && ok "status: removed entries are no longer listed" ||
+    not_ok "status: removed entries are no longer listed" "$(cat "$ANCONG_HOME/status.out")"
 
 # -- a file written slowly (open, partial writes over several seconds) ---------
 SLOW=$IN/hn01/slow.pdf

@@ -160,9 +160,77 @@ static void test_stability(void)
     T_CHECK(t == NULL, "free clears the pointer");
 }
 
+/* Does buf (the whole file) look cut short? */
+static const char *incomplete(const void *buf, size_t n)
+{
+    const unsigned char *b = buf;
+    size_t t = n < WATCH_TAIL_BYTES ? n : WATCH_TAIL_BYTES;
+    return watch_content_incomplete(b, n < WATCH_HEAD_BYTES ? n : WATCH_HEAD_BYTES, b + n - t, t);
+}
+
+#define INCOMPLETE(lit) incomplete(lit, sizeof lit - 1)
+
+static void test_complete(void)
+{
+    static unsigned char big[200000];
+    const char *why;
+
+    /* PDF: %%EOF near the end (after an incremental update too), or not. */
+    T_CHECK(!INCOMPLETE("%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"), "PDF ending in %%%%EOF");
+    T_CHECK(!INCOMPLETE("%PDF-1.4\n%%EOF\r\n"), "PDF ending in %%%%EOF CR LF");
+    why = INCOMPLETE("%PDF-1.4\n1 0 obj\n<<>>\nendobj\n");
+    T_CHECK(why && strstr(why, "%%EOF"), "PDF without %%%%EOF: incomplete (%s)", why ? why : "NULL");
+    T_CHECK(INCOMPLETE("junk before\n%PDF-1.7\n1 0 obj") != NULL, "header after a little junk: still a PDF");
+    memset(big, 'x', sizeof big);
+    memcpy(big, "%PDF-1.5\n", 9);
+    memcpy(big + 1000, "%%EOF\n", 6);          /* first part of a linearized file / an update follows */
+    T_CHECK(incomplete(big, sizeof big) != NULL, "PDF cut after an update: its earlier %%%%EOF is too far back");
+    memcpy(big + sizeof big - 1500, "%%EOF\n", 6);
+    T_CHECK(!incomplete(big, sizeof big), "%%%%EOF within the last 2 KiB (trailing junk after it)");
+    memcpy(big + sizeof big - 1500, "xxxxxx", 6);
+    memcpy(big + sizeof big - 3000, "%%EOF\n", 6);
+    T_CHECK(incomplete(big, sizeof big) != NULL, "%%%%EOF 3000 bytes from the end is not the end");
+
+    /* JPEG: ends with FF D9, perhaps padded. */
+    static const unsigned char jpg[] = {0xff, 0xd8, 0xff, 0xe0, 0, 16, 'J', 'F', 'I', 'F', 0, 1, 2, 3, 0xff, 0xd9};
+    static const unsigned char jpg_pad[] = {0xff, 0xd8, 0xff, 0xdb, 1, 2, 3, 0xff, 0xd9, 0, 0, 0, '\n'};
+    static const unsigned char jpg_cut[] = {0xff, 0xd8, 0xff, 0xe0, 0, 16, 'J', 'F', 'I', 'F', 0, 1, 2, 3, 0xff, 0x00};
+    T_CHECK(!incomplete(jpg, sizeof jpg), "JPEG ending in FF D9");
+    T_CHECK(!incomplete(jpg_pad, sizeof jpg_pad), "JPEG with NUL padding after FF D9");
+    memset(big, 'x', sizeof big);
+    memcpy(big, jpg, sizeof jpg);
+    memcpy(big + sizeof big - 1000, "\xff\xd9", 2);
+    T_CHECK(!incomplete(big, sizeof big), "JPEG with a 1000-byte trailer after FF D9");
+    memcpy(big + sizeof big - 1000, "\xff\x00", 2);
+    memcpy(big + sizeof big - 2100, "\xff\xd9", 2);
+    T_CHECK(incomplete(big, sizeof big) != NULL, "FF D9 more than 2 KiB from the end is not the end");
+    why = incomplete(jpg_cut, sizeof jpg_cut);
+    T_CHECK(why && strstr(why, "JPEG"), "JPEG without FF D9: incomplete (%s)", why ? why : "NULL");
+    memset(big, 0, sizeof big);
+    memcpy(big, jpg, 10);
+    T_CHECK(incomplete(big, sizeof big) != NULL, "JPEG ending in a run of zeros (a sparse hole): incomplete");
+
+    /* PNG: ends with IEND. */
+    static const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 0,
+                                        'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82};
+    T_CHECK(!incomplete(png, sizeof png), "PNG ending in IEND");
+    T_CHECK(incomplete(png, sizeof png - 1) != NULL, "PNG cut inside IEND: incomplete");
+    unsigned char png_tr[sizeof png + 10];
+    memcpy(png_tr, png, sizeof png);
+    memcpy(png_tr + sizeof png, "chaos-1234", 10);
+    T_CHECK(!incomplete(png_tr, sizeof png_tr), "PNG with bytes appended after IEND");
+    T_CHECK(incomplete(png, 12) != NULL, "PNG without IEND: incomplete");
+
+    /* Not checked: TIFF, text, anything else. */
+    T_CHECK(!INCOMPLETE("II*\0\x08\0\0\0"), "TIFF is not checked");
+    T_CHECK(!INCOMPLETE("page 1 of a slow scanner\n"), "unknown content is not checked");
+    T_CHECK(!incomplete("", 0), "an empty buffer is not judged");
+}
+
 int main(void)
 {
     test_names();
     test_stability();
+    test_complete();
     return t_done();
 }
