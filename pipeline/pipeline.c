@@ -18,6 +18,22 @@
  * number is not printed on every đơn khởi kiện; "khac" prints what it
  * prints.)
  */
+/* Whether the first page's header prints a "Số:" line and an official
+ * place-and-date line ("…, ngày … tháng … năm …", with or without its day
+ * filled in): an administrative document's own number and date. */
+static void header_prints(const struct ptext *t, bool *no, bool *date)
+{
+    int a, b;
+    text_page_range(t, t->first, &a, &b);
+    for (int i = a; i < b && i < a + 30; i++) {
+        const char *f = t->segs[i].fold;
+        if (rx_search("^ *s[o0] *[:;.]", f, NULL, 0))
+            *no = true;
+        if (rx_search("ngay *[0-9o.]* *thang *[0-9o.]* *nam *(20|19)", f, NULL, 0))
+            *date = true;
+    }
+}
+
 static bool missing_expected(const struct doc_result *r)
 {
     static const enum field_id core[] = {
@@ -118,6 +134,8 @@ static void analyze_impl(const struct ocr_doc *doc, int first, int last, double 
     snprintf(out->doc_type, sizeof out->doc_type, "%s", c.type);
     out->doc_type_conf = c.conf;
     ext_fields(&t, &c, out);
+    bool printed_no = false, printed_date = false;
+    header_prints(&t, &printed_no, &printed_date);
     text_release(&t);
 
     out->needs_review = out->doc_type_conf < threshold;
@@ -125,6 +143,13 @@ static void analyze_impl(const struct ocr_doc *doc, int first, int last, double 
         if (out->fields[f].present && out->fields[f].conf < threshold)
             out->needs_review = true;
     if (missing_expected(out))
+        out->needs_review = true;
+    /* Any other paper with an official header: a number or date it prints
+     * but that was not read (handwritten into the blank, under a stamp) is
+     * for a person to fill in, not filed empty. */
+    if (strcmp(out->doc_type, "khac") == 0 &&
+        ((printed_no && !out->fields[F_SO_VAN_BAN].present) ||
+         (printed_date && !out->fields[F_NGAY_BAN_HANH].present)))
         out->needs_review = true;
 }
 

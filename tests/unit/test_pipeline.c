@@ -748,6 +748,37 @@ static void test_signer_names(void)
     }
 }
 
+/* An official letter of another body (khac) whose number was stamped or
+ * handwritten into the blank after "Số:": not filed without its number.
+ * The same letter with its number read is filed. */
+static void test_khac_blank_number(void)
+{
+    static const char *const nums[] = {"Số:     /UBND-KGVX", "Số: 507/UBND-KGVX"};
+    for (int i = 0; i < 2; i++) {
+        char text[1400];
+        snprintf(text, sizeof text,
+                 "ỦY BAN NHÂN DÂN\nTỈNH QUẢNG NGÃI\n%s\n"
+                 "V/v góp ý dự thảo quyết định về dịch vụ viễn thông\n"
+                 "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+                 "Quảng Ngãi, ngày 24 tháng 01 năm 2025\n"
+                 "Kính gửi: Sở Thông tin và Truyền thông\n"
+                 "Ủy ban nhân dân tỉnh có ý kiến góp ý như sau./.\n"
+                 "TL. CHỦ TỊCH\nCHÁNH VĂN PHÒNG\nPhùng Tô Long\n", nums[i]);
+        struct ocr_doc d;
+        struct doc_result r;
+        doc_from_text(text, &d);
+        pipe_analyze(&d, 1, d.npages, 0.8, &r);
+        T_STREQ(r.doc_type, "khac", "a letter of the province is \"other\" (%s)", nums[i]);
+        if (i == 0)
+            T_CHECK(!r.fields[F_SO_VAN_BAN].present && r.needs_review,
+                    "its number left blank in print: sent to review, not filed without it");
+        else
+            T_STREQ(fv(&r, F_SO_VAN_BAN), "507/UBND-KGVX", "its number read");
+        doc_result_release(&r);
+        ocr_doc_release(&d);
+    }
+}
+
 /* Document-number codes that only look like OCR errors stay as printed. */
 static void test_codes_kept(void)
 {
@@ -844,6 +875,7 @@ int main(void)
     test_reply_misread_vv();
     test_letter_vv_variants();
     test_signer_names();
+    test_khac_blank_number();
     test_odd_subject();
     test_regex_locales();
     return t_done();
