@@ -23,6 +23,11 @@
 bool cmd_wants_help(int argc, char **argv);
 /* Print "ancong: error: ..." with an optional hint; returns EXIT_USAGE. */
 int  cmd_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* S as a whole number from LO to HI (all of S: "10x", "" and "abc" are not);
+ * false when it is not. */
+bool cmd_long(const char *s, long lo, long hi, long *out);
+/* S as a number (all of S), false when it is not. */
+bool cmd_double(const char *s, double *out);
 /* Write S in a column W characters wide (UTF-8 characters, not bytes, so
  * Vietnamese text keeps columns aligned); with CUT, a longer S is cut at a
  * character boundary, otherwise it is written whole. */

@@ -208,7 +208,12 @@ int cmd_backfill(int argc, char **argv, struct cfg *cfg)
             else if (!strcmp(a, "--unit")) o.unit = v;
             else if (!strcmp(a, "--station")) o.station = v;
             else if (!strcmp(a, "--report")) report_dir = v;
-            else if (!strcmp(a, "--timeout")) timeout = atol(v);
+            else if (!strcmp(a, "--timeout")) {
+                if (!cmd_long(v, 1, 100000000, &timeout)) {
+                    free(paths);
+                    return cmd_usage_error(usage, "--timeout wants seconds from 1, not \"%s\"", v);
+                }
+            }
             else if (!strcmp(a, "--priority")) {
                 if (!strcmp(v, "low")) o.priority = 200;
                 else if (!strcmp(v, "normal")) o.priority = 100;
@@ -236,6 +241,24 @@ int cmd_backfill(int argc, char **argv, struct cfg *cfg)
     if (compl) {
         rc = completeness(st);
         goto out;
+    }
+    if (o.unit && *o.unit) {
+        /* checked once here, not file by file */
+        const char *pv[1] = {o.unit};
+        PGresult *u = PQexecParams(store_conn(st), "SELECT 1 FROM units WHERE code = $1", 1, NULL, pv,
+                                   NULL, NULL, 0);
+        bool known = PQresultStatus(u) == PGRES_TUPLES_OK && PQntuples(u) == 1;
+        bool failed = PQresultStatus(u) != PGRES_TUPLES_OK;
+        PQclear(u);
+        if (!known) {
+            if (failed)
+                fprintf(stderr, "ancong: error: could not read the units: %s", PQerrorMessage(store_conn(st)));
+            else
+                fprintf(stderr, "ancong: error: unknown unit \"%s\"\nhint: the unit codes (ha_noi, da_nang, "
+                        "vkstc, ...): ancong db psql -c 'SELECT code, name FROM units ORDER BY code'\n", o.unit);
+            rc = failed ? EXIT_WORK : EXIT_USAGE;
+            goto out;
+        }
     }
     signal(SIGINT, on_int);
     signal(SIGTERM, on_int);

@@ -36,6 +36,8 @@ int cmd_export(int argc, char **argv, struct cfg *cfg)
             dir = argv[++i];
         else if (!strncmp(argv[i], "--json-dir=", 11))
             dir = argv[i] + 11;
+        else if (!strcmp(argv[i], "--json-dir"))
+            return cmd_usage_error(usage_export, "--json-dir wants the folder to write the JSON files to");
         else
             return cmd_usage_error(usage_export, "unexpected argument \"%s\"", argv[i]);
     }

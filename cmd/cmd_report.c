@@ -80,6 +80,8 @@ int cmd_report(int argc, char **argv, struct cfg *cfg)
     }
     if (!from[0] != !to[0])
         return cmd_usage_error(usage, "give both --from and --to");
+    if (from[0] && year)
+        return cmd_usage_error(usage, "give either --year or --from/--to, not both");
     for (int k = 0; k < 2; k++) {
         const char *d = k ? to : from;
         int y, mo, dd;

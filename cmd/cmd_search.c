@@ -99,6 +99,16 @@ int cmd_search(int argc, char **argv, struct cfg *cfg)
         sbuf_release(&q);
         return urc;
     }
+    if (field && field_by_name(field) < 0) {
+        struct sbuf l;
+        sbuf_init(&l);
+        for (int k = 0; k < F_COUNT; k++)
+            sbuf_printf(&l, "%s%s", k ? ", " : "", field_name((enum field_id)k));
+        int urc = cmd_usage_error(usage, "unknown field \"%s\" (the fields: %s)", field, sbuf_cstr(&l));
+        sbuf_release(&l);
+        sbuf_release(&q);
+        return urc;
+    }
     err_init(&e);
     if (store_open(cfg, &st, &e) < 0) {
         err_print(&e);
@@ -141,7 +151,10 @@ int cmd_search(int argc, char **argv, struct cfg *cfg)
             printf("%s  p.%d  %s  %s\n    %s\n", hits[i].file, hits[i].page,
                    hits[i].doc_type[0] ? hits[i].doc_type : "-",
                    hits[i].case_code[0] ? hits[i].case_code : "-", hits[i].snippet);
-        printf("%d hit%s\n", n, n == 1 ? "" : "s");
+        if (n >= limit)
+            printf("%d hits shown, there may be more: --limit N shows up to 1000\n", n);
+        else
+            printf("%d hit%s\n", n, n == 1 ? "" : "s");
     }
     rc = EXIT_OK;
 out:

@@ -147,6 +147,11 @@ int cmd_sign(int argc, char **argv, struct cfg *cfg)
         free(crls);
         return cmd_usage_error(usage_line, "the output must be another file than the input");
     }
+    if (!o.module || !*o.module) {
+        free(crls);
+        return cmd_usage_error(usage_line, "no PKCS#11 module: give --pkcs11-module SO or set sign.module "
+                               "(SoftHSM2: /usr/lib/softhsm/libsofthsm2.so; a USB token: its vendor's module)");
+    }
     o.crl_files = crls;
     o.ncrl = ncrl;
     rc = sig_sign_file(in, out, &o, &r, &e);

@@ -233,10 +233,19 @@ int cmd_status(int argc, char **argv, struct cfg *cfg)
         if (!v)
             return cmd_usage_error(usage, "option \"%s\" needs a value", a);
         if (!strcmp(a, "--station")) station = v;
-        else if (!strcmp(a, "--since")) since = atof(v);
-        else if (!strcmp(a, "--limit")) limit = atol(v);
-        else if (!strcmp(a, "--wait")) wait_n = atol(v);
-        else if (!strcmp(a, "--timeout")) timeout = atol(v);
+        else if (!strcmp(a, "--since")) {
+            if (!cmd_double(v, &since) || since < 0)
+                return cmd_usage_error(usage, "--since wants a Unix time in seconds (as from `date +%%s`), not \"%s\"", v);
+        } else if (!strcmp(a, "--limit")) {
+            if (!cmd_long(v, 1, 1000000, &limit))
+                return cmd_usage_error(usage, "--limit wants a number of rows from 1, not \"%s\"", v);
+        } else if (!strcmp(a, "--wait")) {
+            if (!cmd_long(v, 1, 100000000, &wait_n))
+                return cmd_usage_error(usage, "--wait wants a number of files from 1, not \"%s\"", v);
+        } else if (!strcmp(a, "--timeout")) {
+            if (!cmd_long(v, 1, 100000000, &timeout))
+                return cmd_usage_error(usage, "--timeout wants seconds from 1, not \"%s\"", v);
+        }
         else return cmd_usage_error(usage, "unknown option \"%s\"", a);
         i++;
     }

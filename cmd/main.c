@@ -118,6 +118,10 @@ int main(int argc, char **argv)
             return EXIT_OK;
         } else if (strcmp(argv[i], "--version") == 0) {
             return cmd_version(0, NULL, NULL);
+        } else if (strcmp(argv[i], "--config") == 0) {
+            fprintf(stderr, "ancong: error: --config wants the configuration file to read\n");
+            usage(stderr);
+            return EXIT_USAGE;
         } else {
             fprintf(stderr, "ancong: error: unknown option \"%s\"\n", argv[i]);
             usage(stderr);

@@ -1,6 +1,8 @@
 #include "cmd/cmd.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool cmd_wants_help(int argc, char **argv)
@@ -12,6 +14,32 @@ bool cmd_wants_help(int argc, char **argv)
             return true;
     }
     return false;
+}
+
+bool cmd_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    if (!s || !*s)
+        return false;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+bool cmd_double(const char *s, double *out)
+{
+    char *end;
+    if (!s || !*s)
+        return false;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || v != v)
+        return false;
+    *out = v;
+    return true;
 }
 
 int cmd_usage_error(const char *usage, const char *fmt, ...)
