@@ -80,9 +80,10 @@ and they are OCR'd, classified and indexed.  See them with
 Review web app: http://127.0.0.1:8080/  (create a user: bin/ancong user add --help)
 Press Ctrl-C to stop.
 MSG
-# Print each newly finished document as it arrives, until Ctrl-C.
+# Print each newly finished document as it arrives, until Ctrl-C (the
+# samples were listed above: from now on only what is dropped next).
 FOLLOW=
-"$BIN" status --follow --since "$started" &
+"$BIN" status --follow --since "$(date +%s)" &
 FOLLOW=$!
 wait "$SERVE" || true
 kill "$FOLLOW" 2>/dev/null || true

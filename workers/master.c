@@ -55,7 +55,7 @@ struct child {
     char last_exit[96];
 };
 
-enum state { ST_RUNNING, ST_STOPPING };
+enum state { ST_RUNNING, ST_STOPPING, ST_STOPPED };
 
 struct master {
     struct cfg *cfg;
@@ -267,7 +267,7 @@ static void status_json(struct master *m, struct sbuf *b)
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
     sbuf_printf(b, "{\"pid\":%d,\"state\":\"%s\",\"time\":\"%s\",\"uptime_s\":%lld,"
                    "\"reloads\":%d,\"reload_failures\":%d,\"last_reload_error\":",
-                (int)getpid(), m->state == ST_RUNNING ? "running" : "stopping", ts,
+                (int)getpid(), m->state == ST_RUNNING ? "running" : m->state == ST_STOPPING ? "stopping" : "stopped", ts,
                 (long long)((now - m->started_ms) / 1000), m->reloads, m->reload_failures);
     json_escape(b, m->last_reload_error, strlen(m->last_reload_error));
     sbuf_puts(b, ",\"roles\":[");
@@ -627,6 +627,7 @@ int master_run(struct cfg *cfg, const struct master_role *roles, int nroles,
     }
 
     log_info("stage=stop result=clean uptime_s=%lld", (long long)((fs_now_ms() - m->started_ms) / 1000));
+    m->state = ST_STOPPED;      /* every child has exited: say so, not "stopping" */
     write_status(m);
     unlink(pidfile);
     if (m->http)

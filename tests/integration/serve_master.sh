@@ -90,4 +90,5 @@ is "$?" 0 "serve exits 0 after a clean stop"
 gone() { ! kill -0 "$w0" 2>/dev/null && ! kill -0 "$w1" 2>/dev/null; }
 check "its workers are gone" wait_for 10 gone
 check "the pid file is removed" test ! -e "$ANCONG_HOME/run/serve.pid"
+check "status.json says it stopped (not \"stopping\")" grep -q '"state":"stopped"' "$S"
 t_finish
