@@ -1909,8 +1909,9 @@ static void ext_ma_vu_viec(struct ctx *x)
     const char *p = F;
     while (rx_search("([0-9ol]{1,4} */ *[0-9]{4} */ *[a-z][a-z0-9]*(-[a-z0-9]+)*)", p, m, 2)) {
         int a = (int)(p - F) + m[1].rm_so, b = (int)(p - F) + m[1].rm_eo;
-        /* "28/2026/TLST-" at a line end, "DS" on the next line */
-        while (F[b] == '-' && F[b + 1] == ' ' && x->fl.seg[b + 1] < 0 && isalpha((unsigned char)F[b + 2])) {
+        /* "28/2026/TLST-" at a line end, "DS" on the next line; or a space
+         * the engine put after the hyphen ("143/2026/TLST- DS") */
+        while (F[b] == '-' && F[b + 1] == ' ' && isalpha((unsigned char)F[b + 2])) {
             int e = b + 2;
             while (isalnum((unsigned char)F[e])) e++;
             if (e - (b + 2) > 6 || isalpha((unsigned char)F[e]))
@@ -2020,8 +2021,9 @@ static char *cut_party(const char *s)
     regmatch_t m[1];
     if (rx_search("( *[,;(]| *- *dia *chi| *(dia *chi|noi *cu *tru|tru *so|sinh *nam|nam *sinh|nguoi *dai *dien|so *dien *thoai|can *cuoc)\\b)", f, m, 1) && m[0].rm_so < cut)
         cut = m[0].rm_so;
-    /* the end of a sentence: ". " before a capital, after a word of three
-     * letters or more (not "TP. Hồ Chí Minh") */
+    /* the end of a sentence: ". " before a capital or a number ("2." of the
+     * next article), after a word of three letters or more (not "TP. Hồ
+     * Chí Minh") */
     for (int i = 3; i + 2 < cut; i++) {
         if (f[i] != '.' || f[i + 1] != ' ')
             continue;
@@ -2029,7 +2031,7 @@ static char *cut_party(const char *s)
         while (i - 1 - wl >= 0 && isalpha((unsigned char)f[i - 1 - wl])) wl++;
         const char *q = v;
         for (int k = 0; k < i + 2 && *q; k++) utf8_next(&q);
-        if (wl >= 3 && starts_upper(q)) {
+        if (wl >= 3 && (starts_upper(q) || isdigit((unsigned char)*q))) {
             cut = i;
             break;
         }
@@ -2084,6 +2086,16 @@ static void ext_parties(struct ctx *x)
                 b++;
                 while (b < x->fl.n && x->fl.seg[b] >= 0) b++;
                 dash = s1->fold[strspn(s1->fold, " ")] != '-';
+            }
+        }
+        if (b > a && !dash && line_ended(t, x->fl.seg[b - 1]) == false) {
+            /* the name goes on at the next line ("... khu vực 5 - TP. Hồ Chí"
+             * + "Minh. Người bị kiện: ..."): cut_party ends it */
+            while (b < x->fl.n && b < a + 160) {
+                if (x->fl.seg[b] < 0 && b > a && x->fl.seg[b - 1] >= 0 && line_ended(t, x->fl.seg[b - 1]) &&
+                    x->fl.seg[b - 1] != sg)
+                    break;
+                b++;
             }
         }
         char *raw0 = flat_sub(t, &x->fl, a, b);

@@ -779,6 +779,48 @@ static void test_khac_blank_number(void)
     }
 }
 
+/* A decision to sue: the plaintiff's name runs on to the next line, the
+ * article ends before a numbered one; the case code read with a space after
+ * its hyphen ("TLST- DS"). */
+static void test_party_runs_on(void)
+{
+    static const char TEXT[] =
+        "VIỆN KIỂM SÁT NHÂN DÂN\nKHU VỰC 5 - TP. HỒ CHÍ MINH\nSố: 12/QĐ-VKSKV5\n"
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+        "TP. Hồ Chí Minh, ngày 05 tháng 3 năm 2026\nQUYẾT ĐỊNH\nVề việc khởi kiện vụ án dân sự công ích\n"
+        "Căn cứ hồ sơ vụ việc dân sự công ích số 143/2026/TLST- DS về tranh chấp bồi thường thiệt hại\n"
+        "do xâm phạm lợi ích công trong lĩnh vực bảo vệ quyền lợi người tiêu dùng,\n"
+        "QUYẾT ĐỊNH:\n"
+        "Điều 1. Khởi kiện vụ án dân sự đối với Công ty Cổ phần Dịch vụ Chăm sóc Sao Mai tại Tòa án.\n"
+        "Điều 2. Người khởi kiện: Viện kiểm sát nhân dân khu vực 5 - TP. Hồ Chí\n"
+        "Minh. Người bị kiện: Công ty Cổ phần Dịch vụ Chăm sóc Sao Mai.\n"
+        "VIỆN TRƯỞNG\nLê Văn Tám\n";
+    struct ocr_doc d;
+    struct doc_result r;
+    doc_from_text(TEXT, &d);
+    pipe_analyze(&d, 1, d.npages, 0.8, &r);
+    T_STREQ(fv(&r, F_NGUYEN_DON), "Viện kiểm sát nhân dân khu vực 5 - TP. Hồ Chí Minh",
+            "the plaintiff's name runs on to the next line");
+    T_STREQ(fv(&r, F_MA_VU_VIEC), "143/2026/TLST-DS", "case code read with a space after its hyphen");
+    doc_result_release(&r);
+    ocr_doc_release(&d);
+    static const char TEXT2[] =
+        "VIỆN KIỂM SÁT NHÂN DÂN\nTỈNH ĐẮK LẮK\nSố: 14/QĐ-VKS-P9\n"
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+        "Đắk Lắk, ngày 05 tháng 3 năm 2026\nQUYẾT ĐỊNH\nVề việc khởi kiện vụ án dân sự công ích\n"
+        "QUYẾT ĐỊNH:\n"
+        "Điều 1. Khởi kiện vụ án dân sự đối với Công ty TNHH Minh Phát tại Tòa án nhân dân tỉnh.\n"
+        "Điều 2. Người khởi kiện: Viện kiểm sát nhân dân tỉnh Đắk Lắk.\n"
+        "2. Người bị kiện: Công ty TNHH Minh Phát.\n"
+        "VIỆN TRƯỞNG\nLê Văn Tám\n";
+    doc_from_text(TEXT2, &d);
+    pipe_analyze(&d, 1, d.npages, 0.8, &r);
+    T_STREQ(fv(&r, F_NGUYEN_DON), "Viện kiểm sát nhân dân tỉnh Đắk Lắk",
+            "the plaintiff ends with its sentence, before a numbered line");
+    doc_result_release(&r);
+    ocr_doc_release(&d);
+}
+
 /* Document-number codes that only look like OCR errors stay as printed. */
 static void test_codes_kept(void)
 {
@@ -876,6 +918,7 @@ int main(void)
     test_letter_vv_variants();
     test_signer_names();
     test_khac_blank_number();
+    test_party_runs_on();
     test_odd_subject();
     test_regex_locales();
     return t_done();
