@@ -99,7 +99,7 @@ void cls_classify(const struct ptext *t, struct cls_result *out)
         sbuf_putc(&page, ' ');
         /* "V/v", also misread "VIv", "Vív", "W/%" (italics) */
         if (i < a + 30 &&
-            rx_search("^[^a-z0-9]*([vy] *(/( *v\\b| )|[il1|]v\\b)|[vwy] */ *[vw%] |v% )", f, NULL, 0)) {
+            rx_search("^[^a-z0-9]*([vwy] *(/( *v\\b| )|[il1|]v\\b)|[vwy] */ *[vw%] |v% )", f, NULL, 0)) {
             for (int k = i; k < i + 3 && k < b; k++) {
                 sbuf_puts(&subj, t->segs[k].fold);
                 sbuf_putc(&subj, ' ');

@@ -1669,6 +1669,27 @@ static void ext_signer(struct ctx *x)
 }
 
 
+/* "52I2026ITL-DSCI": a case or document number whose slashes the engine
+ * read as I, l or |, repaired in place (only digits, one of those, a year
+ * 20xx, one of those, a letter). */
+static void slashes_from_letters(char *s)
+{
+    if (strchr(s, '/'))
+        return;
+    char *p = s;
+    int nd = 0;
+    while (isdigit((unsigned char)p[nd])) nd++;
+    if (nd < 1 || nd > 4 || !strchr("Il|", p[nd]))
+        return;
+    char *y = p + nd + 1;
+    if (!(y[0] == '2' && y[1] == '0' && isdigit((unsigned char)y[2]) && isdigit((unsigned char)y[3])))
+        return;
+    if (!strchr("Il|", y[4]) || !isalpha((unsigned char)y[5]))
+        return;
+    p[nd] = '/';
+    y[4] = '/';
+}
+
 /* A subject line as printed: leading specks dropped, "V/v" (also read
  * "Y/v", "V/V", "V/", "V/%", "V/w", "V%") written the usual way, document numbers inside it
  * repaired like the number field, stray " ." inside words removed. */
@@ -1700,6 +1721,8 @@ static char *clean_subject(const char *in, int kv)
             free(w[i]);
             w[i] = word = rest;
         }
+        if (isdigit((unsigned char)f[0]))
+            slashes_from_letters(word);
         if (strchr(word, '/') && isdigit((unsigned char)f[0])) {
             /* a document or case number inside the subject */
             size_t l = strlen(word);
@@ -1802,7 +1825,7 @@ static void ext_trich_yeu(struct ctx *x)
     double ev = 0.9;
     /* letters: "V/v ..." in the left header block */
     for (int i = x->p1a; i < x->p1b && i < x->p1a + 30; i++)
-        if (rx_search("^[^a-z0-9]*([vy] *(/( *v\\b| )|[il1|]v\\b)|[vwy] */ *[vw%] |v% )", t->segs[i].fold, NULL, 0)) {
+        if (rx_search("^[^a-z0-9]*([vwy] *(/( *v\\b| )|[il1|]v\\b)|[vwy] */ *[vw%] |v% )", t->segs[i].fold, NULL, 0)) {
             start = i;
             break;
         }
@@ -1907,7 +1930,7 @@ static void ext_ma_vu_viec(struct ctx *x)
     struct { char *v; double score; int n, a, b, q; double ocr; } g[32];
     int ng = 0;
     const char *p = F;
-    while (rx_search("([0-9ol]{1,4} */ *[0-9]{4} */ *[a-z][a-z0-9]*(-[a-z0-9]+)*)", p, m, 2)) {
+    while (rx_search("([0-9ol]{1,4} *(/ *[0-9]{4} */|[il|]20[0-9]{2}[il|]) *[a-z][a-z0-9]*(-[a-z0-9]+)*)", p, m, 2)) {
         int a = (int)(p - F) + m[1].rm_so, b = (int)(p - F) + m[1].rm_eo;
         /* "28/2026/TLST-" at a line end, "DS" on the next line; or a space
          * the engine put after the hyphen ("143/2026/TLST- DS") */
@@ -1945,6 +1968,7 @@ static void ext_ma_vu_viec(struct ctx *x)
         if (s <= 0)
             continue;
         char *raw = flat_sub(t, &x->fl, a, b);
+        slashes_from_letters(raw);
         char *v0 = clean_number(raw);
         int q = 2;
         char *v = fix_codes_kv(v0, 0, &q);
@@ -2019,7 +2043,10 @@ static char *cut_party(const char *s)
     char *f = fold_str(v);
     int cut = (int)strlen(f);
     regmatch_t m[1];
-    if (rx_search("( *[,;(]| *- *dia *chi| *(dia *chi|noi *cu *tru|tru *so|sinh *nam|nam *sinh|nguoi *dai *dien|so *dien *thoai|can *cuoc)\\b)", f, m, 1) && m[0].rm_so < cut)
+    /* what follows a name: its address, representative…, or the next
+     * heading when the name ends its line without a period ("Nội dung vụ
+     * việc …", "Yêu cầu …", "Điều 3") */
+    if (rx_search("( *[,;(]| *- *dia *chi| *(dia *chi|noi *cu *tru|tru *so|sinh *nam|nam *sinh|nguoi *dai *dien|so *dien *thoai|can *cuoc|noi *dung|yeu *cau|dieu *[0-9]+|can *cu|ly *do)\\b)", f, m, 1) && m[0].rm_so < cut)
         cut = m[0].rm_so;
     /* the end of a sentence: ". " before a capital or a number ("2." of the
      * next article), after a word of three letters or more (not "TP. Hồ

@@ -664,7 +664,7 @@ static void test_reply_misread_vv(void)
  * for the italic v, the slash lost): the subject is found and says the type. */
 static void test_letter_vv_variants(void)
 {
-    static const char *const vv[] = {"V\u2044%", "V\u2044w", "V%", "V/w"};
+    static const char *const vv[] = {"V\u2044%", "V\u2044w", "V%", "V/w", "-W\u2044"};
     for (size_t i = 0; i < sizeof vv / sizeof vv[0]; i++) {
         char text[1400];
         snprintf(text, sizeof text,
@@ -817,6 +817,25 @@ static void test_party_runs_on(void)
     pipe_analyze(&d, 1, d.npages, 0.8, &r);
     T_STREQ(fv(&r, F_NGUYEN_DON), "Viện kiểm sát nhân dân tỉnh Đắk Lắk",
             "the plaintiff ends with its sentence, before a numbered line");
+    doc_result_release(&r);
+    ocr_doc_release(&d);
+    /* a lawsuit petition: the defendant's line ends without a period and the
+     * next heading follows; the case number's slashes read as "I" */
+    static const char TEXT3[] =
+        "VIỆN KIỂM SÁT NHÂN DÂN\nKHU VỰC 8 - CẦN THƠ\nSố: 57/ĐKK-VKSKV8\n"
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+        "Cần Thơ, ngày 05 tháng 3 năm 2026\nĐƠN KHỞI KIỆN\n"
+        "Kính gửi: Tòa án nhân dân khu vực 8 - Cần Thơ\n"
+        "Người khởi kiện: Viện kiểm sát nhân dân khu vực 8 - Cần Thơ.\n"
+        "Người bị kiện: Hợp tác xã Phân phối Thực phẩm chức năng Hoàng Long\n"
+        "Nội dung vụ việc dân sự công ích số 52I2026ITL-DSCI: hợp tác xã bán thực phẩm chức năng\n"
+        "không rõ nguồn gốc cho người cao tuổi.\n"
+        "VIỆN TRƯỞNG\nLê Văn Tám\n";
+    doc_from_text(TEXT3, &d);
+    pipe_analyze(&d, 1, d.npages, 0.8, &r);
+    T_STREQ(fv(&r, F_BI_DON), "Hợp tác xã Phân phối Thực phẩm chức năng Hoàng Long",
+            "the defendant ends before the next heading");
+    T_STREQ(fv(&r, F_MA_VU_VIEC), "52/2026/TL-DSCI", "a case number whose slashes were read as I");
     doc_result_release(&r);
     ocr_doc_release(&d);
 }
