@@ -2293,6 +2293,13 @@ static const struct { const char *rx; int area; double w; } area_kw[] = {
     {"linh *vuc *dat *dai", 3, 10}, {"linh *vuc *moi *truong", 0, 10},
     {"linh *vuc *an *toan *thuc *pham", 1, 10}, {"linh *vuc *(bao *ve *)?quyen *loi *nguoi *tieu *dung", 2, 10},
     {"nguoi *thuoc *nhom *de *bi *ton *thuong", 5, 10},
+    /* "vụ việc dân sự công ích số 46/2026/TL-DSCI về môi trường tại …" */
+#define AREA_OF_CASE "(vu *viec|vu *an)[^.;:]{0,60} ve *(linh *vuc *)?"
+    {AREA_OF_CASE "moi *truong", 0, 10}, {AREA_OF_CASE "an *toan *thuc *pham", 1, 10},
+    {AREA_OF_CASE "(bao *ve *)?(quyen *loi *)?nguoi *tieu *dung", 2, 10},
+    {AREA_OF_CASE "dat *dai", 3, 10}, {AREA_OF_CASE "tai *san *cong", 4, 10},
+    {AREA_OF_CASE "(bao *ve *)?nhom *de *bi *ton *thuong", 5, 10},
+    {AREA_OF_CASE "di *san *van *hoa", 6, 10},
     {"linh *vuc *bao *ve *nhom *de *bi *ton *thuong", 5, 10},
     {"(ve|trong) *(viec *)?bao *ve *nhom *de *bi *ton *thuong", 5, 3},
     {"an *toan *thuc *pham", 1, 2},

@@ -840,6 +840,37 @@ static void test_party_runs_on(void)
     ocr_doc_release(&d);
 }
 
+/* An assignment names the case's area once, after the case number ("… số
+ * 46/2026/TL-DSCI về môi trường tại …"): that is its area. */
+static void test_area_of_case(void)
+{
+    static const char *const areas[][2] = {
+        {"môi trường", "moi_truong"}, {"đất đai", "dat_dai"}, {"tài sản công", "tai_san_cong"},
+    };
+    for (size_t i = 0; i < sizeof areas / sizeof areas[0]; i++) {
+        char text[1600];
+        snprintf(text, sizeof text,
+                 "VIỆN KIỂM SÁT NHÂN DÂN\nKHU VỰC 12 - HÀ NỘI\nSố: 21/QĐ-VKSKV12-DS\n"
+                 "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+                 "Hà Nội, ngày 01 tháng 2 năm 2026\nQUYẾT ĐỊNH\n"
+                 "V/v phân công Kiểm sát viên, Kiểm tra viên giải quyết vụ việc\n"
+                 "Căn cứ Nghị quyết số 205/2025/QH15 của Quốc hội về thí điểm Viện kiểm sát nhân dân khởi kiện\n"
+                 "vụ án dân sự để bảo vệ quyền dân sự của nhóm dễ bị tổn thương, bảo vệ lợi ích công;\n"
+                 "QUYẾT ĐỊNH:\n"
+                 "Điều 1. Phân công bà Tăng Kim Thư, Kiểm sát viên, giải quyết vụ việc dân sự công ích\n"
+                 "số 46/2026/TL-DSCI về %s tại phường Hồng Gai, thành phố Hà Nội.\n"
+                 "Điều 2. Quyết định có hiệu lực kể từ ngày ký./.\n"
+                 "VIỆN TRƯỞNG\nLê Văn Tám\n", areas[i][0]);
+        struct ocr_doc d;
+        struct doc_result r;
+        doc_from_text(text, &d);
+        pipe_analyze(&d, 1, d.npages, 0.8, &r);
+        T_STREQ(fv(&r, F_LINH_VUC), areas[i][1], "the case's area named after its number: %s", areas[i][0]);
+        doc_result_release(&r);
+        ocr_doc_release(&d);
+    }
+}
+
 /* Document-number codes that only look like OCR errors stay as printed. */
 static void test_codes_kept(void)
 {
@@ -938,6 +969,7 @@ int main(void)
     test_signer_names();
     test_khac_blank_number();
     test_party_runs_on();
+    test_area_of_case();
     test_odd_subject();
     test_regex_locales();
     return t_done();
