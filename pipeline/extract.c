@@ -582,7 +582,25 @@ static char *fix_codes_kv(const char *num, int kv, int *quality)
 {
     struct sbuf o = SBUF_INIT;
     bool changed = false, unknown = false;
-    const char *p = num;
+    /* "43/ĐKKVKSKV6": the hyphen between the type code and the issuer lost */
+    char *own = NULL;
+    {
+        static const char *const types[] = {"ĐKK", "DKK", "QĐ", "QD", "KN", "BB", "TB", "BC", NULL};
+        const char *sl = strchr(num, '/');
+        for (int k = 0; sl && types[k]; k++) {
+            size_t tl = strlen(types[k]);
+            if (strncmp(sl + 1, types[k], tl) == 0 && strncmp(sl + 1 + tl, "VKS", 3) == 0) {
+                struct sbuf f = SBUF_INIT;
+                sbuf_add(&f, num, (size_t)(sl + 1 + tl - num));
+                sbuf_putc(&f, '-');
+                sbuf_puts(&f, sl + 1 + tl);
+                own = sbuf_detach(&f);
+                changed = true;
+                break;
+            }
+        }
+    }
+    const char *p = own ? own : num;
     while (*p) {
         size_t l = strcspn(p, "/-");
         char *part = xstrndup(p, l);
@@ -599,6 +617,7 @@ static char *fix_codes_kv(const char *num, int kv, int *quality)
     }
     if (quality)
         *quality = unknown ? 0 : changed ? 1 : 2;
+    free(own);
     return sbuf_detach(&o);
 }
 

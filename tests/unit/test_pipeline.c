@@ -871,6 +871,26 @@ static void test_area_of_case(void)
     }
 }
 
+/* A number whose hyphen between the type code and the issuer was lost. */
+static void test_number_lost_hyphen(void)
+{
+    static const char TEXT[] =
+        "VIỆN KIỂM SÁT NHÂN DÂN\nKHU VỰC 2 - HÀ NỘI\nSố: 56/ĐKKVKSKV2\n"
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+        "Hà Nội, ngày 05 tháng 3 năm 2026\nĐƠN KHỞI KIỆN\n"
+        "Kính gửi: Tòa án nhân dân khu vực 2 - Hà Nội\n"
+        "Người khởi kiện: Viện kiểm sát nhân dân khu vực 2 - Hà Nội.\n"
+        "Người bị kiện: Công ty TNHH Minh Phát.\n"
+        "VIỆN TRƯỞNG\nLê Văn Tám\n";
+    struct ocr_doc d;
+    struct doc_result r;
+    doc_from_text(TEXT, &d);
+    pipe_analyze(&d, 1, d.npages, 0.8, &r);
+    T_STREQ(fv(&r, F_SO_VAN_BAN), "56/ĐKK-VKSKV2", "the hyphen after the type code is put back");
+    doc_result_release(&r);
+    ocr_doc_release(&d);
+}
+
 /* Document-number codes that only look like OCR errors stay as printed. */
 static void test_codes_kept(void)
 {
@@ -970,6 +990,7 @@ int main(void)
     test_khac_blank_number();
     test_party_runs_on();
     test_area_of_case();
+    test_number_lost_hyphen();
     test_odd_subject();
     test_regex_locales();
     return t_done();
