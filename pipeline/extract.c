@@ -859,7 +859,7 @@ static void ext_date(struct ctx *x)
     const struct ptext *t = x->t;
     /* a place-and-date line: "<place>, ngày 05 tháng 3 năm 2026" */
     static const char *rx_place =
-        "^ *([a-z][a-z.]*( +[a-z.]+){0,5}) *[,.] *ng[a-z]{1,2}y? *([0-9ol]{1,2}) *th[a-z]{1,3}ng? *([0-9ol]{1,2}) *n[a-z]{1,2}m? *([0-9ol]{4})";
+        "^ *([a-z][a-z.]*( +[a-z.]+){0,5}) *[,.] *ng[a-z]{1,2}y? *([0-9ol]{1,2})[^a-z0-9]*th[a-z]{1,3}ng?[^a-z0-9]*([0-9ol]{1,2})[^a-z0-9]*n[a-z]{1,2}m?[^a-z0-9]*([0-9ol]{4})";
     static const char *rx_place_num =
         "^ *([a-z][a-z.]*( +[a-z.]+){0,5}) *, *(ngay)? *([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})";
     static const char *rx_bare =

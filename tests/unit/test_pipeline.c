@@ -154,6 +154,8 @@ static void test_dates(void)
         {"Thành phố Hồ Chí Minh, ngảy 5 thảng 03 nãm 2026", "2026-03-05"},
         {"Cần Thơ, 05/3/2026", "2026-03-05"},
         {"Đà Nẵng, ngày O5 tháng 1l năm 2026", "2026-11-05"},
+        {"Cần Thơ, ngày 15:'tháng 1 năm 2026", "2026-01-15"},
+        {"Hà Nội, ngày 15 tháng 1 năm ,2026", "2026-01-15"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char text[512];
