@@ -54,6 +54,20 @@ static const char *const lexicon_weak[][2] = {
     {"to chuc", "tổ chức"}, {"quyen loi", "quyền lợi"}, {"bao cao", "báo cáo"},
     {"huong giai", "hướng giải"},
 };
+bool pipe_lex_pair(const char *a, const char *b)
+{
+    char key[96];
+    if (snprintf(key, sizeof key, "%s %s", a, b) >= (int)sizeof key)
+        return false;
+    for (size_t i = 0; i < sizeof lexicon_strong / sizeof lexicon_strong[0]; i++)
+        if (strcmp(key, lexicon_strong[i][0]) == 0)
+            return true;
+    for (size_t i = 0; i < sizeof lexicon_weak / sizeof lexicon_weak[0]; i++)
+        if (strcmp(key, lexicon_weak[i][0]) == 0)
+            return true;
+    return false;
+}
+
 /* Strong phrases outweigh a misreading the engine repeats all over a page. */
 #define LEX_STRONG 20
 #define LEX_WEAK 3

@@ -1688,6 +1688,53 @@ static void ext_signer(struct ctx *x)
 }
 
 
+/* "sựcôngích": words the engine ran together, cut back into the phrase
+ * they make ("sự công ích": each neighbouring pair a fixed phrase).
+ * Returns a new string, or NULL when WORD is not such a run. */
+static char *unglue(const char *word)
+{
+    int offs[64], n = 0;
+    for (const char *p = word; *p && n < 63;) {
+        offs[n++] = (int)(p - word);
+        utf8_next(&p);
+    }
+    offs[n] = (int)strlen(word);
+    char *fw = fold_str(word);
+    bool letters = n >= 6 && (int)strlen(fw) == n;
+    for (int i = 0; letters && i < n; i++)
+        if (!isalpha((unsigned char)fw[i])) letters = false;
+    char *r = NULL;
+    /* two or three pieces of two letters or more */
+    for (int c1 = 2; letters && !r && c1 <= n - 2; c1++) {
+        char *a = xstrndup(fw, (size_t)c1);
+        for (int c2 = c1 + 2; !r && c2 <= n; c2++) {
+            char *b = xstrndup(fw + c1, (size_t)(c2 - c1));
+            bool ok = pipe_lex_pair(a, b);
+            char *c = NULL;
+            if (ok && c2 < n) {
+                c = xstrdup(fw + c2);
+                ok = strlen(c) >= 2 && pipe_lex_pair(b, c);
+            }
+            if (ok) {
+                struct sbuf o = SBUF_INIT;
+                sbuf_add(&o, word, (size_t)offs[c1]);
+                sbuf_putc(&o, ' ');
+                sbuf_add(&o, word + offs[c1], (size_t)(offs[c2] - offs[c1]));
+                if (c2 < n) {
+                    sbuf_putc(&o, ' ');
+                    sbuf_puts(&o, word + offs[c2]);
+                }
+                r = sbuf_detach(&o);
+            }
+            free(b);
+            free(c);
+        }
+        free(a);
+    }
+    free(fw);
+    return r;
+}
+
 /* "52I2026ITL-DSCI": a case or document number whose slashes the engine
  * read as I, l or |, repaired in place (only digits, one of those, a year
  * 20xx, one of those, a letter). */
@@ -1742,6 +1789,22 @@ static char *clean_subject(const char *in, int kv)
         }
         if (isdigit((unsigned char)f[0]))
             slashes_from_letters(word);
+        {
+            /* trailing punctuation stays where it was */
+            size_t wl = strlen(word), tl = 0;
+            while (tl < wl && strchr(",.;:", word[wl - 1 - tl])) tl++;
+            char *core = xstrndup(word, wl - tl);
+            char *ug = unglue(core);
+            if (ug) {
+                struct sbuf nb = SBUF_INIT;
+                sbuf_puts(&nb, ug);
+                sbuf_puts(&nb, word + wl - tl);
+                free(w[i]);
+                w[i] = word = sbuf_detach(&nb);
+                free(ug);
+            }
+            free(core);
+        }
         if (strchr(word, '/') && isdigit((unsigned char)f[0])) {
             /* a document or case number inside the subject */
             size_t l = strlen(word);

@@ -70,6 +70,9 @@ void seg_span_box(const struct ptext *t, const struct pseg *s, int a, int b,
                   struct ocr_box *box, double *conf);
 /* Fold one NUL-terminated UTF-8 string with the same rules (malloc'd). */
 char *fold_str(const char *s);
+/* Whether "a b" (folded words) is one of the fixed phrases of these
+ * documents (pipeline/correct.c: "cong ich", "vu viec", ...). */
+bool pipe_lex_pair(const char *a, const char *b);
 
 /* POSIX extended regex on folded keys; patterns compiled once and cached. */
 bool rx_search(const char *pattern, const char *s, regmatch_t *m, int nm);
