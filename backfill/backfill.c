@@ -80,6 +80,61 @@ static struct bf_item *add_item(struct bf_run *run, const char *source, enum bf_
     return it;
 }
 
+/* A file loaded before, now with a manifest row naming its case: the code
+ * is given to the document as its hint and, if it is processed and filed
+ * under no case yet, it is filed now (the same rule as job_complete: a
+ * code the document prints itself wins).  The report says what happened. */
+static void apply_case_to_loaded(struct store *st, struct bf_item *it)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%lld", it->document_id);
+    const char *pv[2] = {id, it->case_code};
+    PGconn *db = store_conn(st);
+    /* two statements: one statement may not change the same row twice */
+    PGresult *r = PQexecParams(db,
+        "UPDATE documents SET case_code_hint = $2, updated_at = now()"
+        " WHERE id = $1::bigint AND coalesce(btrim(case_code_hint), '') = ''",
+        2, NULL, pv, NULL, NULL, 0);
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    r = !ok ? NULL : PQexecParams(db,
+        "WITH d AS (SELECT x.id, x.unit_id,"
+        "              coalesce(nullif(btrim(f.value), ''), $2) AS code,"
+        "              (SELECT a.value FROM fields a WHERE a.document_id = x.id AND a.name = 'linh_vuc') AS area"
+        "         FROM documents x LEFT JOIN fields f ON f.document_id = x.id AND f.name = 'ma_vu_viec'"
+        "        WHERE x.id = $1::bigint AND x.case_id IS NULL"
+        "          AND x.status IN ('indexed', 'needs_review', 'approved', 'signed')),"
+        " c AS (INSERT INTO cases (unit_id, code, area) SELECT unit_id, code, area FROM d"
+        "       ON CONFLICT (unit_id, code) DO UPDATE SET updated_at = now(),"
+        "          area = coalesce(cases.area, excluded.area) RETURNING id)"
+        " UPDATE documents x SET case_id = (SELECT id FROM c) WHERE x.id IN (SELECT id FROM d)",
+        2, NULL, pv, NULL, NULL, 0);
+    ok = ok && PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    char why[600];
+    if (!ok) {
+        snprintf(why, sizeof why, "already loaded; the manifest's case code could not be applied (%s): "
+                 "run backfill again", PQerrorMessage(db));
+    } else {
+        r = PQexecParams(db, "SELECT coalesce(c.code, ''), d.status::text FROM documents d"
+                             " LEFT JOIN cases c ON c.id = d.case_id WHERE d.id = $1::bigint",
+                         1, NULL, pv, NULL, NULL, 0);
+        const char *now = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "";
+        const char *stt = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? PQgetvalue(r, 0, 1) : "";
+        if (!now[0])
+            snprintf(why, sizeof why, "already loaded (%s); filed under the manifest's case when it is processed", stt);
+        else if (strcmp(now, it->case_code) == 0)
+            snprintf(why, sizeof why, "already loaded; filed under the manifest's case");
+        else
+            snprintf(why, sizeof why, "already loaded and filed under case %s, not the manifest's %s "
+                     "(the document prints its own code, or was filed before): check which is right "
+                     "and correct it in the review app", now, it->case_code);
+        PQclear(r);
+    }
+    free(it->reason);
+    it->reason = xstrdup(why);
+}
+
 const char *bf_entry_path_problem(const char *path)
 {
     if (!path || !*path)
@@ -205,6 +260,11 @@ static void flush_batch(struct bf_ctx *c)
             it->document_id = res[i].document_id;
             if (p->row && p->row->case_code)
                 it->case_code = xstrdup(p->row->case_code);
+            if (res[i].duplicate && p->row && p->row->case_code && p->row->case_code[0])
+                apply_case_to_loaded(c->st, it);
+            if (c->have_mf && !p->row)
+                it->reason = xstrdup("no row in the manifest: loaded without a case code or archival "
+                                     "metadata (add a row and run backfill again to give them)");
             if (p->row && p->row->meta) {
                 it->archive_meta = xstrdup(p->row->meta);
                 c->run->nmeta_rows++;
@@ -554,6 +614,27 @@ int bf_load(struct store *st, char **paths, int npaths, const struct bf_opts *o,
         for (int i = 0; i < c.mf.nmeta; i++)
             run->meta_keys[i] = xstrdup(c.mf.meta_keys[i]);
     }
+    /* what a loader killed earlier left behind (its extracted entries) */
+    {
+        char base[4096];
+        snprintf(base, sizeof base, "%s/backfill", c.cfg->home);
+        DIR *dh = opendir(base);
+        struct dirent *de;
+        while (dh && (de = readdir(dh))) {
+            int pid;
+            char extra;
+            if (sscanf(de->d_name, "staging-%d%c", &pid, &extra) != 1 || pid <= 0 || pid == (int)getpid())
+                continue;
+            if (kill(pid, 0) == 0 || errno != ESRCH)
+                continue;           /* that loader still runs */
+            char old[4400];
+            snprintf(old, sizeof old, "%s/%s", base, de->d_name);
+            if (fs_rmtree(old) == 0)
+                log_info("stage=backfill msg=\"removed the staging folder of a stopped loader\" path=%s", old);
+        }
+        if (dh)
+            closedir(dh);
+    }
     snprintf(c.staging, sizeof c.staging, "%s/backfill/staging-%d", c.cfg->home, (int)getpid());
     if (fs_mkdirs(c.staging, 0700, e) < 0)
         goto out;
@@ -632,6 +713,19 @@ void bf_report_text(const struct bf_run *run, FILE *f)
         if (it->status == BF_REFUSED || it->status == BF_FAILED)
             fprintf(f, "  %s: %s: %s\n", bf_status_name(it->status), it->source, it->reason ? it->reason : "");
     }
+    /* loaded, with something to say: no manifest row, a case that differs */
+    int notes = 0;
+    for (int i = 0; i < run->nitems; i++) {
+        const struct bf_item *it = &run->items[i];
+        if ((it->status != BF_LOADED && it->status != BF_ALREADY) || !it->reason)
+            continue;
+        if (!strncmp(it->reason, "already loaded; filed under the manifest", 40))
+            continue;
+        if (++notes <= 50)
+            fprintf(f, "  note: %s: %s\n", it->source, it->reason);
+    }
+    if (notes > 50)
+        fprintf(f, "  ... and %d more notes in the CSV report (column reason)\n", notes - 50);
 }
 
 static void csv_field(FILE *f, const char *s)

@@ -280,8 +280,9 @@ int cmd_backfill(int argc, char **argv, struct cfg *cfg)
         err_print(&e);
         goto out;
     }
-    snprintf(base, sizeof base, "%s/backfill-%04d%02d%02d-%02d%02d%02d", dir, tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    /* by the second and the process: runs in the same second keep their reports */
+    snprintf(base, sizeof base, "%s/backfill-%04d%02d%02d-%02d%02d%02d-%d", dir, tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)getpid());
     char *ids = id_array(&run);
     bool waited_ok = true;
     if (wait && !bf_interrupted)

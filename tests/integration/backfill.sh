@@ -56,6 +56,43 @@ echo "$out2" | grep -q '0 loaded, 50 already loaded' && ok "second run loads not
   && ok "status lists the repeated drops as duplicates of the document taken" \
   || not_ok "status lists duplicate drops" "$("$ANCONG_BIN" status --station backfill | tail -5)"
 
+echo "$out" | grep -q '  note: .*hs02/scan100.png: no row in the manifest' \
+  && ok "the report names the files the manifest has no row for" \
+  || not_ok "the report names the files the manifest has no row for"
+
+# Loaded first without a manifest, then again with one: the case codes are
+# applied (the one processed already is filed now); a document that prints
+# another code keeps it and the report says so.
+python3 - "$W" <<'PY'
+import os, struct, sys, zlib
+w = sys.argv[1]
+def png(i):
+    raw = b''.join(b'\x00' + bytes([(i * 11 + x) % 256 for x in range(16)]) for _ in range(16))
+    def chunk(t, d): return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
+    return b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', 16, 16, 8, 0, 0, 0, 0)) + \
+           chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b'')
+os.makedirs(f'{w}/late', exist_ok=True)
+for i in range(3):
+    open(f'{w}/late/l{i}.png', 'wb').write(png(500 + i))
+with open(f'{w}/late.csv', 'w', encoding='utf-8') as m:
+    m.write('file,case_code\nl0.png,77/2026/DSCI\nl1.png,78/2026/DSCI\nl2.png,79/2026/DSCI\n')
+PY
+"$ANCONG_BIN" backfill "$W/late" --unit da_nang >/dev/null 2>&1
+sql "UPDATE documents SET status = 'indexed' WHERE name IN ('l0.png', 'l1.png');
+     INSERT INTO fields (document_id, name, value, confidence) SELECT id, 'ma_vu_viec', '35/2026/DSCI', 0.95
+       FROM documents WHERE name = 'l1.png'" >/dev/null
+out3=$("$ANCONG_BIN" backfill "$W/late" --manifest "$W/late.csv" --unit da_nang 2>&1)
+is "$(sql "SELECT string_agg(name || '=' || coalesce(case_code_hint, '-'), ' ' ORDER BY name) FROM documents WHERE name LIKE 'l_.png'")" \
+   "l0.png=77/2026/DSCI l1.png=78/2026/DSCI l2.png=79/2026/DSCI" "a second run with a manifest gives the loaded files their case codes"
+is "$(sql "SELECT c.code FROM documents d JOIN cases c ON c.id = d.case_id WHERE d.name = 'l0.png'")" "77/2026/DSCI" \
+   "a file processed already is filed under the manifest's case now"
+echo "$out3" | grep -q 'note: .*l1.png: already loaded and filed under case 35/2026/DSCI, not the manifest.s 78/2026/DSCI' \
+  && ok "a file that prints another case code keeps it, and the report says so" \
+  || not_ok "a file that prints another case code keeps it, and the report says so" "$(echo "$out3" | grep -i note)"
+echo "$out3" | grep -q 'note: .*l2.png: already loaded (received); filed under the manifest.s case when it is processed' \
+  && ok "a file not processed yet: the report says when its case comes" \
+  || not_ok "a file not processed yet: the report says when its case comes" "$(echo "$out3" | grep -i note)"
+
 # Kill -9 mid-way on a bigger folder, rerun, compare with a clean run's count.
 python3 - "$W" <<'PY'
 import os, sys, zlib, struct
@@ -76,8 +113,14 @@ kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 mid=$(sql "SELECT count(*) FROM documents WHERE name LIKE 'p%.png'")
 [ "$mid" -gt 0 ] && [ "$mid" -lt 2000 ] && ok "the loader was killed mid-way ($mid of 2000 loaded)" \
   || not_ok "the loader was killed mid-way" "$mid of 2000 were loaded when it was killed"
+[ -d "$ANCONG_HOME/backfill/staging-$pid" ] && killed_staging=1 || killed_staging=0
 "$ANCONG_BIN" backfill "$W/big" >/dev/null 2>&1
 final=$(sql "SELECT count(*) FROM documents WHERE name LIKE 'p%.png'")
+is "$killed_staging/$([ -e "$ANCONG_HOME/backfill/staging-$pid" ] && echo left || echo removed)" "1/removed" \
+   "the staging folder the killed loader left is removed by the next run"
+n_reports=$(ls "$ANCONG_HOME"/backfill/reports/*.txt | wc -l)
+"$ANCONG_BIN" backfill "$W/late" >/dev/null 2>&1 & "$ANCONG_BIN" backfill "$W/late" >/dev/null 2>&1; wait
+is "$(ls "$ANCONG_HOME"/backfill/reports/*.txt | wc -l)" "$((n_reports + 2))" "two runs in the same second keep both reports"
 is "$final" 2000 "after kill -9 and a rerun, all 2000 files are loaded once"
 dups=$(sql "SELECT count(*) - count(DISTINCT sha256) FROM documents WHERE parent_id IS NULL")
 is "$dups" 0 "no duplicate documents"
