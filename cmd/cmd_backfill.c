@@ -19,7 +19,7 @@ extern volatile sig_atomic_t bf_interrupted;
 
 static const char usage[] =
     "ancong backfill PATH... [--manifest FILE.csv] [--unit UNIT] [--station NAME]\n"
-    "                        [--priority normal|low] [--wait] [--timeout S] [--report DIR]\n"
+    "                        [--priority normal|low] [--wait] [--timeout S] [--period FROM:TO] [--report DIR]\n"
     "       ancong backfill --completeness";
 
 static void on_int(int sig)
@@ -125,10 +125,11 @@ static int wait_processed(struct store *st, const char *ids, long timeout, bool 
 }
 
 /* After processing: counts by status and type, failures, dates outside the
- * back-fill period (01/01/2026 - 14/05/2026). */
-static void processed_report(struct store *st, const char *ids, FILE *f)
+ * back-fill period (--period; the pilot's 01/01/2026 - 14/05/2026 by default). */
+static void processed_report(struct store *st, const char *ids, const char *pfrom, const char *pto, FILE *f)
 {
     const char *pv[1] = {ids};
+    const char *pp[3] = {ids, pfrom, pto};
     PGresult *r = PQexecParams(store_conn(st),
         "SELECT status::text, coalesce(doc_type, '-'), count(*) FROM documents "
         "WHERE id = ANY($1::bigint[]) OR parent_id = ANY($1::bigint[]) GROUP BY 1, 2 ORDER BY 1, 2",
@@ -153,10 +154,11 @@ static void processed_report(struct store *st, const char *ids, FILE *f)
         "SELECT d.name, fl.value FROM documents d JOIN fields fl ON fl.document_id = d.id "
         "WHERE (d.id = ANY($1::bigint[]) OR d.parent_id = ANY($1::bigint[])) AND fl.name = 'ngay_ban_hanh' "
         "  AND fl.value ~ '^\\d{4}-\\d{2}-\\d{2}$' "
-        "  AND (fl.value::date < DATE '2026-01-01' OR fl.value::date > DATE '2026-05-14') ORDER BY 1",
-        1, NULL, pv, NULL, NULL, 0);
+        "  AND (fl.value::date < $2::date OR fl.value::date > $3::date) ORDER BY 1",
+        3, NULL, pp, NULL, NULL, 0);
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0) {
-        fprintf(f, "dated outside the back-fill period 01/01/2026-14/05/2026 (loaded, please check):\n");
+        fprintf(f, "dated outside the back-fill period %.2s/%.2s/%.4s-%.2s/%.2s/%.4s (loaded, please check):\n",
+                pfrom + 8, pfrom + 5, pfrom, pto + 8, pto + 5, pto);
         for (int i = 0; i < PQntuples(r); i++)
             fprintf(f, "  %s: %s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
     }
@@ -170,6 +172,7 @@ int cmd_backfill(int argc, char **argv, struct cfg *cfg)
     const char *report_dir = NULL;
     bool wait = false, compl = false;
     long timeout = 3600;
+    char pfrom[16] = "2026-01-01", pto[16] = "2026-05-14";
     int npaths = 0, rc = EXIT_WORK;
     struct store *st = NULL;
     struct bf_run run;
@@ -191,6 +194,9 @@ int cmd_backfill(int argc, char **argv, struct cfg *cfg)
                "  --wait         wait until the workers have processed everything, then report\n"
                "                 counts by status and type, failures and out-of-period dates\n"
                "  --timeout S    give up waiting after S seconds (default 3600)\n"
+               "  --period A:B   the period the archive covers, YYYY-MM-DD:YYYY-MM-DD (default\n"
+               "                 2026-01-01:2026-05-14, the pilot's back-fill); --wait lists\n"
+               "                 documents dated outside it\n"
                "  --report DIR   write the report as text and CSV there (default\n"
                "                 $ANCONG_HOME/backfill/reports)\n"
                "  --completeness documents and cases loaded per unit and day\n\n"
@@ -208,6 +214,18 @@ int cmd_backfill(int argc, char **argv, struct cfg *cfg)
             else if (!strcmp(a, "--unit")) o.unit = v;
             else if (!strcmp(a, "--station")) o.station = v;
             else if (!strcmp(a, "--report")) report_dir = v;
+            else if (!strcmp(a, "--period")) {
+                int y1, m1, d1, y2, m2, d2;
+                char extra;
+                if (strlen(v) != 21 || sscanf(v, "%4d-%2d-%2d:%4d-%2d-%2d%c", &y1, &m1, &d1, &y2, &m2, &d2, &extra) != 6 ||
+                    m1 < 1 || m1 > 12 || d1 < 1 || d1 > 31 || m2 < 1 || m2 > 12 || d2 < 1 || d2 > 31 ||
+                    strncmp(v, v + 11, 10) > 0) {
+                    free(paths);
+                    return cmd_usage_error(usage, "--period wants FROM:TO as YYYY-MM-DD:YYYY-MM-DD, FROM not after TO, not \"%s\"", v);
+                }
+                snprintf(pfrom, sizeof pfrom, "%.10s", v);
+                snprintf(pto, sizeof pto, "%.10s", v + 11);
+            }
             else if (!strcmp(a, "--timeout")) {
                 if (!cmd_long(v, 1, 100000000, &timeout)) {
                     free(paths);
@@ -294,9 +312,9 @@ int cmd_backfill(int argc, char **argv, struct cfg *cfg)
     if (tf)
         bf_report_text(&run, tf);
     if (wait) {
-        processed_report(st, ids, stdout);
+        processed_report(st, ids, pfrom, pto, stdout);
         if (tf)
-            processed_report(st, ids, tf);
+            processed_report(st, ids, pfrom, pto, tf);
     }
     if (tf)
         fclose(tf);

@@ -93,6 +93,19 @@ echo "$out3" | grep -q 'note: .*l2.png: already loaded (received); filed under t
   && ok "a file not processed yet: the report says when its case comes" \
   || not_ok "a file not processed yet: the report says when its case comes" "$(echo "$out3" | grep -i note)"
 
+# --wait lists the documents dated outside the period the archive covers
+sql "UPDATE documents SET status = 'indexed' WHERE name LIKE 'l_.png';
+     UPDATE jobs SET state = 'done' WHERE document_id IN (SELECT id FROM documents WHERE name LIKE 'l_.png');
+     INSERT INTO fields (document_id, name, value, confidence) SELECT id, 'ngay_ban_hanh',
+       CASE name WHEN 'l0.png' THEN '2025-06-01' ELSE '2026-03-01' END, 0.95
+       FROM documents WHERE name IN ('l0.png', 'l2.png')" >/dev/null
+out4=$("$ANCONG_BIN" backfill "$W/late" --wait --timeout 30 --period 2025-01-01:2025-12-31 2>&1)
+echo "$out4" | grep -A3 '^dated outside the back-fill period 01/01/2025-31/12/2025' | grep -q '  l2.png: 2026-03-01' \
+  && ok "--wait lists what is dated outside --period" || not_ok "--wait lists what is dated outside --period" "$out4"
+echo "$out4" | grep -q 'l0.png: 2025-06-01' && not_ok "a date inside the period is not listed" || ok "a date inside the period is not listed"
+"$ANCONG_BIN" backfill "$W/late" --period 2026-05-14:2026-01-01 >/dev/null 2>&1
+is "$?" 2 "a period that ends before it begins is a usage error"
+
 # Kill -9 mid-way on a bigger folder, rerun, compare with a clean run's count.
 python3 - "$W" <<'PY'
 import os, sys, zlib, struct
