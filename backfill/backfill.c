@@ -15,6 +15,7 @@
 #include "backfill/manifest.h"
 #include "common/fs.h"
 #include "common/log.h"
+#include "pipeline/pipeline.h"
 #include "common/str.h"
 #include "ocr/ocr.h"
 
@@ -225,7 +226,7 @@ static void flush_batch(struct bf_ctx *c)
             .station = c->o->station ? c->o->station : "backfill",
             .unit_code = p->row && p->row->unit ? p->row->unit : c->o->unit,
             .case_code = p->row ? p->row->case_code : NULL,
-            .doc_type_hint = p->row ? p->row->doc_type : NULL,
+            .doc_type_hint = p->row && p->row->doc_type && doc_type_valid(p->row->doc_type) ? p->row->doc_type : NULL,
             .archive_meta = p->row ? p->row->meta : NULL,
             .source = INGEST_BACKFILL,
             .priority = c->o->priority,
@@ -265,6 +266,18 @@ static void flush_batch(struct bf_ctx *c)
             if (c->have_mf && !p->row)
                 it->reason = xstrdup("no row in the manifest: loaded without a case code or archival "
                                      "metadata (add a row and run backfill again to give them)");
+            if (p->row && p->row->doc_type && p->row->doc_type[0] && !doc_type_valid(p->row->doc_type)) {
+                char why[1400];
+                struct sbuf l = SBUF_INIT;
+                for (int k = 0; doc_types[k]; k++)
+                    sbuf_printf(&l, "%s%s", k ? ", " : "", doc_types[k]);
+                snprintf(why, sizeof why, "%s%sthe manifest's doc_type \"%s\" (line %d) is not a type and was "
+                         "ignored; the types: %s", it->reason ? it->reason : "", it->reason ? "; " : "",
+                         p->row->doc_type, p->row->line, sbuf_cstr(&l));
+                sbuf_release(&l);
+                free(it->reason);
+                it->reason = xstrdup(why);
+            }
             if (p->row && p->row->meta) {
                 it->archive_meta = xstrdup(p->row->meta);
                 c->run->nmeta_rows++;
@@ -656,7 +669,15 @@ int bf_load(struct store *st, char **paths, int npaths, const struct bf_opts *o,
         for (int i = 0; i < c.mf.nrows; i++)
             if (!c.mf.rows[i].used) {
                 char line[1200];
-                snprintf(line, sizeof line, "line %d: %s", c.mf.rows[i].line, c.mf.rows[i].file);
+                int same = -1;
+                for (int k = 0; k < i && same < 0; k++)
+                    if (strcmp(c.mf.rows[k].file, c.mf.rows[i].file) == 0)
+                        same = k;
+                if (same >= 0)
+                    snprintf(line, sizeof line, "line %d: %s: the same file as line %d, whose row was used; "
+                             "remove one of the two", c.mf.rows[i].line, c.mf.rows[i].file, c.mf.rows[same].line);
+                else
+                    snprintf(line, sizeof line, "line %d: %s", c.mf.rows[i].line, c.mf.rows[i].file);
                 run->unmatched_rows = xrealloc(run->unmatched_rows, (size_t)(run->nunmatched + 1) * sizeof(char *));
                 run->unmatched_rows[run->nunmatched++] = xstrdup(line);
             }

@@ -75,7 +75,8 @@ os.makedirs(f'{w}/late', exist_ok=True)
 for i in range(3):
     open(f'{w}/late/l{i}.png', 'wb').write(png(500 + i))
 with open(f'{w}/late.csv', 'w', encoding='utf-8') as m:
-    m.write('file,case_code\nl0.png,77/2026/DSCI\nl1.png,78/2026/DSCI\nl2.png,79/2026/DSCI\n')
+    m.write('file,case_code,doc_type\nl0.png,77/2026/DSCI,\nl1.png,78/2026/DSCI,\nl2.png,79/2026/DSCI,quyet_dinh_xyz\n'
+            'l0.png,77/2026/DSCI,\n')
 PY
 "$ANCONG_BIN" backfill "$W/late" --unit da_nang >/dev/null 2>&1
 sql "UPDATE documents SET status = 'indexed' WHERE name IN ('l0.png', 'l1.png');
@@ -89,6 +90,12 @@ is "$(sql "SELECT c.code FROM documents d JOIN cases c ON c.id = d.case_id WHERE
 echo "$out3" | grep -q 'note: .*l1.png: already loaded and filed under case 35/2026/DSCI, not the manifest.s 78/2026/DSCI' \
   && ok "a file that prints another case code keeps it, and the report says so" \
   || not_ok "a file that prints another case code keeps it, and the report says so" "$(echo "$out3" | grep -i note)"
+echo "$out3" | grep -q "note: .*l2.png: .*the manifest's doc_type \"quyet_dinh_xyz\" (line 4) is not a type and was ignored; the types: " \
+  && ok "an unknown doc_type in the manifest is named in the report" \
+  || not_ok "an unknown doc_type in the manifest is named in the report" "$(echo "$out3" | grep -i note)"
+echo "$out3" | grep -q 'manifest row without a file: line 5: l0.png: the same file as line 2, whose row was used' \
+  && ok "a second row for the same file is reported as such" \
+  || not_ok "a second row for the same file is reported as such" "$(echo "$out3" | grep -i 'row without')"
 echo "$out3" | grep -q 'note: .*l2.png: already loaded (received); filed under the manifest.s case when it is processed' \
   && ok "a file not processed yet: the report says when its case comes" \
   || not_ok "a file not processed yet: the report says when its case comes" "$(echo "$out3" | grep -i note)"
