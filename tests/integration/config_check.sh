@@ -73,4 +73,13 @@ check "and names it" grep -q "configuration file: $W/good.conf" "$W/show2.out"
 check "config check --config FILE checks that file" test "$?" -ne 0
 "$ANCONG_BIN" config show --bogus >/dev/null 2>&1
 is "$?" 2 "config show with an unknown argument is a usage error"
+
+# `make run`'s closing banner names the configured web.listen, not always 8080
+printf '%s\n' 'web.listen = 192.168.1.5:8443' >"$ANCONG_HOME/ancong.conf"
+is "$(ANCONG_CONFIG= "$ANCONG_TOP/scripts/web_url.sh")" "http://192.168.1.5:8443/" "the run banner's address is web.listen"
+printf '%s\n' 'web.listen = 0.0.0.0:9090' >"$ANCONG_HOME/ancong.conf"
+check "a wildcard web.listen shows its port" bash -c "ANCONG_CONFIG= '$ANCONG_TOP/scripts/web_url.sh' | grep -q '^http://127.0.0.1:9090/'"
+rm -f "$ANCONG_HOME/ancong.conf"
+check "scripts/run.sh prints that address" grep -q 'Review web app: \$WEB_URL' "$ANCONG_TOP/scripts/run.sh"
+check "and no fixed one" bash -c "! grep -q '127.0.0.1:8080' '$ANCONG_TOP/scripts/run.sh'"
 t_finish
