@@ -17,17 +17,17 @@ static const char usage[] =
     "ancong report [--year YYYY | --from YYYY-MM-DD --to YYYY-MM-DD] [--unit CODE] [--csv FILE]";
 
 static const struct {
-    const char *section, *title, *k2;
+    const char *section, *title, *k1, *k2;
 } sections[] = {
-    {"cases_by_stage", "Cases by unit and stage", "stage"},
-    {"cases_by_province", "Cases by province and stage", "stage"},
-    {"cases_by_area", "Cases by unit and area", "area"},
-    {"documents_by_type", "Documents by unit and type", "type"},
-    {"documents_by_month", "Documents by unit and month", "month"},
-    {"documents_by_status", "Documents by unit and status", "status"},
-    {"recommendations", "Recommendations issued and replied", "kind"},
-    {"backfill", "Back-filled documents by unit and status", "status"},
-    {"overdue", "Overdue cases", "case"},
+    {"cases_by_stage", "Cases by unit and stage", "unit", "stage"},
+    {"cases_by_province", "Cases by province and stage", "province", "stage"},
+    {"cases_by_area", "Cases by unit and area", "unit", "area"},
+    {"documents_by_type", "Documents by unit and type", "unit", "type"},
+    {"documents_by_month", "Documents by unit and month", "unit", "month"},
+    {"documents_by_status", "Documents by unit and status", "unit", "status"},
+    {"recommendations", "Recommendations issued and replied", "unit", "kind"},
+    {"backfill", "Back-filled documents by unit and status", "unit", "status"},
+    {"overdue", "Overdue cases", "unit", "case"},
 };
 
 static void csv_cell(FILE *f, const char *s)
@@ -146,7 +146,8 @@ int cmd_report(int argc, char **argv, struct cfg *cfg)
             if (strcmp(PQgetvalue(r, i, 0), sections[s].section))
                 continue;
             if (!shown++)
-                printf("\n%s\n  %-18s %-26s %8s\n", sections[s].title, "unit", sections[s].k2, "count");
+                printf("\n%s\n  %-18s %-26s %8s\n", sections[s].title, sections[s].k1, sections[s].k2,
+                       "count");
             /* unit, province and case names are Vietnamese: pad by character */
             fputs("  ", stdout);
             cmd_put_col(stdout, PQgetvalue(r, i, 1), 18, false);

@@ -29,8 +29,9 @@
 static const char usage_line[] =
     "ancong serve [--workers N] [--no-watch] [--no-web] [--no-signer] [--metrics-listen HOST:PORT]";
 
-static volatile sig_atomic_t role_stop;
+static volatile sig_atomic_t role_stop, role_reload;
 static void on_role_stop(int sig) { (void)sig; role_stop = 1; }
+static void on_role_reload(int sig) { (void)sig; role_reload = 1; }
 
 static void role_signals(void)
 {
@@ -77,11 +78,17 @@ static int run_web(struct cfg *cfg)
 static int run_signer(struct cfg *cfg)
 {
     struct err e;
+    struct sigaction sa;
     int n = 0;
     err_init(&e);
     role_signals();
-    if (sign_role_run(cfg, &role_stop, false, &n, &e) < 0) {
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_role_reload;        /* SIGHUP: reload settings */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGHUP, &sa, NULL);
+    if (sign_role_run(cfg, &role_stop, &role_reload, false, &n, &e) < 0) {
         role_error("signer", &e);
+        master_role_stopped(cfg, "signer", e.msg);
         return MASTER_EXIT_FATAL;
     }
     return 0;

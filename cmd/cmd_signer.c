@@ -48,7 +48,7 @@ int cmd_signer(int argc, char **argv, struct cfg *cfg)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     err_init(&e);
-    if (sign_role_run(cfg, &signer_stop, once, &n, &e) < 0) {
+    if (sign_role_run(cfg, &signer_stop, NULL, once, &n, &e) < 0) {
         err_print(&e);
         return EXIT_WORK;
     }

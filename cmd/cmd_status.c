@@ -19,6 +19,7 @@
 #include "cmd/cmd.h"
 #include "cmd/cmds.h"
 #include "common/err.h"
+#include "common/fs.h"
 #include "common/str.h"
 #include "store/store.h"
 #include "watchfolders/watch.h"
@@ -199,6 +200,57 @@ static int queue_summary(PGconn *db, const struct cfg *cfg)
     return 0;
 }
 
+/* The next JSON string value after KEY (e.g. "\"role\":") within [p, end),
+ * unescaped simply (\" and \\ only; \uXXXX kept as is), into buf. */
+static bool json_str_after(const char *p, const char *end, const char *key, char *buf, size_t n)
+{
+    const char *k = strstr(p, key);
+    size_t o = 0;
+    if (!k || k >= end)
+        return false;
+    k += strlen(key);
+    if (*k++ != '"')
+        return false;
+    for (; *k && *k != '"' && o + 1 < n; k++) {
+        if (*k == '\\' && k[1])
+            k++;
+        buf[o++] = *k;
+    }
+    buf[o] = '\0';
+    return true;
+}
+
+/* Roles of a running `ancong serve` that stopped for good ("parked": the
+ * signer after a wrong PIN or a PIN file others can read) wait for the
+ * operator: name each, why, and how to start it again. */
+static void stopped_roles(const struct cfg *cfg)
+{
+    char path[700], *text = NULL;
+    size_t len;
+    struct err e;
+    err_init(&e);
+    cfg_path(cfg, path, sizeof path, "run/status.json");
+    if (fs_read(path, 1 << 20, &text, &len, &e) < 0)
+        return;
+    const char *pidp = strstr(text, "\"pid\":"), *state = strstr(text, "\"state\":\"running\"");
+    long pid = pidp ? atol(pidp + 6) : 0;
+    if (pid > 0 && state && kill((pid_t)pid, 0) == 0) {
+        for (const char *p = strstr(text, "{\"role\":"); p; p = strstr(p + 1, "{\"role\":")) {
+            const char *end = strchr(p, '}');
+            char role[64], why[400];
+            if (!end)
+                break;
+            const char *pk = strstr(p, "\"parked\":true");
+            if (!pk || pk > end || !json_str_after(p, end, "\"role\":", role, sizeof role))
+                continue;
+            if (!json_str_after(p, end, "\"last_exit\":", why, sizeof why) || !why[0])
+                snprintf(why, sizeof why, "it cannot work as configured");
+            printf("%s: stopped (%s) — correct it, then reload: kill -HUP %ld\n", role, why, pid);
+        }
+    }
+    free(text);
+}
+
 int cmd_status(int argc, char **argv, struct cfg *cfg)
 {
     const char *station = "";
@@ -308,6 +360,7 @@ print:;
         duplicate_drops(store_conn(st), station, since_s);
         refused_entries(cfg, station);
         queue_summary(store_conn(st), cfg);
+        stopped_roles(cfg);
         if (!follow) {
             rc = wait_failed ? EXIT_WORK : EXIT_OK;
             goto out;

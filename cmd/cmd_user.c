@@ -21,7 +21,8 @@
 static const char usage[] =
     "ancong user add NAME --unit CODE --role ROLE [--full-name TEXT] [--password-file F | --password-fd N]\n"
     "       ancong user passwd NAME [--password-file F | --password-fd N]\n"
-    "       ancong user disable NAME";
+    "       ancong user disable NAME\n"
+    "       ancong user enable NAME";
 
 static int read_line_fd(int fd, char *buf, size_t n)
 {
@@ -100,7 +101,9 @@ int cmd_user(int argc, char **argv, struct cfg *cfg)
                "procuracy, a provincial or a regional one); a user sees the documents of\n"
                "their unit and of the units under it.  Passwords are hashed with Argon2id and\n"
                "are read from a file, a file descriptor or the terminal, never from argv.\n"
-               "Changing a password or disabling a user ends their sessions.\n", usage);
+               "Changing a password or disabling a user ends their sessions; a disabled user\n"
+               "stays disabled (a new password does not change that) until \"user enable\".\n"
+               "User names are not case-sensitive: they are stored in lower case.\n", usage);
         return EXIT_OK;
     }
     if (argc < 3)
@@ -118,8 +121,8 @@ int cmd_user(int argc, char **argv, struct cfg *cfg)
         *dst = argv[++i];
     }
     bool add = strcmp(sub, "add") == 0, passwd = strcmp(sub, "passwd") == 0,
-         disable = strcmp(sub, "disable") == 0;
-    if (!add && !passwd && !disable)
+         disable = strcmp(sub, "disable") == 0, enable = strcmp(sub, "enable") == 0;
+    if (!add && !passwd && !disable && !enable)
         return cmd_usage_error(usage, "unknown subcommand \"%s\"", sub);
     if (add && (!unit || !role))
         return cmd_usage_error(usage, "user add needs --unit and --role");
@@ -138,11 +141,16 @@ int cmd_user(int argc, char **argv, struct cfg *cfg)
     }
     int r = add ? web_user_add(s, name, full, unit, role, pw, &e)
           : passwd ? web_user_passwd(s, name, pw, &e)
+          : enable ? web_user_enable(s, name, &e)
           : web_user_disable(s, name, &e);
-    if (r < 0)
+    if (r < 0) {
         rc = e.kind == ERR_USAGE ? EXIT_USAGE : EXIT_WORK;
-    else
-        printf("user \"%s\": %s\n", name, add ? "added" : passwd ? "password changed" : "disabled");
+    } else {
+        printf("user \"%s\": %s\n", name, add ? "added" : passwd ? "password changed" : enable ? "enabled" : "disabled");
+        if (passwd && web_user_active(s, name, &e) == 0)
+            printf("user \"%s\" stays disabled and cannot log in: enable it with \"ancong user enable %s\"\n",
+                   name, name);
+    }
 out:
     explicit_bzero(pw, sizeof pw);
     if (rc != EXIT_OK)

@@ -68,35 +68,71 @@ int cmd_version(int argc, char **argv, struct cfg *cfg)
 
 int cmd_config(int argc, char **argv, struct cfg *cfg)
 {
+    static const char cusage[] = "ancong config check [FILE | --config FILE] | show [--config FILE]";
     if (cmd_wants_help(argc, argv) || argc < 2) {
-        printf("usage: ancong config check [FILE] | show\n\n"
-               "  check [FILE]  validate a configuration file (default: the one in use)\n"
-               "  show          print every setting's effective value\n\nSettings:\n");
+        printf("usage: %s\n\n"
+               "  check [FILE]  validate a configuration file (default: the one in use); files it\n"
+               "                names (sign.module, sign.chain...) must exist when signing is on,\n"
+               "                else a missing one is a warning\n"
+               "  show          print every setting's effective value\n"
+               "  --config FILE may also come before \"config\" (ancong --config FILE config show)\n"
+               "\nSettings:\n", cusage);
         cmd_print_settings(stdout, NULL);
         return argc < 2 && !cmd_wants_help(argc, argv) ? EXIT_USAGE : EXIT_OK;
     }
-    if (strcmp(argv[1], "show") == 0) {
+    bool show = strcmp(argv[1], "show") == 0, check = strcmp(argv[1], "check") == 0;
+    if (!show && !check)
+        return cmd_usage_error(cusage, "unknown subcommand \"%s\"", argv[1]);
+    const char *file = NULL;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0) {
+            if (i + 1 >= argc)
+                return cmd_usage_error(cusage, "--config wants the configuration file to read");
+            if (file)
+                return cmd_usage_error(cusage, "give one configuration file");
+            file = argv[++i];
+        } else if (check && argv[i][0] != '-' && !file) {
+            file = argv[i];
+        } else {
+            return cmd_usage_error(cusage, "unexpected argument \"%s\"", argv[i]);
+        }
+    }
+    struct err e;
+    struct cfg tmp;
+    err_init(&e);
+    if (show) {
+        if (file) {
+            if (cfg_load(&tmp, file, &e) < 0) {
+                err_print(&e);
+                return EXIT_WORK;
+            }
+            cfg = &tmp;
+        }
         cfg_print(cfg, stdout);
         return EXIT_OK;
     }
-    if (strcmp(argv[1], "check") == 0) {
-        struct err e;
-        struct cfg tmp;
-        err_init(&e);
-        const char *path = argc > 2 ? argv[2] : cfg->config_file;
-        if (path[0] && cfg_check(&tmp, path, &e) < 0) {
-            err_print(&e);
-            return EXIT_WORK;
-        }
-        /* then the file as the commands read it, with the environment */
-        if (cfg_load(&tmp, path, &e) < 0) {
-            err_print(&e);
-            return EXIT_WORK;
-        }
-        printf("configuration ok: %s\n", tmp.config_file[0] ? tmp.config_file : "(defaults, no file)");
-        return EXIT_OK;
+    const char *path = file ? file : cfg->config_file;
+    if (path[0] && cfg_check(&tmp, path, &e) < 0) {
+        err_print(&e);
+        return EXIT_WORK;
     }
-    return cmd_usage_error("ancong config check [FILE] | show", "unknown subcommand \"%s\"", argv[1]);
+    /* then the file as the commands read it, with the environment */
+    if (cfg_load(&tmp, path, &e) < 0) {
+        err_print(&e);
+        return EXIT_WORK;
+    }
+    int nwarn = 0, nerr = cfg_check_files(&tmp, stderr, &nwarn);
+    if (nerr) {
+        fprintf(stderr, "ancong: error: %s: %d setting%s name%s a missing or unreadable file (each named above)\n",
+                tmp.config_file[0] ? tmp.config_file : "(defaults, no file)", nerr, nerr == 1 ? "" : "s",
+                nerr == 1 ? "s" : "");
+        return EXIT_WORK;
+    }
+    printf("configuration ok: %s", tmp.config_file[0] ? tmp.config_file : "(defaults, no file)");
+    if (nwarn)
+        printf(" (%d warning%s above)", nwarn, nwarn == 1 ? "" : "s");
+    printf("\n");
+    return EXIT_OK;
 }
 
 int main(int argc, char **argv)

@@ -1,12 +1,15 @@
 #include "common/cfg.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/str.h"
 
 #define F(field) offsetof(struct cfg, field), sizeof(((struct cfg *)0)->field)
@@ -19,7 +22,7 @@ const struct cfg_opt cfg_opts[] = {
  {"workers",            CFG_INT,    F(workers),                "0",         0, 256,        false, "worker processes; 0 = one per core"},
  {"serve.stop_timeout_s", CFG_INT,  F(serve_stop_timeout_s),   "60",        1, 86400,      true,  "seconds `serve` waits for children to finish their job on stop before killing them"},
  {"serve.metrics_listen", CFG_STR,  F(serve_metrics_listen),   "",          0, 0,          false, "IPv4 address:port of the master's /healthz and /metrics; empty = off"},
- {"log.level",          CFG_STR,    F(log_level),              "info",      0, 0,          true,  "debug, info, warn or error"},
+ {"log.level",          CFG_STR,    F(log_level),              "info",      0, 0,          true,  "debug, info, warn, error or off"},
  {"ocr.lang",           CFG_STR,    F(ocr_lang),               "vie",       0, 0,          false, "Tesseract language(s)"},
  {"ocr.tessdata",       CFG_STR,    F(ocr_tessdata),           "",          0, 0,          false, "tessdata folder; empty = Tesseract's default"},
  {"ocr.max_pages",      CFG_INT,    F(ocr_max_pages),          "500",       1, 100000,     true,  "pages per file"},
@@ -69,6 +72,64 @@ static const struct cfg_opt *find(const char *name)
         if (strcmp(cfg_opts[i].name, name) == 0)
             return &cfg_opts[i];
     return NULL;
+}
+
+/* HOST:PORT as the web app and the master parse it: a numeric IPv4 address
+ * (or, with V6, also "localhost" and [IPv6]) and a port 1..65535. */
+static bool listen_ok(const char *v, bool v6)
+{
+    const char *colon = strrchr(v, ':');
+    char host[128];
+    if (!colon || colon == v || (size_t)(colon - v) >= sizeof host)
+        return false;
+    const char *p = colon + 1;
+    long port = 0;
+    if (!*p || strlen(p) > 5)
+        return false;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        port = port * 10 + (*p - '0');
+    }
+    if (port < 1 || port > 65535)
+        return false;
+    size_t hl = (size_t)(colon - v);
+    memcpy(host, v, hl);
+    host[hl] = '\0';
+    unsigned char addr[16];
+    if (v6 && hl > 2 && host[0] == '[' && host[hl - 1] == ']') {
+        host[hl - 1] = '\0';
+        return inet_pton(AF_INET6, host + 1, addr) == 1;
+    }
+    if (v6 && strcmp(host, "localhost") == 0)
+        return true;
+    return inet_pton(AF_INET, host, addr) == 1;
+}
+
+/* Values a string setting may not take, beyond its length. */
+static int check_str(const struct cfg_opt *o, const char *v, struct err *e)
+{
+    if (!strcmp(o->name, "log.level")) {
+        enum log_level l;
+        if (log_level_parse(v, &l) < 0) {
+            err_set(e, ERR_USAGE, "value \"%s\" for \"log.level\" is not one of debug, info, warn, error, off", v);
+            return -1;
+        }
+    } else if (!strcmp(o->name, "web.listen")) {
+        if (!listen_ok(v, true)) {
+            err_set(e, ERR_USAGE, "value \"%s\" for \"web.listen\" is not HOST:PORT (port 1-65535)", v);
+            err_hint(e, "Use for example 127.0.0.1:8080, 0.0.0.0:8080 or [::1]:8080.");
+            return -1;
+        }
+    } else if (!strcmp(o->name, "serve.metrics_listen")) {
+        if (v[0] && !listen_ok(v, false)) {
+            err_set(e, ERR_USAGE, "value \"%s\" for \"serve.metrics_listen\" is not an IPv4 HOST:PORT "
+                                  "(port 1-65535)", v);
+            err_hint(e, "Use for example 127.0.0.1:9100, or leave it empty for no /healthz and /metrics.");
+            return -1;
+        }
+    }
+    return 0;
 }
 
 static int set_opt(struct cfg *c, const struct cfg_opt *o, const char *v, struct err *e)
@@ -123,6 +184,8 @@ static int set_opt(struct cfg *c, const struct cfg_opt *o, const char *v, struct
             err_set(e, ERR_USAGE, "value for \"%s\" is longer than %zu bytes", o->name, o->size - 1);
             return -1;
         }
+        if (check_str(o, v, e) < 0)
+            return -1;
         memcpy(dst, v, strlen(v) + 1);
         return 0;
     }
@@ -296,6 +359,48 @@ void cfg_print(const struct cfg *c, FILE *f)
         }
         fprintf(f, "   # %s%s\n", o->help, o->reloadable ? "" : " (restart to change)");
     }
+}
+
+/* One file setting: a line on f for each problem, counted in nerr or nwarn. */
+static void check_path(FILE *f, const char *name, const char *path, bool dir, bool needed, int *nerr,
+                       int *nwarn)
+{
+    struct stat st;
+    const char *what = NULL;
+    if (!path[0])
+        return;
+    if (stat(path, &st) < 0)
+        what = dir ? "no such folder" : "no such file";
+    else if (dir && !S_ISDIR(st.st_mode))
+        what = "not a folder";
+    else if (!dir && !S_ISREG(st.st_mode))
+        what = "not a regular file";
+    else if (access(path, R_OK) < 0)
+        what = "cannot be read by this user";
+    if (!what)
+        return;
+    fprintf(f, "ancong: %s: %s: %s \"%s\"\n", needed ? "error" : "warning", name, what, path);
+    (*(needed ? nerr : nwarn))++;
+}
+
+int cfg_check_files(const struct cfg *c, FILE *f, int *nwarn)
+{
+    int nerr = 0;
+    /* signing is on when the module and key are set: then its files must be there */
+    bool sign = c->sign_module[0] && c->sign_key[0];
+    *nwarn = 0;
+    check_path(f, "sign.module", c->sign_module, false, sign, &nerr, nwarn);
+    check_path(f, "sign.pin_file", c->sign_pin_file, false, sign, &nerr, nwarn);
+    check_path(f, "sign.chain", c->sign_chain, false, sign, &nerr, nwarn);
+    {
+        char list[sizeof c->sign_crl], *save = NULL;
+        snprintf(list, sizeof list, "%s", c->sign_crl);
+        for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save))
+            check_path(f, "sign.crl", str_trim(t), false, sign, &nerr, nwarn);
+    }
+    check_path(f, "ocr.tessdata", c->ocr_tessdata, true, false, &nerr, nwarn);
+    check_path(f, "db.pg_bindir", c->db_pg_bindir, true, false, &nerr, nwarn);
+    return nerr;
 }
 
 int cfg_nworkers(const struct cfg *c)

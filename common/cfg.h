@@ -105,6 +105,12 @@ int  cfg_set(struct cfg *c, const char *name, const char *value, struct err *e);
  * error on stderr, not only the first; -1 with E saying how many. */
 int  cfg_check(struct cfg *c, const char *path, struct err *e);
 void cfg_print(const struct cfg *c, FILE *f);
+/* The file and folder settings (sign.module, sign.pin_file, sign.chain,
+ * sign.crl, ocr.tessdata, db.pg_bindir) that name something missing or
+ * unreadable, one line each on f: an error for a signing file when signing
+ * is on (sign.module and sign.key set), else a warning.  Returns the number
+ * of errors; *nwarn gets the number of warnings. */
+int  cfg_check_files(const struct cfg *c, FILE *f, int *nwarn);
 /* Number of workers to start: c->workers or the number of online cores. */
 int  cfg_nworkers(const struct cfg *c);
 /* Path under home: cfg_path(c, buf, n, "inbox") -> "<home>/inbox". */

@@ -70,6 +70,7 @@ done
 say "dropped $n sample scans into $INBOX; waiting for them to be processed"
 "$BIN" status --station samples --wait "$n" --timeout 900 || true
 
+WEB_URL=$("$TOP/scripts/web_url.sh")
 cat <<MSG
 
 ancong is running.  Drop scans (PDF, TIFF, JPEG, PNG) into
@@ -77,7 +78,7 @@ ancong is running.  Drop scans (PDF, TIFF, JPEG, PNG) into
 and they are OCR'd, classified and indexed.  See them with
   bin/ancong status        (per-file summary)
   bin/ancong export --json-dir DIR
-Review web app: http://127.0.0.1:8080/  (create a user: bin/ancong user add --help)
+Review web app: $WEB_URL  (create a user: bin/ancong user add --help)
 Press Ctrl-C to stop.
 MSG
 # Print each newly finished document as it arrives, until Ctrl-C (the

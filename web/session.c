@@ -198,6 +198,14 @@ void sess_login_post(struct web_req *r, struct web_resp *p)
         sess_login_page(r, p, "Vui lòng nhập tên đăng nhập và mật khẩu.", 400);
         return;
     }
+    /* user names are not case-sensitive ("Hoa" is "hoa"): counted and
+     * looked up in lower case */
+    char lowuser[101];
+    size_t ul = 0;
+    for (; user[ul]; ul++)
+        lowuser[ul] = (user[ul] >= 'A' && user[ul] <= 'Z') ? (char)(user[ul] - 'A' + 'a') : user[ul];
+    lowuser[ul] = '\0';
+    user = lowuser;
     int wait = throttled(r, user);
     if (wait < 0) {
         sess_login_page(r, p, "Lỗi cơ sở dữ liệu. Vui lòng thử lại sau.", 503);
@@ -215,7 +223,8 @@ void sess_login_post(struct web_req *r, struct web_resp *p)
 
     const char *pa[1] = {user};
     PGresult *res = PQexecParams(r->db,
-        "SELECT id, password_hash, NOT active FROM users WHERE login = $1",
+        "SELECT id, password_hash, NOT active FROM users WHERE id = "
+        "(SELECT id FROM users WHERE lower(login) = lower($1) ORDER BY login = lower($1) DESC, id LIMIT 1)",
         1, NULL, pa, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         PQclear(res);

@@ -76,13 +76,19 @@ static int exec1(struct store *s, const char *sql, int n, const char *const *pa,
     return 0;
 }
 
+/* The row a login names, case-insensitively ("Hoa" is "hoa"): logins are
+ * stored in lower case, but an older row may not be; if two rows differ only
+ * in case, the one stored in lower case wins.  $1 is the login. */
+#define USER_BY_LOGIN \
+    "(SELECT id FROM users WHERE lower(login) = lower($1) ORDER BY login = lower($1) DESC, id LIMIT 1)"
+
 /* An audit row for an account change made from the command line. */
 static int audit_cli(struct store *s, const char *username, const char *action, struct err *e)
 {
     const char *pa[2] = {username, action};
     return exec1(s, "INSERT INTO audit_log (actor, user_id, unit_id, action, details) "
                     "SELECT 'system:cli', id, unit_id, $2, jsonb_build_object('login', login, 'role', role) "
-                    "  FROM users WHERE login = $1", 2, pa, NULL, e);
+                    "  FROM users WHERE id = " USER_BY_LOGIN, 2, pa, NULL, e);
 }
 
 static int user_add_tx(struct store *s, const char *username, const char *full_name,
@@ -98,6 +104,26 @@ static int user_add_tx(struct store *s, const char *username, const char *full_n
         err_set(e, ERR_USAGE, "user name \"%s\" is not allowed", username ? username : "");
         err_hint(e, "Use up to 100 letters a-z, digits, '.', '_' or '-'.");
         return -1;
+    }
+    /* stored in lower case: "HOA" is the user "hoa" */
+    char low[101];
+    size_t k = 0;
+    for (; username[k]; k++)
+        low[k] = (username[k] >= 'A' && username[k] <= 'Z') ? (char)(username[k] - 'A' + 'a') : username[k];
+    low[k] = '\0';
+    username = low;
+    {
+        const char *pe[1] = {username};
+        PGresult *res = PQexecParams(store_conn(s), "SELECT login FROM users WHERE id = " USER_BY_LOGIN,
+                                     1, NULL, pe, NULL, NULL, 0);
+        if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0) {
+            err_set(e, ERR_USAGE, "a user with this name already exists (\"%s\"; names are not case-sensitive)",
+                    PQgetvalue(res, 0, 0));
+            err_hint(e, "Pick another name, or use \"ancong user passwd\" / \"ancong user enable\" for that user.");
+            PQclear(res);
+            return -1;
+        }
+        PQclear(res);
     }
     if (web_password_ok(password, e) < 0)
         return -1;
@@ -121,7 +147,7 @@ static int user_add_tx(struct store *s, const char *username, const char *full_n
 static int end_sessions(struct store *s, const char *username, struct err *e)
 {
     const char *pa[1] = {username};
-    return exec1(s, "DELETE FROM web_sessions WHERE user_id = (SELECT id FROM users WHERE login = $1)",
+    return exec1(s, "DELETE FROM web_sessions WHERE user_id = " USER_BY_LOGIN,
                  1, pa, NULL, e);
 }
 
@@ -134,7 +160,7 @@ static int user_passwd_tx(struct store *s, const char *username, const char *pas
         return -1;
     const char *pa[2] = {username, h};
     int rows = 0;
-    if (exec1(s, "UPDATE users SET password_hash = $2 WHERE login = $1", 2, pa, &rows, e) < 0)
+    if (exec1(s, "UPDATE users SET password_hash = $2 WHERE id = " USER_BY_LOGIN, 2, pa, &rows, e) < 0)
         return -1;
     if (rows != 1) {
         err_set(e, ERR_USAGE, "no user \"%s\"", username);
@@ -145,13 +171,14 @@ static int user_passwd_tx(struct store *s, const char *username, const char *pas
     return end_sessions(s, username, e);
 }
 
-static int user_disable_tx(struct store *s, const char *username, struct err *e)
+static int user_disable_tx(struct store *s, const char *username, bool active, struct err *e)
 {
     const char *pa[1] = {username};
     int rows = 0;
-    if (exec1(s, "UPDATE users SET active = false WHERE login = $1", 1, pa, &rows, e) < 0)
+    if (exec1(s, active ? "UPDATE users SET active = true WHERE id = " USER_BY_LOGIN
+                        : "UPDATE users SET active = false WHERE id = " USER_BY_LOGIN, 1, pa, &rows, e) < 0)
         return -1;
-    if (rows == 1 && audit_cli(s, username, "user.disable", e) < 0)
+    if (rows == 1 && audit_cli(s, username, active ? "user.enable" : "user.disable", e) < 0)
         return -1;
     if (rows != 1) {
         err_set(e, ERR_USAGE, "no user \"%s\"", username);
@@ -191,5 +218,26 @@ int web_user_passwd(struct store *s, const char *username, const char *password,
 int web_user_disable(struct store *s, const char *username, struct err *e)
 {
     begin(s);
-    return in_tx(s, user_disable_tx(s, username, e), e);
+    return in_tx(s, user_disable_tx(s, username, false, e), e);
+}
+
+int web_user_enable(struct store *s, const char *username, struct err *e)
+{
+    begin(s);
+    return in_tx(s, user_disable_tx(s, username, true, e), e);
+}
+
+int web_user_active(struct store *s, const char *username, struct err *e)
+{
+    const char *pa[1] = {username};
+    PGresult *res = PQexecParams(store_conn(s), "SELECT active FROM users WHERE id = " USER_BY_LOGIN,
+                                 1, NULL, pa, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        err_set(e, ERR_DB, "could not read users: %s", PQresultErrorMessage(res));
+        PQclear(res);
+        return -1;
+    }
+    int rc = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    return rc;
 }

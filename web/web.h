@@ -38,6 +38,11 @@ int web_user_passwd(struct store *s, const char *username, const char *password,
                     struct err *e);
 /* Disable a user and end their sessions. */
 int web_user_disable(struct store *s, const char *username, struct err *e);
+/* Enable a disabled user again (their password is unchanged). */
+int web_user_enable(struct store *s, const char *username, struct err *e);
+/* 1 if the user exists and is enabled, 0 if not, -1 on a database error. */
+int web_user_active(struct store *s, const char *username, struct err *e);
+/* User names are stored in lower case and found case-insensitively. */
 /* Password policy: 0 ok, -1 with a message saying why. */
 int web_password_ok(const char *password, struct err *e);
 

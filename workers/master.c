@@ -52,7 +52,7 @@ struct child {
     int backoff_ms;
     int restarts;
     int parked;              /* exited with MASTER_EXIT_FATAL: waits for a reload */
-    char last_exit[96];
+    char last_exit[320];
 };
 
 enum state { ST_RUNNING, ST_STOPPING, ST_STOPPED };
@@ -99,6 +99,34 @@ int master_reload_cfg(struct cfg *cur, struct err *e)
 }
 
 /* ---- children ------------------------------------------------------------ */
+
+void master_role_stopped(const struct cfg *cfg, const char *role, const char *why)
+{
+    char path[PATH_MAX], sub[64];
+    struct err e;
+    err_init(&e);
+    snprintf(sub, sizeof sub, "run/%s.stopped", role);
+    cfg_path(cfg, path, sizeof path, sub);
+    fs_write_atomic(path, why, strlen(why), 0644, &e);
+}
+
+/* The reason a parked role left (see master_role_stopped), consumed. */
+static void stopped_reason(const struct master *m, const char *role, char *buf, size_t n)
+{
+    char path[PATH_MAX], sub[64], *text = NULL;
+    size_t len;
+    struct err e;
+    err_init(&e);
+    snprintf(sub, sizeof sub, "run/%s.stopped", role);
+    cfg_path(m->cfg, path, sizeof path, sub);
+    if (fs_read(path, 4096, &text, &len, &e) < 0)
+        return;
+    unlink(path);
+    text[strcspn(text, "\n")] = '\0';
+    if (text[0])
+        snprintf(buf, n, "%s", text);
+    free(text);
+}
 
 static void describe_exit(int status, char *buf, size_t n)
 {
@@ -198,6 +226,7 @@ static void reap(struct master *m)
         }
         if (WIFEXITED(status) && WEXITSTATUS(status) == MASTER_EXIT_FATAL) {
             c->parked = 1;
+            stopped_reason(m, name, c->last_exit, sizeof c->last_exit);
             log_error("role=%s slot=%d child=%d stage=exit result=\"%s\" restart=no "
                       "why=\"it cannot work as configured; fix that, then reload (SIGHUP)\"",
                       name, c->slot, (int)pid, c->last_exit);
@@ -373,9 +402,23 @@ static enum MHD_Result on_http(void *cls, struct MHD_Connection *conn, const cha
          * wait in the inbox until it resumes by itself. */
         code = healthy(m) && db && (!intake[0] || strcmp(intake, "ok") == 0) ? 200 : 503;
         ctype = "application/json";
-        sbuf_printf(&b, "{\"healthy\":%s,\"database\":\"%s\",\"intake\":\"%s\",\"master\":",
-                    code == 200 ? "true" : "false", db ? "up" : "unreachable",
+        /* A role stopped for good (parked: the signer after a wrong PIN)
+         * waits for the operator: say which, and why. */
+        int nparked = 0;
+        for (int i = 0; i < m->nch; i++)
+            nparked += m->ch[i].parked;
+        sbuf_printf(&b, "{\"healthy\":%s,\"status\":\"%s\",\"database\":\"%s\",\"intake\":\"%s\","
+                        "\"stopped_roles\":[",
+                    code == 200 ? "true" : "false",
+                    code == 200 ? "ok" : nparked ? "degraded" : "unhealthy", db ? "up" : "unreachable",
                     intake[0] ? intake : "unknown");
+        for (int i = 0, k = 0; i < m->nch; i++)
+            if (m->ch[i].parked) {
+                sbuf_printf(&b, "%s{\"role\":\"%s\",\"reason\":", k++ ? "," : "", m->roles[m->ch[i].role].name);
+                json_escape(&b, m->ch[i].last_exit, strlen(m->ch[i].last_exit));
+                sbuf_putc(&b, '}');
+            }
+        sbuf_puts(&b, "],\"master\":");
         status_json(m, &b);
         while (b.len && b.s[b.len - 1] == '\n')
             b.s[--b.len] = '\0';

@@ -52,4 +52,9 @@ int master_run(struct cfg *cfg, const struct master_role *roles, int nroles,
  * untouched.  0 ok, -1 error. */
 int master_reload_cfg(struct cfg *cur, struct err *e);
 
+/* In a role's child, just before it exits with MASTER_EXIT_FATAL: leave
+ * WHY in $ANCONG_HOME/run/ROLE.stopped for the master, which shows it as the
+ * role's "last_exit" in status.json, /healthz and `ancong status`. */
+void master_role_stopped(const struct cfg *cfg, const char *role, const char *why);
+
 #endif

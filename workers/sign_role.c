@@ -14,6 +14,7 @@
 #include "common/str.h"
 #include "signing/pades.h"
 #include "store/store.h"
+#include "workers/master.h"
 
 static PGresult *exec(PGconn *db, const char *sql, int n, const char *const *p, struct err *e)
 {
@@ -165,8 +166,8 @@ fail_hard:
     return rc;
 }
 
-int sign_role_run(const struct cfg *c, volatile sig_atomic_t *stop, bool once, int *signed_n,
-                  struct err *e)
+int sign_role_run(struct cfg *c, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload, bool once,
+                  int *signed_n, struct err *e)
 {
     struct store *s = NULL;
     struct job j;
@@ -184,6 +185,18 @@ int sign_role_run(const struct cfg *c, volatile sig_atomic_t *stop, bool once, i
     if (store_open(c, &s, e) < 0)
         return -1;
     while (!*stop) {
+        if (reload && *reload) {
+            /* SIGHUP: take the reloadable sign.* settings (TSA, chain,
+             * stamp, CRL...) for the next job, as the other roles do. */
+            struct err re;
+            char q[400];
+            *reload = 0;
+            err_init(&re);
+            if (master_reload_cfg(c, &re) < 0)
+                log_error("stage=reload result=kept_old error=%s", log_q(re.msg, q, sizeof q));
+            else
+                log_info("stage=reload result=ok");
+        }
         int got = job_claim(s, "sign", me, &j, e);
         if (got < 0) {
             if (store_check(s, e) < 0)

@@ -25,7 +25,8 @@
 /* Run until *stop (or, with once, until no sign job is ready).  *signed_n
  * counts the documents signed.  0 ok, -1 a fatal error (e set: database
  * gone for good, wrong/locked PIN, configuration incomplete). */
-int sign_role_run(const struct cfg *c, volatile sig_atomic_t *stop, bool once, int *signed_n,
+int sign_role_run(struct cfg *c, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload, bool once,
+                  int *signed_n,
                   struct err *e);
 
 #endif

@@ -152,6 +152,8 @@ is "$(csv_sum cases_by_stage)" "$(sql "SELECT count(*) FROM cases WHERE opened_o
 is "$(csv_sum overdue)" "$(sql "SELECT count(*) FROM case_overview WHERE overdue")" "report: overdue cases equal SQL"
 is "$(csv_sum documents_by_month)" "$(sql "SELECT count(*) FROM documents d WHERE ancong_doc_date(d.id) BETWEEN '2026-01-01' AND '2026-12-31'")" \
    "report: documents by month add up to the documents dated in the period"
+is "$(awk '/^Cases by province and stage/{getline; print $1; exit}' "$W/report.txt")" "province" \
+   "report: the province table's first column is headed province"
 cli_total=$(awk '/^Documents by unit and type/{f=1} f && /^  total/{print $2; exit}' "$W/report.txt")
 is "$cli_total" "$(csv_sum documents_by_type)" "the printed total equals the CSV"
 t_finish
