@@ -255,7 +255,7 @@ static void healthz(struct web_req *r, struct web_resp *p)
     bool db_ok = false;
     if (r->db) {
         PGresult *res = PQexec(r->db,
-            "SELECT (SELECT count(*) FROM documents WHERE status = 'needs_review'), "
+            "SELECT (SELECT count(*) FROM documents d WHERE status = 'needs_review' AND NOT " WEB_IS_BUNDLE_SQL("d.id") "), "
             "       (SELECT count(*) FROM jobs WHERE state = 'ready'), "
             "       (SELECT count(*) FROM jobs WHERE state = 'running')");
         db_ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;

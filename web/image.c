@@ -55,6 +55,17 @@ static int render(const char *src, int page, int rotation, int width, const char
         goto out;
     VipsAngle a = rotation == 90 ? VIPS_ANGLE_D270 : rotation == 180 ? VIPS_ANGLE_D180
                 : rotation == 270 ? VIPS_ANGLE_D90 : VIPS_ANGLE_D0;
+    if (a != VIPS_ANGLE_D0) {
+        /* The thumbnail streams from a sequential loader (PNG, TIFF), and a
+         * turn reads it column by column or bottom up: out of order.  The
+         * thumbnail is small (at most 3000 pixels a side): make it in memory
+         * first, then turn that; the original is never held whole. */
+        VipsImage *mem = vips_image_copy_memory(t);
+        if (!mem)
+            goto out;
+        g_object_unref(t);
+        t = mem;
+    }
     if (vips_rot(t, &rot, a, NULL))
         goto out;
     if (vips_image_hasalpha(rot)) {

@@ -4,7 +4,8 @@
  * Documents in needs_review that the user's unit may see (web_visible_units:
  * the unit itself and every unit under it, so the Supreme procuracy sees
  * all), closest deadline first, then oldest; filters by station, type and
- * case.  The queries read the views of schema/0020_web.sql (web_doc...), so
+ * case.  A file split into parts (a bundle) is not in it: its parts are,
+ * each reviewed and approved on its own.  The queries read the views of schema/0020_web.sql (web_doc...), so
  * this file does not depend on how the store names its columns.
  */
 #include "web/web_int.h"
@@ -32,6 +33,7 @@ static const char *arg(struct web_req *r, const char *k)
 
 #define QUEUE_WHERE \
     " FROM web_doc d WHERE d.status = 'needs_review' AND " VISIBLE_SQL("$1::bigint") \
+    "   AND NOT " WEB_IS_BUNDLE_SQL("d.id") \
     "   AND ($2 = '' OR d.station = $2) AND ($3 = '' OR d.doc_type = $3) " \
     "   AND ($4 = '' OR d.case_code = $4) "
 #define QUEUE_ORDER " ORDER BY d.deadline ASC NULLS LAST, d.created_at ASC, d.id ASC "

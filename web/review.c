@@ -139,7 +139,7 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
     snprintf(did, sizeof did, "%lld", id);
     const char *pa[2] = {uid, did};
     int rc = -1;
-    PGresult *d = NULL, *pages = NULL, *fields = NULL, *revs = NULL, *part = NULL, *warns = NULL;
+    PGresult *d = NULL, *pages = NULL, *fields = NULL, *revs = NULL, *part = NULL, *warns = NULL, *kids = NULL;
     /* Whether a re-analysis is pending, read before the document: each
      * statement sees what was committed when it began, so a worker storing
      * its result between the two reads shows as still re-analysing (and the
@@ -178,11 +178,12 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
     if (!pages || !fields || !revs || !part || !warns)
         goto out;
     /* a whole file with parts is split already: its parts are split further */
-    PGresult *kids = q(r, "SELECT count(*) FROM documents WHERE parent_id = $1::bigint", 1, pa + 1);
+    kids = q(r, "SELECT id, coalesce(first_page, 0), coalesce(last_page, 0), coalesce(doc_type, ''), status "
+                "  FROM documents WHERE parent_id = $1::bigint ORDER BY first_page, id", 1, pa + 1);
     if (!kids)
         goto out;
-    bool bundle = atoi(PQgetvalue(kids, 0, 0)) > 0;
-    PQclear(kids);
+    /* a bundle is reviewed part by part: the whole file is not editable */
+    bool bundle = PQntuples(kids) > 0;
 
     const char *dtype = type && doc_type_valid(type) ? type : PQgetvalue(d, 0, 3);
     struct json j;
@@ -202,7 +203,22 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
     json_key(&j, "unit"); json_str(&j, PQgetvalue(d, 0, 7));
     json_key(&j, "received"); json_str(&j, PQgetvalue(d, 0, 8));
     json_key(&j, "editable");
-    json_bool(&j, web_can_edit(&r->user) && strcmp(PQgetvalue(d, 0, 2), "needs_review") == 0 && !busy);
+    json_bool(&j, web_can_edit(&r->user) && strcmp(PQgetvalue(d, 0, 2), "needs_review") == 0 && !busy && !bundle);
+    /* the parts of a bundle, each with its own review screen */
+    json_key(&j, "bundle_parts");
+    json_arr_begin(&j);
+    for (int i = 0; i < PQntuples(kids); i++) {
+        json_obj_begin(&j);
+        json_key(&j, "id"); json_int(&j, atoll(PQgetvalue(kids, i, 0)));
+        json_key(&j, "first_page"); json_int(&j, atoi(PQgetvalue(kids, i, 1)));
+        json_key(&j, "last_page"); json_int(&j, atoi(PQgetvalue(kids, i, 2)));
+        const char *kt = PQgetvalue(kids, i, 3);
+        json_key(&j, "doc_type"); json_str(&j, *kt ? doc_type_vi(kt) : "Chưa phân loại");
+        json_key(&j, "status"); json_str(&j, PQgetvalue(kids, i, 4));
+        json_key(&j, "status_vi"); json_str(&j, status_vi(PQgetvalue(kids, i, 4)));
+        json_obj_end(&j);
+    }
+    json_arr_end(&j);
     json_key(&j, "reanalyzing"); json_bool(&j, busy);
     /* why the last processing or re-analysis failed (what to do is in it) */
     json_key(&j, "error"); json_str(&j, PQgetvalue(d, 0, 11));
@@ -260,6 +276,12 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
         json_key(&j, "name"); json_str(&j, name);
         json_key(&j, "label"); json_str(&j, field_label_vi(name));
         json_key(&j, "in_type"); json_bool(&j, doc_type_has_field(dtype, (enum field_id)f));
+        /* a field the type carries, so an empty one is "missing" (the
+         * queue's rule, web/queue.c queue_why) */
+        json_key(&j, "expected");
+        json_bool(&j, strcmp(dtype, "khac") != 0 && f != F_QUYEN_HAN_KY &&
+                      doc_type_has_field(dtype, (enum field_id)f) &&
+                      !(f == F_MA_VU_VIEC && strcmp(dtype, "don_khoi_kien") == 0));
         json_key(&j, "value"); json_str(&j, row >= 0 ? PQgetvalue(fields, row, 1) : "");
         json_key(&j, "confidence"); json_num(&j, row >= 0 ? atof(PQgetvalue(fields, row, 2)) : 0, 2);
         json_key(&j, "page"); json_int(&j, row >= 0 ? atoi(PQgetvalue(fields, row, 3)) : 0);
@@ -313,6 +335,7 @@ out:
     PQclear(revs);
     PQclear(part);
     PQclear(warns);
+    PQclear(kids);
     return rc;
 }
 
@@ -361,6 +384,9 @@ void review_page(struct web_req *r, struct web_resp *p, long long id)
                  "<button type=\"button\" id=\"merge-next\" tabindex=\"-1\" title=\"Alt+M\">gộp với phần sau (Alt+M)</button>"
                  "<button type=\"button\" id=\"split-here\" tabindex=\"-1\" title=\"Alt+S\">tách: trang đang xem bắt đầu phần mới (Alt+S)</button>"
                  "<span class=\"reanalyzing\" id=\"reanalyzing\" role=\"status\" hidden>Đang phân tích lại loại văn bản và các trường…</span></div>"
+                 "<section class=\"bundle\" id=\"bundle-parts\" hidden><h2>Tệp gồm nhiều văn bản: duyệt từng phần</h2>"
+                 "<p>Tệp này đã được tách thành các phần dưới đây. Mở từng phần để xem, sửa và duyệt; "
+                 "không duyệt cả tệp.</p><ol id=\"bundle-list\"></ol></section>"
                  "<form id=\"fields\" class=\"fields\" autocomplete=\"off\"></form>"
                  "<div class=\"actions\"><button type=\"button\" id=\"approve\" class=\"primary\">Duyệt và chuyển ký số (Ctrl+Enter)</button>"
                  "<button type=\"button\" id=\"skip\">Bỏ qua (Ctrl+→)</button></div>"
@@ -504,6 +530,9 @@ static int audit_change(struct web_req *r, const char *action, long long id, con
     return rc;
 }
 
+static int link_case(struct web_req *r, const struct doc_head *h, long long id, const char *code,
+                     bool bump, long long *case_id, bool *changed);
+
 static void api_field(struct web_req *r, struct web_resp *p, long long id, const struct doc_head *h)
 {
     const char *name = web_form(r, "name"), *value = web_form(r, "value");
@@ -522,6 +551,13 @@ static void api_field(struct web_req *r, struct web_resp *p, long long id, const
     if (!nv) {
         exec_simple(r, "ROLLBACK");
         web_json_error(p, 400, "value", msg);
+        return;
+    }
+    bool is_case = strcmp(name, field_name(F_MA_VU_VIEC)) == 0;
+    if (is_case && strlen(nv) > CASE_CODE_MAX) {
+        free(nv);
+        exec_simple(r, "ROLLBACK");
+        web_json_error(p, 400, "value", "Mã vụ việc quá dài (tối đa 100 ký tự).");
         return;
     }
     const char *pa[2] = {h->id, name};
@@ -543,8 +579,14 @@ static void api_field(struct web_req *r, struct web_resp *p, long long id, const
                "VALUES ($1::bigint, $2, $3, 1.0, 'reviewer', $4::int, $4::int, now())", 4, pu);
     if (!res) { PQclear(old); goto dberr; }
     PQclear(res);
+    /* the case number names the case: the document moves to it (in its
+     * unit, created when new), or leaves its case when the number is
+     * cleared, as the pipeline links it (store/jobs.c "link the case") */
+    long long cid;
+    bool moved;
     if (bump_version(r, h, NULL) < 0 ||
         (changed && add_revision(r, h->id, name, exists ? ov : NULL, nv) < 0) ||
+        (is_case && link_case(r, h, id, nv, false, &cid, &moved) < 0) ||
         audit_change(r, changed ? "field.update" : "field.accept", id, name, changed ? ov : NULL,
                      changed ? nv : NULL, h->version) < 0) {
         PQclear(old);
@@ -614,50 +656,48 @@ static void api_approve(struct web_req *r, struct web_resp *p, long long id, con
     json_ok_doc(r, p, id, "next", next);
 }
 
-/* Attach the document to a case by its code.  The case is the one of that
- * code in the document's own unit (cases are unique per unit), created when
- * new.  Setting documents.case_id fires documents_case_refresh
- * (schema/0040_cases.sql) at COMMIT, which recomputes the old and the new
- * case's stage, procurator and deadlines; a failure there fails the COMMIT
- * and nothing is saved. */
-static void api_case(struct web_req *r, struct web_resp *p, long long id, const struct doc_head *h)
+/* Link the document to the case `code` of its own unit (cases are unique
+ * per unit), created when new, or unlink it when code is empty; audited as
+ * document.case.  Inside the transaction, the row locked.  Setting
+ * documents.case_id fires documents_case_refresh (schema/0040_cases.sql) at
+ * COMMIT, which recomputes the old and the new case's stage, procurator and
+ * deadlines.  bump: raise the version here (the caller does not).  0 ok
+ * (*changed: the link changed; *case_id: the new case or 0), -1 error. */
+static int link_case(struct web_req *r, const struct doc_head *h, long long id, const char *code,
+                     bool bump, long long *case_id, bool *changed)
 {
-    const char *code = web_form(r, "case_code");
-    char *nc = code ? utf8_nfc(code) : NULL;
-    PGresult *res = NULL;
-    if (nc) str_squash(nc);
-    if (!nc || !*nc || strlen(nc) > CASE_CODE_MAX) {
-        free(nc);
-        exec_simple(r, "ROLLBACK");
-        web_json_error(p, 400, "case_code", "Mã vụ việc không hợp lệ (không được để trống, tối đa 100 ký tự).");
-        return;
-    }
-    const char *pa[2] = {h->id, nc};
+    *changed = false;
+    *case_id = 0;
+    const char *pa[2] = {h->id, code};
     PGresult *old = q(r, "SELECT coalesce(c.code, ''), coalesce(c.id, 0) FROM documents d "
                          "  LEFT JOIN cases c ON c.id = d.case_id WHERE d.id = $1::bigint", 1, pa);
-    if (!old || PQntuples(old) != 1) goto dberr;
-    if (strcmp(PQgetvalue(old, 0, 0), nc) == 0) {       /* already there */
+    PGresult *res = NULL;
+    if (!old || PQntuples(old) != 1) goto err;
+    *case_id = atoll(PQgetvalue(old, 0, 1));
+    if (strcmp(PQgetvalue(old, 0, 0), code) == 0) {       /* already there */
         PQclear(old);
-        free(nc);
-        exec_simple(r, "ROLLBACK");
-        json_ok_doc(r, p, id, NULL, 0);
-        return;
+        return 0;
     }
-    res = q(r, "INSERT INTO cases (unit_id, code) SELECT unit_id, $2 FROM documents WHERE id = $1::bigint "
-               "ON CONFLICT (unit_id, code) DO NOTHING RETURNING id", 2, pa);
-    if (!res) goto dberr;
-    bool created = PQntuples(res) == 1;
-    PQclear(res);
-    res = q(r, "SELECT c.id FROM cases c JOIN documents d ON d.unit_id = c.unit_id "
-               " WHERE d.id = $1::bigint AND c.code = $2", 2, pa);
-    if (!res || PQntuples(res) != 1) goto dberr;
-    char cid[32];
-    snprintf(cid, sizeof cid, "%s", PQgetvalue(res, 0, 0));
-    PQclear(res);
-    const char *pu[2] = {h->id, cid};
-    res = q(r, "UPDATE documents SET case_id = $2::bigint, version = version + 1, updated_at = now() "
-               " WHERE id = $1::bigint", 2, pu);
-    if (!res) goto dberr;
+    bool created = false;
+    char cid[32] = "";
+    if (*code) {
+        res = q(r, "INSERT INTO cases (unit_id, code) SELECT unit_id, $2 FROM documents WHERE id = $1::bigint "
+                   "ON CONFLICT (unit_id, code) DO NOTHING RETURNING id", 2, pa);
+        if (!res) goto err;
+        created = PQntuples(res) == 1;
+        PQclear(res);
+        res = q(r, "SELECT c.id FROM cases c JOIN documents d ON d.unit_id = c.unit_id "
+                   " WHERE d.id = $1::bigint AND c.code = $2", 2, pa);
+        if (!res || PQntuples(res) != 1) goto err;
+        snprintf(cid, sizeof cid, "%s", PQgetvalue(res, 0, 0));
+        PQclear(res);
+        res = NULL;
+    }
+    const char *pu[2] = {h->id, *cid ? cid : NULL};
+    res = q(r, bump ? "UPDATE documents SET case_id = $2::bigint, version = version + 1, updated_at = now() "
+                      " WHERE id = $1::bigint"
+                    : "UPDATE documents SET case_id = $2::bigint WHERE id = $1::bigint", 2, pu);
+    if (!res) goto err;
     PQclear(res);
     res = NULL;
 
@@ -667,36 +707,62 @@ static void api_case(struct web_req *r, struct web_resp *p, long long id, const 
     json_obj_begin(&j);
     json_key(&j, "field"); json_str(&j, "case");
     json_key(&j, "old"); json_str(&j, PQgetvalue(old, 0, 0));
-    json_key(&j, "new"); json_str(&j, nc);
+    json_key(&j, "new"); json_str(&j, code);
     json_key(&j, "case_id"); json_int(&j, atoll(cid));
     json_key(&j, "case_created"); json_bool(&j, created);
     json_key(&j, "version"); json_int(&j, atoll(h->version) + 1);
     json_obj_end(&j);
     int arc = web_audit(r, "document.case", id, sbuf_cstr(&d));
     sbuf_release(&d);
-    if (arc < 0) goto dberr;
+    if (arc < 0) goto err;
     PQclear(old);
-    old = NULL;
-    res = PQexec(r->db, "COMMIT");
+    *changed = true;
+    *case_id = atoll(cid);
+    log_info("stage=web msg=\"document case link\" document=%lld case=%s created=%d user=%s",
+             id, *cid ? cid : "none", created, r->user.username);
+    return 0;
+err:
+    PQclear(res);
+    PQclear(old);
+    return -1;
+}
+
+/* Attach the document to a case by its code (Alt+V); a failure of the case
+ * refresh at COMMIT fails the COMMIT and nothing is saved. */
+static void api_case(struct web_req *r, struct web_resp *p, long long id, const struct doc_head *h)
+{
+    const char *code = web_form(r, "case_code");
+    char *nc = code ? utf8_nfc(code) : NULL;
+    if (nc) str_squash(nc);
+    if (!nc || !*nc || strlen(nc) > CASE_CODE_MAX) {
+        free(nc);
+        exec_simple(r, "ROLLBACK");
+        web_json_error(p, 400, "case_code", "Mã vụ việc không hợp lệ (không được để trống, tối đa 100 ký tự).");
+        return;
+    }
+    long long cid = 0;
+    bool changed = false;
+    int rc = link_case(r, h, id, nc, true, &cid, &changed);
+    free(nc);
+    if (rc < 0) {
+        exec_simple(r, "ROLLBACK");
+        web_json_error(p, 500, "database", "Lỗi cơ sở dữ liệu, thay đổi chưa được lưu. Vui lòng thử lại.");
+        return;
+    }
+    if (!changed) {
+        exec_simple(r, "ROLLBACK");
+        json_ok_doc(r, p, id, NULL, 0);
+        return;
+    }
+    PGresult *res = PQexec(r->db, "COMMIT");
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         log_error("stage=web msg=\"case attach commit failed\" pg=\"%s\"", PQresultErrorMessage(res));
         PQclear(res);
-        free(nc);
         web_json_error(p, 500, "database", "Lỗi cơ sở dữ liệu khi cập nhật vụ việc, thay đổi chưa được lưu.");
         return;
     }
     PQclear(res);
-    log_info("stage=web msg=\"document attached to case\" document=%lld case=%s created=%d user=%s",
-             id, cid, created, r->user.username);
-    free(nc);
-    json_ok_doc(r, p, id, "case_id", atoll(cid));
-    return;
-dberr:
-    PQclear(res);
-    PQclear(old);
-    free(nc);
-    exec_simple(r, "ROLLBACK");
-    web_json_error(p, 500, "database", "Lỗi cơ sở dữ liệu, thay đổi chưa được lưu. Vui lòng thử lại.");
+    json_ok_doc(r, p, id, "case_id", cid);
 }
 
 /* Move the boundary between this part of a split bundle and the adjacent one
@@ -1095,6 +1161,20 @@ void review_api(struct web_req *r, struct web_resp *p, long long id, const char 
     }
     bool structural = strcmp(action, "boundary") == 0 || strcmp(action, "merge") == 0 ||
                       strcmp(action, "split") == 0;
+    if (!structural) {
+        /* a bundle is reviewed part by part: its parts are approved (and
+         * signed) each on its own, never the whole file beside them */
+        const char *pb[1] = {h.id};
+        PGresult *kb = q(r, "SELECT " WEB_IS_BUNDLE_SQL("$1::bigint"), 1, pb);
+        if (!kb || strcmp(PQgetvalue(kb, 0, 0), "t") == 0) {
+            PQclear(kb);
+            exec_simple(r, "ROLLBACK");
+            if (kb) web_json_error(p, 409, "bundle", WEB_BUNDLE_MSG);
+            else web_json_error(p, 500, "database", "Lỗi cơ sở dữ liệu.");
+            return;
+        }
+        PQclear(kb);
+    }
     if (!check_state(r, p, &h, web_form(r, "version"), structural)) {
         exec_simple(r, "ROLLBACK");
         return;

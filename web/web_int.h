@@ -109,6 +109,12 @@ long long queue_next(struct web_req *r, long long after);
 #define VISIBLE_SQL(uparam) \
     "d.unit_id IN (SELECT unit_id FROM web_visible_units(" uparam "))"
 bool web_can_edit(const struct web_user *u);
+/* SQL expression: true when document `id` is a file split into parts (a
+ * bundle).  Its parts are reviewed and approved, never the file as a whole. */
+#define WEB_IS_BUNDLE_SQL(id) \
+    "EXISTS (SELECT 1 FROM documents ch WHERE ch.parent_id = " id ")"
+/* What a reviewer is told when acting on a bundle as a whole. */
+#define WEB_BUNDLE_MSG "Tệp gồm nhiều văn bản: duyệt từng phần (mở từng phần trong danh sách các phần của tệp)."
 /* SQL expression: the "warnings" of document `id`'s result (what the readers
  * worked around: a damaged PDF rebuilt, no text found...), jsonb or NULL.  A
  * part of a split file has the whole file's. */

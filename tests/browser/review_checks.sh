@@ -208,7 +208,7 @@ sql "DROP TRIGGER t_fail_at_commit ON fields" >/dev/null
 # ---- the screen, in Chromium ------------------------------------------------------
 SHOTS="$ANCONG_TEST_OUT/screenshots"
 mkdir -p "$SHOTS"
-BASE=$BASE PASS=$T_PASS SHOTS=$SHOTS DOC_F=$F DOC_W=$W DOC_T=$T W1=$W1 W2=$W2 node "$BDIR/review_checks.test.js"
+BASE=$BASE PASS=$T_PASS SHOTS=$SHOTS DOC_F=$F DOC_W=$W DOC_T=$T DOC_M=$M W1=$W1 W2=$W2 node "$BDIR/review_checks.test.js"
 rc=$?
 [ $rc -eq 0 ] || not_ok "browser script finished" "exit status $rc"
 is "$(val ngay_ban_hanh)" "2026-04-29" "the date typed in the browser after the refusal is stored as ISO"

@@ -2,14 +2,16 @@
 // database and starts ancong web).  Prints TAP-style "ok - ..." / "not ok - ..." lines.
 // A reviewer types an impossible date: the server's message is shown, the field is
 // marked, approving is refused until it is fixed; the box saying why a document is
-// in the queue (the readers' warnings, an unsure type).
+// in the queue (the readers' warnings, an unsure type); a document queued for
+// fields its type carries but that were not found opens on the first of them,
+// so Enter does not approve it unseen.
 'use strict';
 const { chromium } = require('playwright-core');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-const { BASE, PASS, SHOTS, DOC_F, DOC_W, DOC_T, W1, W2 } = process.env;
+const { BASE, PASS, SHOTS, DOC_F, DOC_W, DOC_T, DOC_M, W1, W2 } = process.env;
 let failures = 0;
 
 function ok(name) { console.log('ok - ' + name); }
@@ -116,6 +118,28 @@ async function main() {
       const t = await p.textContent('#type-unsure');
       expect(await p.isVisible('#type-unsure') && /Loại văn bản chưa chắc \(độ tin cậy 31%\)/.test(t), t);
       expect(!(await p.isVisible('#doc-warnings')), 'empty warnings shown');
+    });
+
+    await p.goto(BASE + '/review/' + DOC_M);
+    await check('a document missing fields opens on the first missing field (Người ký), not on Approve', async () => {
+      await p.waitForFunction(() => document.activeElement && document.activeElement.id !== '' &&
+                                    document.activeElement !== document.body);
+      const a = await p.evaluate(() => document.activeElement.id);
+      expect(a === 'fld-nguoi_ky', 'focus on ' + a);
+    });
+    await check('Enter there goes on to the next missing field (Lĩnh vực), the document stays unapproved', async () => {
+      await p.keyboard.press('Enter');
+      await p.waitForFunction(() => document.activeElement.id !== 'fld-nguoi_ky');
+      const a = await p.evaluate(() => document.activeElement.id);
+      expect(a === 'fld-linh_vuc', 'focus on ' + a);
+      await p.waitForFunction(() => !window.ancongBusy());
+      const st = await p.evaluate((id) => fetch('/api/documents/' + id).then((r) => r.json()), DOC_M);
+      expect(st.status === 'needs_review', 'status ' + st.status);
+      expect(p.url().endsWith('/review/' + DOC_M), 'left the page: ' + p.url());
+    });
+    await check('once both are visited, Enter reaches Approve', async () => {
+      await p.keyboard.press('Enter');
+      await p.waitForFunction(() => document.activeElement.id === 'approve');
     });
   } finally {
     await ctx.close();

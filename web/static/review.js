@@ -51,6 +51,26 @@
   /* A field needs a look when it was read with low confidence and nobody has
    * checked it yet (a field the document does not print stays empty). */
   function needsLook(f) { return !f.reviewed && !!f.value && f.confidence < doc.threshold; }
+  /* A field the type carries that was not found (the queue's "Thiếu: ...")
+   * and that nobody has looked at yet. */
+  function missing(f) { return !f.reviewed && !f.value && !!f.expected; }
+  /* Missing fields are stops for Enter when they are why the document is
+   * queued (the queue says "Thiếu: ..." when no field is unsure); with
+   * unsure fields, Enter goes from one to the next and then to Approve. */
+  var stopAtMissing = !doc.fields.some(needsLook);
+  /* The first field from index `from` on (wrapping; field `skip` left out)
+   * that needs a look, else the first missing one (when those are stops, or
+   * `first`), else null. */
+  function firstToVisit(from, skip, first) {
+    var n = doc.fields.length, tests = stopAtMissing || first ? [needsLook, missing] : [needsLook];
+    for (var t = 0; t < tests.length; t++)
+      for (var k = 0; k < n; k++) {
+        if ((from + k) % n === skip) continue;
+        var f = doc.fields[(from + k) % n];
+        if (tests[t](f)) return $('fld-' + f.name);
+      }
+    return null;
+  }
 
   function renderMeta() {
     var m = $('doc-meta');
@@ -95,6 +115,20 @@
     sel.value = doc.doc_type;
     sel.disabled = !doc.editable;
     $('approve').disabled = !doc.editable;
+    /* a file split into parts: its parts are reviewed, each on its own */
+    var parts = doc.bundle_parts || [], bl = $('bundle-list');
+    bl.textContent = '';
+    parts.forEach(function (pt) {
+      var li = document.createElement('li'), a = document.createElement('a');
+      a.href = '/review/' + pt.id;
+      a.className = 'bundle-part';
+      a.textContent = 'Trang ' + pt.first_page + '–' + pt.last_page + ': ' + pt.doc_type;
+      li.appendChild(a);
+      li.appendChild(document.createTextNode(' (' + pt.status_vi + ')'));
+      bl.appendChild(li);
+    });
+    $('bundle-parts').hidden = !parts.length;
+    $('approve').hidden = !!parts.length;
   }
 
   /* Why the document is in the queue besides its unsure fields: an unsure
@@ -174,11 +208,13 @@
     });
     var target = null;
     if (focusName) target = $('fld-' + focusName);
+    if (!target && doc.bundle_parts && doc.bundle_parts.length) target = document.querySelector('#bundle-list a');
     if (!target) {
-      var k = doc.fields.findIndex(needsLook);
-      if (k >= 0) target = $('fld-' + doc.fields[k].name);
-      else if (doc.editable) target = $('approve');
-      else if (doc.fields.length) target = $('fld-' + doc.fields[0].name);
+      /* a low-confidence field, else a missing one, else Approve: Enter
+       * never approves a document whose gaps nobody has visited */
+      target = doc.fields.length ? firstToVisit(0, -1, true) : null;
+      if (!target && doc.editable) target = $('approve');
+      else if (!target && doc.fields.length) target = $('fld-' + doc.fields[0].name);
     }
     if (target) target.focus();
   }
@@ -245,9 +281,7 @@
   }
 
   function nextTarget(i) {
-    for (var k = i + 1; k < doc.fields.length; k++) if (needsLook(doc.fields[k])) return $('fld-' + doc.fields[k].name);
-    for (var k2 = 0; k2 < i; k2++) if (needsLook(doc.fields[k2])) return $('fld-' + doc.fields[k2].name);
-    return $('approve');
+    return (doc.fields.length && firstToVisit(i + 1, i, false)) || $('approve');
   }
 
   /* A saved change comes back as the whole document.  When the same fields
