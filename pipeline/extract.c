@@ -1745,9 +1745,12 @@ static void slashes_from_letters(char *s)
     char *p = s;
     int nd = 0;
     while (isdigit((unsigned char)p[nd])) nd++;
-    if (nd < 1 || nd > 4 || !strchr("Il|", p[nd]))
+    /* (a NUL is no slash: strchr would find the terminator) */
+    if (nd < 1 || nd > 4 || !p[nd] || !strchr("Il|", p[nd]))
         return;
     char *y = p + nd + 1;
+    if (strlen(y) < 6)
+        return;
     if (!(y[0] == '2' && y[1] == '0' && isdigit((unsigned char)y[2]) && isdigit((unsigned char)y[3])))
         return;
     if (!strchr("Il|", y[4]) || !isalpha((unsigned char)y[5]))
