@@ -40,7 +40,8 @@ s=json.load(open('$S'))
 print([r for r in s['roles'] if r['role']=='signer'][0]['pid'])" 2>/dev/null; }
 signer_up() { [ "$(signer_pid)" -gt 0 ] 2>/dev/null; }
 start_serve() {
-    "$ANCONG_BIN" serve --workers 1 --no-watch --no-web --metrics-listen "127.0.0.1:$port" \
+    # no OCR workers: an OCR job of the test PDF must not re-index it meanwhile
+    "$ANCONG_BIN" serve --workers 0 --no-watch --no-web --metrics-listen "127.0.0.1:$port" \
         >>"$ANCONG_HOME/serve.log" 2>&1 &
     m=$!
     at_exit "kill -9 $m 2>/dev/null"
