@@ -98,8 +98,7 @@ void cls_classify(const struct ptext *t, struct cls_result *out)
         sbuf_puts(&page, f);
         sbuf_putc(&page, ' ');
         /* "V/v", also misread "VIv", "Vív", "W/%" (italics) */
-        if (i < a + 30 &&
-            rx_search("^[^a-z0-9]*([vwy] *(/( *v\\b| )|[il1|]v\\b)|[vwy] */ *[vw%] |v% )", f, NULL, 0)) {
+        if (i < a + 30 && vv_line(&t->segs[i])) {
             for (int k = i; k < i + 3 && k < b; k++) {
                 sbuf_puts(&subj, t->segs[k].fold);
                 sbuf_putc(&subj, ' ');
@@ -162,8 +161,8 @@ void cls_classify(const struct ptext *t, struct cls_result *out)
         break;
     }
     /* Letters (công văn) have no title: the V/v line says what they are
-     * ("V/v", and as read: "V/", "V/%", "V/w", "VIv", "V%"). */
-#define VV_RX "[vwy] *(/ *[vw%]?|[il1|]v|%) *"
+     * ("V/v", and as read: "V/", "V/%", "V/w", "VIv", "V%", "VI", "Vk"). */
+#define VV_RX "[vwy] *(/ *[vw%]?|[il1|]v|%|[il1|k] ) *"
     if (ti == TI_NONE) {
         if (rx_search(VV_RX "(yeu *cau|de *nghi) *cung *cap", S, NULL, 0) && vks)
             sc[T_YEU_CAU] += 6;

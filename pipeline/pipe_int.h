@@ -76,6 +76,8 @@ bool pipe_lex_pair(const char *a, const char *b);
 
 /* POSIX extended regex on folded keys; patterns compiled once and cached. */
 bool rx_search(const char *pattern, const char *s, regmatch_t *m, int nm);
+/* A letter's "V/v" subject line, also as misread ("VIv", "V/%", "VI", "Vk"). */
+bool vv_line(const struct pseg *s);
 
 /* Field extraction (extract.c), type classification (classify.c). */
 struct cls_result {

@@ -681,3 +681,29 @@ void seg_span_box(const struct ptext *t, const struct pseg *s, int a, int b,
      * the mean */
     *conf = 0.5 * (cs / n) + 0.5 * mn;
 }
+
+/*
+ * A letter's "V/v" line, also as the engine misreads it: "V/", "VIv",
+ * "W/%", "V% ", "Vk", and "VI" with an upper-case I (the word "Vi" has a
+ * small one) before a word in lower case.
+ */
+bool vv_line(const struct pseg *s)
+{
+    const char *f = s->fold;
+    if (rx_search("^[^a-z0-9]*([vwy] *(/( *v\\b| )|[il1|]v\\b|k )|[vwy] */ *[vw%] |v% )", f, NULL, 0))
+        return true;
+    int i = 0;
+    while (i < s->ncp && !isalnum((unsigned char)f[i])) i++;
+    if (i + 3 >= s->ncp || (f[i] != 'v' && f[i] != 'w') || f[i + 2] != ' ' ||
+        !isalpha((unsigned char)f[i + 3]))
+        return false;
+    char v = s->text[s->cpoff[i]], c1 = s->text[s->cpoff[i + 1]];
+    if ((v != 'V' && v != 'W') || !strchr("Il1|", c1))
+        return false;
+    char *next = seg_sub(s, i + 3, i + 4);
+    char *low = text_lower(next);
+    bool lower = strcmp(next, low) == 0;
+    free(next);
+    free(low);
+    return lower;
+}

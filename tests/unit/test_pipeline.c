@@ -666,7 +666,7 @@ static void test_reply_misread_vv(void)
  * for the italic v, the slash lost): the subject is found and says the type. */
 static void test_letter_vv_variants(void)
 {
-    static const char *const vv[] = {"V\u2044%", "V\u2044w", "V%", "V/w", "-W\u2044"};
+    static const char *const vv[] = {"V\u2044%", "V\u2044w", "V%", "V/w", "-W\u2044", "VI", "Vk"};
     for (size_t i = 0; i < sizeof vv / sizeof vv[0]; i++) {
         char text[1400];
         snprintf(text, sizeof text,
@@ -687,6 +687,113 @@ static void test_letter_vv_variants(void)
         doc_result_release(&r);
         ocr_doc_release(&d);
     }
+}
+
+/* Specks read as punctuation inside names and subjects are dropped
+ * ("án.dân", "Công ty.TNHH", "NHÂN DÂN.", "kết, quả", a final period),
+ * a misread "khu vực" in a unit's name is repaired, a name run on into the
+ * next label is cut; abbreviations ("TP.") and real commas stay. */
+static void test_specks_in_fields(void)
+{
+    static const char TEXT[] =
+        "TÒA ÁN NHÂN DÂN.\n"
+        "KHU VỰC 4 - ĐÀ NẴNG\n"
+        "Số: 87/2026/TB-TLVA\n"
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "Độc lập - Tự do - Hạnh phúc\n"
+        "Đà Nẵng, ngày 02 tháng 5 năm 2026\n"
+        "THÔNG BÁO\n"
+        "V/v thụ lý vụ án.dân sự.\n"
+        "Kính gửi: Viện kiểm sát.nhân dân khu vực 4 - Đà Nẵng\n"
+        "Ngày 02/05/2026, Tòa án đã thụ lý vụ án dân sự sơ thẩm số 21/2026/TLST-DS về việc\n"
+        "bồi thường thiệt hại do gây ô nhiễm môi trường.\n"
+        "Người khởi kiện: Viện kiểm sát.nhân dân khu đc 4- Đà Nẵng Người bị kiện: Công ty.TNHH Minh Long.\n"
+        "Trong thời hạn 15 ngày kể từ ngày nhận được thông báo, người bị kiện phải nộp văn bản./.\n"
+        "THẨM PHÁN\n"
+        "Tăng Quốc Thịnh\n";
+    struct ocr_doc d;
+    struct doc_result r;
+    doc_from_text(TEXT, &d);
+    pipe_analyze(&d, 1, d.npages, 0.8, &r);
+    T_STREQ(fv(&r, F_CO_QUAN_BAN_HANH), "TÒA ÁN NHÂN DÂN KHU VỰC 4 - ĐÀ NẴNG", "speck after NHÂN DÂN dropped");
+    T_STREQ(fv(&r, F_TRICH_YEU), "V/v thụ lý vụ án dân sự", "speck inside and after the subject dropped");
+    T_STREQ(fv(&r, F_NGUYEN_DON), "Viện kiểm sát nhân dân khu vực 4 - Đà Nẵng",
+            "plaintiff: speck dropped, \"khu vực\" repaired, dash spaced, cut at the next label");
+    T_STREQ(fv(&r, F_BI_DON), "Công ty TNHH Minh Long", "defendant: speck dropped");
+    doc_result_release(&r);
+    ocr_doc_release(&d);
+
+    static const char *const subj[][2] = {
+        {"Về kết, quả kiểm tra, xác minh vụ việc dân sự công ích",
+         "Về kết quả kiểm tra, xác minh vụ việc dân sự công ích"},
+        {"Về kết quả kiểm tra, xác minh và đề xuất, kiến nghị", "Về kết quả kiểm tra, xác minh và đề xuất, kiến nghị"},
+    };
+    for (size_t i = 0; i < sizeof subj / sizeof subj[0]; i++) {
+        char text[1400];
+        snprintf(text, sizeof text,
+                 "VKSND THÀNH PHỐ CẦN THƠ\nVIỆN KIỂM SÁT NHÂN DÂN\nKHU VỰC 4\nSố: 20/BC-VKSKV4\n"
+                 "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+                 "Cần Thơ, ngày 05 tháng 10 năm 2026\n"
+                 "BÁO CÁO\n"
+                 "%s\n"
+                 "Thực hiện Quyết định phân công, Kiểm sát viên báo cáo kết quả như sau.\n"
+                 "KIỂM SÁT VIÊN\nLê Khánh Chi\n", subj[i][0]);
+        doc_from_text(text, &d);
+        pipe_analyze(&d, 1, d.npages, 0.8, &r);
+        T_STREQ(fv(&r, F_TRICH_YEU), subj[i][1], "subject \"%s\"", subj[i][0]);
+        doc_result_release(&r);
+        ocr_doc_release(&d);
+    }
+}
+
+/* A name whose tone mark no common name of its letters has ("Chỉ" for
+ * "Chi", "Ảnh" for "Ánh") is kept as read but sent to review; common names
+ * ("Chi", "Toản", "Viết") are not; a procuracy named without "NHÂN DÂN"
+ * is doubtful. */
+static void test_name_tones(void)
+{
+    static const struct { const char *name; bool doubt; } cases[] = {
+        {"Lê Khánh Chỉ", true}, {"Nguyễn Ảnh Xuyến", true}, {"Lê Khánh Chi", false},
+        {"Vũ Văn Toản", false}, {"Đoàn Viết Luân", false}, {"Nguyễn Ánh Xuyến", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[1400];
+        snprintf(text, sizeof text,
+                 "VIỆN KIỂM SÁT NHÂN DÂN\nTHÀNH PHỐ HÀ NỘI\nSố: 12/QĐ-VKS-DS\n"
+                 "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+                 "Hà Nội, ngày 05 tháng 3 năm 2026\nQUYẾT ĐỊNH\n"
+                 "Về việc phân công Kiểm sát viên giải quyết vụ việc\n"
+                 "Điều 1. Phân công Kiểm sát viên giải quyết vụ việc dân sự công ích.\n"
+                 "Điều 2. Việc phân công có hiệu lực từ ngày ký.\n"
+                 "VIỆN TRƯỞNG\n%s\n", cases[i].name);
+        struct ocr_doc d;
+        struct doc_result r;
+        doc_from_text(text, &d);
+        pipe_analyze(&d, 1, d.npages, 0.8, &r);
+        T_STREQ(fv(&r, F_NGUOI_KY), cases[i].name, "signer \"%s\" kept as read", cases[i].name);
+        double c = r.fields[F_NGUOI_KY].present ? r.fields[F_NGUOI_KY].conf : -1;
+        T_CHECK(cases[i].doubt ? c < 0.8 : c >= 0.8, "\"%s\": confidence %.2f %s the threshold",
+                cases[i].name, c, cases[i].doubt ? "below" : "at or above");
+        T_CHECK(r.fields[F_CO_QUAN_BAN_HANH].present && r.fields[F_CO_QUAN_BAN_HANH].conf >= 0.8,
+                "issuing body named in full is sure");
+        doc_result_release(&r);
+        ocr_doc_release(&d);
+    }
+    struct ocr_doc d;
+    struct doc_result r;
+    doc_from_text("VIỆN KIỂM SÁT\nTHÀNH PHỐ HÀ NỘI\nSố: 12/QĐ-VKS-DS\n"
+                  "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+                  "Hà Nội, ngày 05 tháng 3 năm 2026\nQUYẾT ĐỊNH\n"
+                  "Về việc phân công Kiểm sát viên giải quyết vụ việc\n"
+                  "Điều 1. Phân công Kiểm sát viên giải quyết vụ việc dân sự công ích.\n"
+                  "VIỆN TRƯỞNG\nLê Khánh Chi\n", &d);
+    pipe_analyze(&d, 1, d.npages, 0.8, &r);
+    T_CHECK(r.fields[F_CO_QUAN_BAN_HANH].present && r.fields[F_CO_QUAN_BAN_HANH].conf < 0.8,
+            "\"VIỆN KIỂM SÁT THÀNH PHỐ HÀ NỘI\" (no NHÂN DÂN) goes to review (got %s, %.2f)",
+            fv(&r, F_CO_QUAN_BAN_HANH) ? fv(&r, F_CO_QUAN_BAN_HANH) : "none",
+            r.fields[F_CO_QUAN_BAN_HANH].conf);
+    doc_result_release(&r);
+    ocr_doc_release(&d);
 }
 
 /* One page of words (boxes laid out line by line, every word at CONF), as
@@ -990,6 +1097,8 @@ int main(void)
     test_codes_kept();
     test_reply_misread_vv();
     test_letter_vv_variants();
+    test_specks_in_fields();
+    test_name_tones();
     test_signer_names();
     test_khac_blank_number();
     test_party_runs_on();
