@@ -99,7 +99,17 @@ void cls_classify(const struct ptext *t, struct cls_result *out)
         sbuf_putc(&page, ' ');
         /* "V/v", also misread "VIv", "Vív", "W/%" (italics) */
         if (i < a + 30 && vv_line(&t->segs[i])) {
-            for (int k = i; k < i + 3 && k < b; k++) {
+            /* a "V/v" read as a word of its own ("Ww", "VI") written the
+             * usual way */
+            const char *sp = strchr(f, ' ');
+            if (!rx_search("^[^a-z0-9]*([vwy] *(/( *v\\b| )|[il1|]v\\b)|[vwy] */ *[vw%] |v% )", f, NULL, 0) && sp) {
+                sbuf_puts(&subj, "v/v");
+                sbuf_puts(&subj, sp);
+            } else {
+                sbuf_puts(&subj, f);
+            }
+            sbuf_putc(&subj, ' ');
+            for (int k = i + 1; k < i + 3 && k < b; k++) {
                 sbuf_puts(&subj, t->segs[k].fold);
                 sbuf_putc(&subj, ' ');
             }

@@ -46,7 +46,7 @@ static const char *const lexicon_strong[][2] = {
     {"chu nghia", "chủ nghĩa"}, {"viet nam", "việt nam"}, {"thu ly", "thụ lý"},
     {"so tham", "sơ thẩm"}, {"tranh chap", "tranh chấp"}, {"phan cong", "phân công"},
     {"ket thuc", "kết thúc"}, {"xem xet", "xem xét"}, {"giai quyet", "giải quyết"},
-    {"ket qua", "kết quả"},
+    {"ket qua", "kết quả"}, {"the thao", "thể thao"},
 };
 static const char *const lexicon_weak[][2] = {
     {"sat nhan", "sát nhân"}, {"su cong", "sự công"}, {"ve viec", "về việc"},

@@ -344,16 +344,30 @@ static char *canon_phrases(const char *s)
     struct sbuf b = SBUF_INIT;
     for (int i = 0; i < n; i++) {
         if (i) sbuf_putc(&b, ' ');
-        /* "khu vực 4- Cần Thơ": the dash before the province stands apart */
+        /* "khu vực 4- Cần Thơ": the dash before the province stands apart;
+         * "KHU VỰC 7 CẦN THƠ": the dash the engine lost is put back */
         size_t wl = strlen(w[i]);
         if (wl >= 2 && w[i][wl - 1] == '-' && isdigit((unsigned char)w[i][wl - 2]) && i + 1 < n) {
             sbuf_add(&b, w[i], wl - 1);
             sbuf_puts(&b, " -");
         } else {
             sbuf_puts(&b, w[i]);
+            if (i >= 2 && i + 1 < n && strcmp(f[i - 2], "khu") == 0 && strcmp(f[i - 1], "vuc") == 0 &&
+                wl == strspn(w[i], "0123456789")) {
+                struct sbuf rest = SBUF_INIT;
+                for (int k = i + 1; k < n && k < i + 4; k++) {
+                    sbuf_puts(&rest, f[k]);
+                    sbuf_putc(&rest, ' ');
+                }
+                if (rx_search("^(tp|thanh pho|ha noi|ho chi minh|da nang|can tho|quang ninh|dak lak|tinh) ",
+                              sbuf_cstr(&rest), NULL, 0))
+                    sbuf_puts(&b, " -");
+                sbuf_release(&rest);
+            }
         }
-        free(f[i]);
     }
+    for (int i = 0; i < n; i++)
+        free(f[i]);
     free(f);
     free_words(w, n);
     return sbuf_detach(&b);
@@ -494,6 +508,20 @@ static bool code_known(const char *c)
 }
 
 /* Fix one code part; *changed is set when the part was altered. */
+/* A letter more or less than CODE is repaired only towards the pilot's own
+ * codes: other bodies' department codes vary ("QLGCS" is no misread
+ * "QLCS"); a letter swapped is repaired towards any known code. */
+static bool indel_ok(const char *v, const char *code)
+{
+    static const char *const own[] = {"DSCI", "TLST", "TLVA", "VKSND", "VKSTC", "TAND", "HSVV", NULL};
+    if (strlen(v) == strlen(code))
+        return true;
+    for (int k = 0; own[k]; k++)
+        if (strcmp(own[k], code) == 0)
+            return true;
+    return false;
+}
+
 static char *fix_part(const char *part, int kv, bool *changed, bool *unknown)
 {
     /* doubled bars: "QĐĐ", "ĐĐKK" -- only towards a known code: "QLĐĐ"
@@ -528,14 +556,17 @@ static char *fix_part(const char *part, int kv, bool *changed, bool *unknown)
     char *v = sbuf_detach(&c);
     if (!*v || isdigit((unsigned char)v[0]) || code_known(v))
         return v;
-    /* one letter off a known code of 4+ letters ("DSCTI", "DSCT") */
+    /* one letter off a known code of 4+ letters ("DSCTI", "DSCT"; indel_ok) */
     {
         int best = -1, nbest = 0;
-        for (int i = 0; known_codes[i]; i++)
+        for (int i = 0; known_codes[i]; i++) {
+            if (!indel_ok(v, known_codes[i]))
+                continue;
             if (strlen(known_codes[i]) >= 4 && edit_distance(v, known_codes[i]) == 1) {
                 best = i;
                 nbest++;
             }
+        }
         if (nbest == 1 && !str_starts(v, "VKSKV")) {
             free(v);
             *changed = true;
@@ -585,7 +616,7 @@ static char *fix_part(const char *part, int kv, bool *changed, bool *unknown)
     for (int i = 0; known_codes[i]; i++) {
         if (strlen(known_codes[i]) < 3)
             continue;
-        if (edit_distance(v, known_codes[i]) == 1 &&
+        if (edit_distance(v, known_codes[i]) == 1 && indel_ok(v, known_codes[i]) &&
             (strlen(known_codes[i]) >= 4 || confusable(v, known_codes[i]))) {
             best = i;
             nbest++;
@@ -1772,6 +1803,14 @@ static void ext_signer(struct ctx *x)
             if (L2.box.y0 < L.box.y0) L.box.y0 = L2.box.y0;
         }
         double tone = name_tone_doubts(fx) ? 0.7 : 1.0;
+        /* two words, the first no family name: "Gia Khôi" whose family
+         * name the engine lost */
+        char **nw;
+        int nn;
+        words_of(fx, &nw, &nn);
+        if (nn == 2 && !person_name(fx))
+            tone = 0.7;
+        free_words(nw, nn);
         put(x->r, F_NGUOI_KY, fx, 0.93 * agree * tone * odd_factor(fx, false), &L);
         free(fx);
     }
@@ -1880,6 +1919,8 @@ static bool letter_byte(char c)
  */
 static void drop_specks(char *s, bool spaced)
 {
+    if (!s[0])
+        return;
     for (size_t i = 1; s[i]; i++) {
         if ((s[i] != '.' && s[i] != ',') || !letter_byte(s[i - 1]))
             continue;
@@ -1923,6 +1964,14 @@ static void drop_specks(char *s, bool spaced)
  * 20xx, one of those, a letter). */
 static void slashes_from_letters(char *s)
 {
+    /* "48/2026ITL-DSCI": the first slash read, the second not */
+    {
+        char *sl = strchr(s, '/');
+        if (sl && !strchr(sl + 1, '/') && sl > s && isdigit((unsigned char)sl[-1]) &&
+            strlen(sl + 1) >= 6 && sl[1] == '2' && sl[2] == '0' && isdigit((unsigned char)sl[3]) &&
+            isdigit((unsigned char)sl[4]) && strchr("Il|", sl[5]) && sl[5] && isupper((unsigned char)sl[6]))
+            sl[5] = '/';
+    }
     if (strchr(s, '/'))
         return;
     char *p = s;
@@ -1966,11 +2015,15 @@ static char *clean_subject(const char *in, int kv)
             char *rest = xstrdup(p);
             free(f);
             f = fold_str(rest);
-            /* also "VI", "Vl", "V1", "Vk": an upper-case I or a k, not the
-             * word "Vi" */
-            if (rx_search("^[vwy](/[vw%]?|[il1|]v|%)$", f, NULL, 0) ||
-                (i + 1 < n && (rest[0] == 'V' || rest[0] == 'W') && rest[1] && !rest[2] &&
-                 strchr("Il1|kK", rest[1]))) {
+            bool next_lower = false;
+            if (i + 1 < n) {
+                char *fn = fold_str(w[i + 1]);
+                char *ln = text_lower(w[i + 1]);
+                next_lower = isalpha((unsigned char)fn[0]) && strcmp(ln, w[i + 1]) == 0;
+                free(fn);
+                free(ln);
+            }
+            if (vv_token(rest, next_lower)) {
                 free(rest);
                 rest = xstrdup("V/v");
             }
@@ -2030,8 +2083,26 @@ static char *clean_subject(const char *in, int kv)
     }
     drop_specks(r, false);
     str_squash(r);
-    /* a subject line ends without a period: one there is a speck */
-    strip_trailing(r, ",;:.");
+    /* "số 50/KN- VKSKV12": a number cut after its hyphen */
+    for (char *q = r; (q = strstr(q, "- ")); q++) {
+        const char *ws = q;
+        while (ws > r && ws[-1] != ' ') ws--;
+        if (memchr(ws, '/', (size_t)(q - ws)) && isdigit((unsigned char)*ws) && isupper((unsigned char)q[2]))
+            memmove(q + 1, q + 2, strlen(q + 2) + 1);
+    }
+    {
+        /* the addressee line read into the subject: "... dân sự -Kính gửi: ..." */
+        char *fr = fold_str(r);
+        regmatch_t m[1];
+        if (rx_search(" *-? *kinh *gui *:", fr, m, 1) && m[0].rm_so > 0) {
+            const char *p = r;
+            for (int k = 0; k < m[0].rm_so && *p; k++) utf8_next(&p);
+            r[p - r] = '\0';
+        }
+        free(fr);
+    }
+    /* a subject line ends without a period or a dash: one there is a speck */
+    strip_trailing(r, ",;:.-");
     return r;
 }
 
@@ -2204,7 +2275,7 @@ static void ext_ma_vu_viec(struct ctx *x)
     struct { char *v; double score; int n, a, b, q; double ocr; } g[32];
     int ng = 0;
     const char *p = F;
-    while (rx_search("([0-9ol]{1,4} *(/ *[0-9]{4} */|[il|]20[0-9]{2}[il|]) *[a-z][a-z0-9]*(-[a-z0-9]+)*)", p, m, 2)) {
+    while (rx_search("([0-9ol]{1,4} *(/ *[0-9]{4} */|/ *20[0-9]{2}[il|]|[il|]20[0-9]{2}[il|]) *[a-z][a-z0-9]*(-[a-z0-9]+)*)", p, m, 2)) {
         int a = (int)(p - F) + m[1].rm_so, b = (int)(p - F) + m[1].rm_eo;
         /* "28/2026/TLST-" at a line end, "DS" on the next line; or a space
          * the engine put after the hyphen ("143/2026/TLST- DS") */
@@ -2406,7 +2477,11 @@ static void ext_parties(struct ctx *x)
             char *head = seg_sub(&t->segs[sg], x->fl.cp[a], t->segs[sg].ncp);
             char *tail = seg_sub(&t->segs[sg + 1], 0, t->segs[sg + 1].ncp);
             struct sbuf jb = SBUF_INIT;
-            sbuf_printf(&jb, "%s - %s", head, tail);
+            /* no dash after "thành phố" or "tỉnh": the name goes on */
+            char *hf = fold_str(head);
+            bool goes_on = rx_search("(thanh *pho|tinh|tp\\.?) *$", hf, NULL, 0);
+            free(hf);
+            sbuf_printf(&jb, goes_on ? "%s %s" : "%s - %s", head, tail);
             raw = sbuf_detach(&jb);
             free(head);
             free(tail);

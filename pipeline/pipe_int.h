@@ -78,6 +78,8 @@ bool pipe_lex_pair(const char *a, const char *b);
 bool rx_search(const char *pattern, const char *s, regmatch_t *m, int nm);
 /* A letter's "V/v" subject line, also as misread ("VIv", "V/%", "VI", "Vk"). */
 bool vv_line(const struct pseg *s);
+/* WORD is a misread "V/v" ("VI", "Ww", "VJ/v"; some only when NEXT_LOWER). */
+bool vv_token(const char *word, bool next_lower);
 
 /* Field extraction (extract.c), type classification (classify.c). */
 struct cls_result {

@@ -683,27 +683,62 @@ void seg_span_box(const struct ptext *t, const struct pseg *s, int a, int b,
 }
 
 /*
- * A letter's "V/v" line, also as the engine misreads it: "V/", "VIv",
- * "W/%", "V% ", "Vk", and "VI" with an upper-case I (the word "Vi" has a
- * small one) before a word in lower case.
+ * The first word of a subject line read for "V/v" (junk before it
+ * skipped): "V/", "VIv", "W/%", "V%", "VJ/v" by their letters; a V or W
+ * and one or two characters that make no Vietnamese word ("Ww", "Vk",
+ * "V1"); "VI", "VÌ" with an upper-case I (the words "Vi", "Vì" have a
+ * small one).  The last two only before a word in lower case.
  */
+bool vv_token(const char *word, bool next_lower)
+{
+    const char *p = word;
+    char *f0 = fold_str(word);
+    const char *f = f0;
+    while (*f && !isalnum((unsigned char)*f)) {
+        f++;
+        utf8_next(&p);
+    }
+    bool r = rx_search("^[vwy][jil1|]?(/[vw%]?|[il1|]v|%)[.:,]?$", f, NULL, 0);
+    if (!r && next_lower && (*p == 'V' || *p == 'W')) {
+        size_t fl = strlen(f);
+        if (fl == 2 || fl == 3) {
+            bool vowel = false;
+            for (size_t k = 1; k < fl; k++)
+                if (strchr("aeiouy", f[k])) vowel = true;
+            if (!vowel)
+                r = true;                       /* "Ww", "Vk", "V1", "Vl" */
+            else if (fl == 2 && f[1] == 'i') {
+                const char *q = p + 1;
+                int cp = utf8_next(&q);
+                /* I and its accented capitals */
+                r = cp == 'I' || cp == 0xCC || cp == 0xCD || cp == 0x1EC8 || cp == 0x128 ||
+                    cp == 0x1ECA;
+            }
+        }
+    }
+    free(f0);
+    return r;
+}
+
+/* A letter's "V/v" subject line, also as misread (vv_token). */
 bool vv_line(const struct pseg *s)
 {
     const char *f = s->fold;
-    if (rx_search("^[^a-z0-9]*([vwy] *(/( *v\\b| )|[il1|]v\\b|k )|[vwy] */ *[vw%] |v% )", f, NULL, 0))
+    if (rx_search("^[^a-z0-9]*([vwy] *(/( *v\\b| )|[il1|]v\\b)|[vwy] */ *[vw%] |v% )", f, NULL, 0))
         return true;
-    int i = 0;
-    while (i < s->ncp && !isalnum((unsigned char)f[i])) i++;
-    if (i + 3 >= s->ncp || (f[i] != 'v' && f[i] != 'w') || f[i + 2] != ' ' ||
-        !isalpha((unsigned char)f[i + 3]))
+    int a = 0;
+    while (a < s->ncp && !isalnum((unsigned char)f[a])) a++;
+    int e = a;
+    while (e < s->ncp && f[e] != ' ') e++;
+    if (e >= s->ncp - 1 || e == a)
         return false;
-    char v = s->text[s->cpoff[i]], c1 = s->text[s->cpoff[i + 1]];
-    if ((v != 'V' && v != 'W') || !strchr("Il1|", c1))
-        return false;
-    char *next = seg_sub(s, i + 3, i + 4);
+    char *w = seg_sub(s, a, e);
+    char *next = seg_sub(s, e + 1, e + 2);
     char *low = text_lower(next);
-    bool lower = strcmp(next, low) == 0;
+    bool nl = isalpha((unsigned char)f[e + 1]) && strcmp(next, low) == 0;
+    bool r = vv_token(w, nl);
+    free(w);
     free(next);
     free(low);
-    return lower;
+    return r;
 }
