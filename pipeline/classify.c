@@ -13,6 +13,7 @@
  */
 #include "pipeline/pipe_int.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,18 +39,19 @@ enum title {
 };
 
 /* Recognise a title line from its folded key; OCR may lose spaces or
- * diacritics, so the patterns work on the folded form. */
+ * diacritics, so the patterns work on the folded form; a speck after the
+ * title ("BÁO CÁO.", "QUYẾT ĐỊNH:") is no other word. */
 static enum title title_of(const char *f)
 {
-    if (rx_search("^[^a-z0-9]*quyet *dinh *:? *$", f, NULL, 0)) return TI_QD;
-    if (rx_search("^[^a-z0-9]*kien *nghi *$", f, NULL, 0)) return TI_KN;
+    if (rx_search("^[^a-z0-9]*quyet *dinh * *[.,:;'_-]* *$", f, NULL, 0)) return TI_QD;
+    if (rx_search("^[^a-z0-9]*kien *nghi *[.,:;'_-]* *$", f, NULL, 0)) return TI_KN;
     if (rx_search("^[^a-z0-9]*bien *ban *xac *minh", f, NULL, 0)) return TI_BB_XM;
     if (rx_search("^[^a-z0-9]*bien *ban *lam *viec", f, NULL, 0)) return TI_BB_LV;
-    if (rx_search("^[^a-z0-9]*bien *ban *$", f, NULL, 0)) return TI_BB;
+    if (rx_search("^[^a-z0-9]*bien *ban *[.,:;'_-]* *$", f, NULL, 0)) return TI_BB;
     if (rx_search("^[^a-z0-9]*bien *ban *tiep *nhan", f, NULL, 0)) return TI_BB;
     if (rx_search("^[^a-z0-9]*phieu *tiep *nhan", f, NULL, 0)) return TI_PHIEU_TN;
-    if (rx_search("^[^a-z0-9]*thong *bao *$", f, NULL, 0)) return TI_TB;
-    if (rx_search("^[^a-z0-9]*bao *cao *$", f, NULL, 0)) return TI_BC;
+    if (rx_search("^[^a-z0-9]*thong *bao *[.,:;'_-]* *$", f, NULL, 0)) return TI_TB;
+    if (rx_search("^[^a-z0-9]*bao *cao *[.,:;'_-]* *$", f, NULL, 0)) return TI_BC;
     if (rx_search("^[^a-z0-9]*don *khoi *kien", f, NULL, 0)) return TI_DON_KK;
     if (rx_search("^[^a-z0-9]*don *(de *nghi|phan *anh|kien *nghi|to *cao|khieu *nai|trinh *bay|yeu *cau)",
                   f, NULL, 0))
@@ -117,6 +119,10 @@ void cls_classify(const struct ptext *t, struct cls_result *out)
         if (num.len == 0 && i < a + 30 && rx_search("^ *s[o0-9] *[:;.]", f, NULL, 0))
             sbuf_puts(&num, f);
     }
+    /* specks read as punctuation inside the subject ("khởi. kiện") */
+    for (size_t k = 0; k < subj.len; k++)
+        if (strchr(".,;:", subj.s[k]) && k > 0 && isalpha((unsigned char)subj.s[k - 1]))
+            subj.s[k] = ' ';
     const char *S = sbuf_cstr(&subj), *P = sbuf_cstr(&page), *N = sbuf_cstr(&num);
 
     bool vks = rx_search("vien *kiem *sat|vksnd|vien *ksnd", P, NULL, 0);

@@ -185,6 +185,40 @@ static void strip_trailing(char *s, const char *chars)
         s[--n] = '\0';
 }
 
+/* Quote marks a speck left at the end of a name ("Việt Hàn.'"), or
+ * anywhere with ALL (an issuing body's name holds none): removed, then the
+ * punctuation before them. */
+static void strip_quotes(char *s, bool all)
+{
+    static const char *const q[] = {"\xe2\x80\x9c", "\xe2\x80\x9d", "\xe2\x80\x98", "\xe2\x80\x99",
+                                    "\"", "'", "`", NULL};
+    if (all) {
+        char *o = s;
+        for (char *p = s; *p;) {
+            size_t ql = 0;
+            for (int k = 0; q[k] && !ql; k++)
+                if (strncmp(p, q[k], strlen(q[k])) == 0) ql = strlen(q[k]);
+            if (ql) { p += ql; continue; }
+            *o++ = *p++;
+        }
+        *o = '\0';
+    }
+    for (bool more = true; more;) {
+        more = false;
+        size_t n = strlen(s);
+        while (n > 0 && s[n - 1] == ' ') s[--n] = '\0';
+        for (int k = 0; q[k]; k++) {
+            size_t ql = strlen(q[k]);
+            if (n >= ql && strcmp(s + n - ql, q[k]) == 0) {
+                s[n - ql] = '\0';
+                more = true;
+                break;
+            }
+        }
+        if (more) strip_trailing(s, ".,;:");
+    }
+}
+
 /*
  * Known institutional vocabulary: OCR that drops or swaps a tone mark on
  * these words is restored from the folded key.  Only whole phrases are
@@ -556,6 +590,16 @@ static char *fix_part(const char *part, int kv, bool *changed, bool *unknown)
     char *v = sbuf_detach(&c);
     if (!*v || isdigit((unsigned char)v[0]) || code_known(v))
         return v;
+    {
+        /* "p9": a code read in small letters */
+        char *u = utf8_upper(v);
+        if (code_known(u)) {
+            free(v);
+            *changed = true;
+            return u;
+        }
+        free(u);
+    }
     /* one letter off a known code of 4+ letters ("DSCTI", "DSCT"; indel_ok) */
     {
         int best = -1, nbest = 0;
@@ -1021,11 +1065,14 @@ static void ext_date(struct ctx *x)
 
 static bool body_start(const char *f)
 {
-    /* on the key without spaces: OCR runs "ỦY BANNHÂNDÂN" together */
+    /* on the key without spaces: OCR runs "ỦY BANNHÂNDÂN" together, or
+     * puts specks between the words ("SỞ-VĂN.HÓA") */
     char *c = xstrdup(f);
     char *o = c;
     for (char *p = c; *p; p++)
-        if (*p != ' ') *o++ = *p;
+        if (*p != ' ' && !(p > c && (*p == '-' || *p == '.') && isalpha((unsigned char)p[-1]) &&
+                           isalpha((unsigned char)p[1])))
+            *o++ = *p;
     *o = '\0';
     bool r = rx_search("^[^a-z0-9]*(vienkiemsat|vienkiem|toaan|uyban|hoidong|so[a-z]{2}|trungtam|chicuc|cuc[a-z]|"
                        "bando|hoi[a-z]|congan|phong[a-z]|bo[a-z]|vanphong|congty|benhvien|truong[a-z]|"
@@ -1201,6 +1248,7 @@ static void ext_co_quan(struct ctx *x)
     }
     L.ocr = cs / (n - start);
     char *fx = fix_eth(sbuf_cstr(&b));
+    strip_quotes(fx, true);
     drop_specks(fx, true);
     str_squash(fx);
     char *canon = canon_phrases(fx);
@@ -1837,6 +1885,36 @@ static void ext_signer(struct ctx *x)
             } else {
                 sbuf_puts(&b, au);
             }
+            {
+                /* "KT. GIÁMĐỐC": the title's words run together, spaced as
+                 * the known title spaces them */
+                const char *sp = strchr(sbuf_cstr(&b), ' ');
+                char *cx = sp ? compact(sp + 1) : NULL;
+                for (int k = 0; cx && signer_titles[k]; k++) {
+                    char *ct = compact(signer_titles[k]);
+                    char *fx = fold_str(sp + 1);   /* one byte per code point */
+                    bool same = strcmp(ct, cx) == 0 && strcmp(signer_titles[k], ct) != 0 &&
+                                strcmp(fx, ct) == 0;
+                    free(fx);
+                    free(ct);
+                    if (!same)
+                        continue;
+                    struct sbuf nb = SBUF_INIT;
+                    sbuf_add(&nb, sbuf_cstr(&b), (size_t)(sp - sbuf_cstr(&b) + 1));
+                    const char *q = sp + 1;
+                    for (const char *tt = signer_titles[k]; *tt; tt++) {
+                        if (*tt == ' ') { sbuf_putc(&nb, ' '); continue; }
+                        const char *q0 = q;
+                        utf8_next(&q);
+                        sbuf_add(&nb, q0, (size_t)(q - q0));
+                    }
+                    sbuf_puts(&nb, q);
+                    sbuf_release(&b);
+                    b = nb;
+                    break;
+                }
+                free(cx);
+            }
             seg_loc(t, best - 1, 0, as->ncp, &L);
             put(x->r, F_QUYEN_HAN_KY, sbuf_cstr(&b), 0.95, &L);
             sbuf_release(&b);
@@ -1913,8 +1991,9 @@ static bool letter_byte(char c)
  * Specks read as punctuation inside a name or a subject line, removed in
  * place: a period between two words with no space ("vụ án.dân sự",
  * "Công ty.TNHH"); with SPACED, also a period before a space and a word
- * ("NHÂN DÂN. KHU VỰC": names have no sentences); a comma inside a fixed
- * phrase ("kết, quả").  A period after an abbreviation ("TP.", "Co.")
+ * ("NHÂN DÂN. KHU VỰC": names have no sentences) and a hyphen before a
+ * word in small letters ("Chăm-sóc"); a comma inside a fixed phrase
+ * ("kết, quả").  A period after an abbreviation ("TP.", "Co.")
  * stays, and so does one between digits.
  */
 static void drop_specks(char *s, bool spaced)
@@ -1922,6 +2001,19 @@ static void drop_specks(char *s, bool spaced)
     if (!s[0])
         return;
     for (size_t i = 1; s[i]; i++) {
+        /* "Chăm-sóc" in a name: a speck before a word in small letters */
+        if (spaced && s[i] == '-' && letter_byte(s[i - 1]) && letter_byte(s[i + 1])) {
+            size_t ws = i, we = i + 1;
+            while (ws > 0 && s[ws - 1] != ' ') ws--;
+            while (s[we] && s[we] != ' ') we++;
+            char *rw = xstrndup(s + i + 1, we - i - 1);
+            char *rl = text_lower(rw);
+            bool small = strcmp(rw, rl) == 0 && i - ws >= 2;
+            free(rw); free(rl);
+            if (small)
+                s[i] = ' ';
+            continue;
+        }
         if ((s[i] != '.' && s[i] != ',') || !letter_byte(s[i - 1]))
             continue;
         size_t ws = i;
@@ -2083,6 +2175,36 @@ static char *clean_subject(const char *in, int kv)
     }
     drop_specks(r, false);
     str_squash(r);
+    {
+        /* "dân Sự": a capital read inside a fixed phrase */
+        char **sw;
+        int sn;
+        words_of(r, &sw, &sn);
+        struct sbuf nb = SBUF_INIT;
+        for (int i = 0; i < sn; i++) {
+            if (i > 0) {
+                char *pl = text_lower(sw[i - 1]), *cl = text_lower(sw[i]);
+                if (strcmp(pl, sw[i - 1]) == 0 && strcmp(cl, sw[i]) != 0 && starts_upper(sw[i]) &&
+                    !text_is_upper(sw[i])) {
+                    char *pf = fold_str(sw[i - 1]), *cf = fold_str(sw[i]);
+                    if (pipe_lex_pair(pf, cf)) {
+                        free(sw[i]);
+                        sw[i] = cl;
+                        cl = NULL;
+                    }
+                    free(pf);
+                    free(cf);
+                }
+                free(pl);
+                free(cl);
+            }
+            if (i) sbuf_putc(&nb, ' ');
+            sbuf_puts(&nb, sw[i]);
+        }
+        free_words(sw, sn);
+        free(r);
+        r = sbuf_detach(&nb);
+    }
     /* "số 50/KN- VKSKV12": a number cut after its hyphen */
     for (char *q = r; (q = strstr(q, "- ")); q++) {
         const char *ws = q;
@@ -2221,7 +2343,10 @@ static void ext_trich_yeu(struct ctx *x)
         bool is_upper_start = isalpha((unsigned char)fo[0]) && strcmp(u, sbuf_cstr(&one)) == 0;
         free(u); free(fo);
         sbuf_release(&one);
-        if (is_upper_start)
+        /* "... thông tin về" + "Công ty TNHH ...": a line that ends on a
+         * word wanting its object goes on, capital or not */
+        if (is_upper_start &&
+            !rx_search("[ ,](ve|cua|cho|tai|voi|va|doi|trong|den|so|thuoc)$", t->segs[end - 1].fold, NULL, 0))
             break;
         if (col && s->col && s->col != col)
             break;
@@ -2397,12 +2522,15 @@ static char *cut_party(const char *s)
      * next article), after a word of three letters or more (not "TP. Hồ
      * Chí Minh") */
     for (int i = 3; i + 2 < cut; i++) {
-        if (f[i] != '.' || f[i + 1] != ' ')
+        /* (a speck read as a quote mark may follow the period) */
+        int j = i + 1;
+        while (j < cut && strchr("'\"`#", f[j])) j++;
+        if (f[i] != '.' || f[j] != ' ' || j + 1 >= cut)
             continue;
         int wl = 0;
         while (i - 1 - wl >= 0 && isalpha((unsigned char)f[i - 1 - wl])) wl++;
         const char *q = v;
-        for (int k = 0; k < i + 2 && *q; k++) utf8_next(&q);
+        for (int k = 0; k < j + 1 && *q; k++) utf8_next(&q);
         if (wl >= 3 && (starts_upper(q) || isdigit((unsigned char)*q))) {
             cut = i;
             break;
@@ -2416,6 +2544,7 @@ static char *cut_party(const char *s)
     free(f);
     str_squash(r);
     strip_trailing(r, ".,;:");
+    strip_quotes(r, false);
     return r;
 }
 

@@ -707,7 +707,7 @@ static void test_specks_in_fields(void)
         "Kính gửi: Viện kiểm sát.nhân dân khu vực 4 - Đà Nẵng\n"
         "Ngày 02/05/2026, Tòa án đã thụ lý vụ án dân sự sơ thẩm số 21/2026/TLST-DS về việc\n"
         "bồi thường thiệt hại do gây ô nhiễm môi trường.\n"
-        "Người khởi kiện: Viện kiểm sát.nhân dân khu đc 4- Đà Nẵng Người bị kiện: Công ty.TNHH Minh Long.\n"
+        "Người khởi kiện: Viện kiểm sát.nhân dân khu đc 4- Đà Nẵng Người bị kiện: Công ty.TNHH Chăm-sóc Minh Long.'\n"
         "Trong thời hạn 15 ngày kể từ ngày nhận được thông báo, người bị kiện phải nộp văn bản./.\n"
         "THẨM PHÁN\n"
         "Tăng Quốc Thịnh\n";
@@ -719,7 +719,7 @@ static void test_specks_in_fields(void)
     T_STREQ(fv(&r, F_TRICH_YEU), "V/v thụ lý vụ án dân sự", "speck inside and after the subject dropped");
     T_STREQ(fv(&r, F_NGUYEN_DON), "Viện kiểm sát nhân dân khu vực 4 - Đà Nẵng",
             "plaintiff: speck dropped, \"khu vực\" repaired, dash spaced, cut at the next label");
-    T_STREQ(fv(&r, F_BI_DON), "Công ty TNHH Minh Long", "defendant: speck dropped");
+    T_STREQ(fv(&r, F_BI_DON), "Công ty TNHH Chăm sóc Minh Long", "defendant: specks dropped");
     doc_result_release(&r);
     ocr_doc_release(&d);
 
@@ -736,11 +736,31 @@ static void test_specks_in_fields(void)
     doc_result_release(&r);
     ocr_doc_release(&d);
 
+    /* a subject line ending on "về" goes on at a capital; an authority
+     * line run together; a quote mark after a name */
+    doc_from_text("ỦY BAN NHÂN DÂN\nTHÀNH PHỐ HÀ NỘI\nSỞ CÔNG THƯƠNG”\nSố: 1626/SCT-QLTM\n"
+                  "V/v phối hợp cung cấp thông tin về\n"
+                  "Công ty TNHH MTV Đầu tư Phát triển Nhà Tân Tiến\n"
+                  "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+                  "Hà Nội, ngày 06 tháng 8 năm 2026\n"
+                  "Kính gửi: Viện kiểm sát nhân dân thành phố Hà Nội\n"
+                  "Sở cung cấp thông tin về việc kinh doanh của doanh nghiệp./.\n"
+                  "KT. GIÁMĐỐC\nPHÓ GIÁM ĐỐC\nLa Viết Hưng\n", &d);
+    pipe_analyze(&d, 1, d.npages, 0.8, &r);
+    T_STREQ(fv(&r, F_TRICH_YEU), "V/v phối hợp cung cấp thông tin về Công ty TNHH MTV Đầu tư Phát triển Nhà Tân Tiến",
+            "subject goes on after \"về\"");
+    T_STREQ(fv(&r, F_QUYEN_HAN_KY), "KT. GIÁM ĐỐC", "authority line spaced");
+    T_STREQ(fv(&r, F_CO_QUAN_BAN_HANH), "SỞ CÔNG THƯƠNG", "quote mark dropped from the body's name");
+    doc_result_release(&r);
+    ocr_doc_release(&d);
+
     static const char *const subj[][2] = {
         {"Về việc xác minh vụ việc số 48/2026ITL-DSCI", "Về việc xác minh vụ việc số 48/2026/TL-DSCI"},
         {"Về việc trả lời Kiến nghị số 50/KN- VKSKV12 -Kính gửi: Viện kiểm sát",
          "Về việc trả lời Kiến nghị số 50/KN-VKSKV12"},
         {"Về việc cung cấp tài liệu, chứng cứ-", "Về việc cung cấp tài liệu, chứng cứ"},
+        {"Về việc trả lời Kiến nghị số 11/KN-VKS-p9", "Về việc trả lời Kiến nghị số 11/KN-VKS-P9"},
+        {"Về việc giải quyết vụ việc dân Sự công ích", "Về việc giải quyết vụ việc dân sự công ích"},
         {"Về kết, quả kiểm tra, xác minh vụ việc dân sự công ích",
          "Về kết quả kiểm tra, xác minh vụ việc dân sự công ích"},
         {"Về kết quả kiểm tra, xác minh và đề xuất, kiến nghị", "Về kết quả kiểm tra, xác minh và đề xuất, kiến nghị"},
