@@ -2122,8 +2122,30 @@ static char *clean_subject(const char *in, int kv)
             free(w[i]);
             w[i] = word = rest;
         }
-        if (isdigit((unsigned char)f[0]))
+        if (isdigit((unsigned char)f[0])) {
             slashes_from_letters(word);
+            /* "112026/TL-DSCI": the slash before the year lost (the year
+             * is 20xx, one to four digits before it) */
+            size_t nd = strspn(word, "0123456789");
+            if (nd >= 5 && nd <= 8 && word[nd] == '/' && isupper((unsigned char)word[nd + 1]) &&
+                word[nd - 4] == '2' && word[nd - 3] == '0') {
+                struct sbuf nb = SBUF_INIT;
+                sbuf_add(&nb, word, nd - 4);
+                sbuf_putc(&nb, '/');
+                sbuf_puts(&nb, word + nd - 4);
+                free(w[i]);
+                w[i] = word = sbuf_detach(&nb);
+            }
+        }
+        if (i == 1 && strcmp(sbuf_cstr(&b), "VỀ") == 0) {
+            /* "VỀ việc": the first word read in capitals */
+            char *fw = fold_str(word);
+            if (islower((unsigned char)word[0]) && isalpha((unsigned char)fw[0])) {
+                b.len = 0;
+                sbuf_puts(&b, "Về");
+            }
+            free(fw);
+        }
         {
             /* trailing punctuation stays where it was */
             size_t wl = strlen(word), tl = 0;
@@ -2184,7 +2206,11 @@ static char *clean_subject(const char *in, int kv)
         for (int i = 0; i < sn; i++) {
             if (i > 0) {
                 char *pl = text_lower(sw[i - 1]), *cl = text_lower(sw[i]);
-                if (strcmp(pl, sw[i - 1]) == 0 && strcmp(cl, sw[i]) != 0 && starts_upper(sw[i]) &&
+                /* (not in a name printed in capitals: "Dịch vụ Việc làm") */
+                char *ppl = i >= 2 ? text_lower(sw[i - 2]) : NULL;
+                bool run_small = i < 2 || strcmp(ppl, sw[i - 2]) == 0;
+                free(ppl);
+                if (run_small && strcmp(pl, sw[i - 1]) == 0 && strcmp(cl, sw[i]) != 0 && starts_upper(sw[i]) &&
                     !text_is_upper(sw[i])) {
                     char *pf = fold_str(sw[i - 1]), *cf = fold_str(sw[i]);
                     if (pipe_lex_pair(pf, cf)) {
