@@ -13,6 +13,8 @@
  *                                       boundary between this part of a split bundle and
  *                                       the adjacent part by one page
  *   POST /api/documents/ID/merge        version: merge this part with the next part
+ *                                       (right after it, or after separator sheets
+ *                                       only, which then join the part)
  *   POST /api/documents/ID/split        version, page: split this part (or a whole
  *                                       file not split yet) so that page starts a new part
  *
@@ -168,7 +170,12 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
     part = q(r, "SELECT d.first_page, d.last_page, "
                 "       (SELECT count(*) FROM documents n WHERE n.parent_id = d.parent_id AND n.last_page = d.first_page - 1), "
                 "       (SELECT count(*) FROM documents n WHERE n.parent_id = d.parent_id AND n.first_page = d.last_page + 1), "
-                "       coalesce((SELECT p.npages FROM documents p WHERE p.id = d.parent_id), 0) "
+                "       coalesce((SELECT p.npages FROM documents p WHERE p.id = d.parent_id), 0), "
+                /* the next part, right after or after separator sheets only: mergeable */
+                "       (SELECT count(*) FROM documents n WHERE n.parent_id = d.parent_id AND n.first_page > d.last_page "
+                "           AND NOT EXISTS (SELECT 1 FROM pages g WHERE g.document_id = d.parent_id "
+                "                  AND g.number > d.last_page AND g.number < n.first_page "
+                "                  AND NOT (g.blank OR coalesce(g.extra->>'separator', '') = 'true'))) "
                 "  FROM documents d WHERE d.id = $1::bigint AND d.parent_id IS NOT NULL "
                 "   AND d.first_page IS NOT NULL AND d.last_page IS NOT NULL", 1, pa + 1);
     /* what the readers worked around (a damaged PDF rebuilt, no text found):
@@ -239,6 +246,7 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
         json_key(&j, "last_page"); json_int(&j, atoi(PQgetvalue(part, 0, 1)));
         json_key(&j, "has_prev"); json_bool(&j, atoi(PQgetvalue(part, 0, 2)) > 0);
         json_key(&j, "has_next"); json_bool(&j, atoi(PQgetvalue(part, 0, 3)) > 0);
+        json_key(&j, "can_merge_next"); json_bool(&j, atoi(PQgetvalue(part, 0, 5)) > 0);
         json_key(&j, "file_pages"); json_int(&j, atoi(PQgetvalue(part, 0, 4)));
         json_obj_end(&j);
     } else {
@@ -939,11 +947,18 @@ static void api_merge(struct web_req *r, struct web_resp *p, long long id, const
         web_json_error(p, 400, "not_part", "Tài liệu này không phải một phần của tệp gộp nhiều văn bản.");
         return;
     }
-    char want[32];
-    snprintf(want, sizeof want, "%d", atoi(PQgetvalue(me, 0, 2)) + 1);
-    const char *pn[3] = {PQgetvalue(me, 0, 0), want, uid};
+    /* The next part: right after this one, or after separator sheets only
+     * (a blank back of a page taken for a separator): those pages then
+     * belong to the merged part. */
+    const char *pn[3] = {PQgetvalue(me, 0, 0), PQgetvalue(me, 0, 2), uid};
     nb = q(r, "SELECT d.id, d.first_page, d.last_page, d.status::text FROM documents d "
-              " WHERE d.parent_id = $1::bigint AND d.first_page = $2::int AND " VISIBLE_SQL("$3::bigint") " FOR UPDATE",
+              " WHERE d.parent_id = $1::bigint AND d.first_page > $2::int AND " VISIBLE_SQL("$3::bigint")
+              "   AND NOT EXISTS (SELECT 1 FROM pages g WHERE g.document_id = $1::bigint"
+              "                    AND g.number > $2::int AND g.number < d.first_page"
+              "                    AND NOT (g.blank OR coalesce(g.extra->>'separator', '') = 'true'))"
+              "   AND NOT EXISTS (SELECT 1 FROM documents o WHERE o.parent_id = $1::bigint"
+              "                    AND o.first_page > $2::int AND o.first_page < d.first_page)"
+              " ORDER BY d.first_page LIMIT 1 FOR UPDATE",
            3, pn);
     if (!nb) goto dberr;
     if (PQntuples(nb) != 1) {
@@ -987,6 +1002,14 @@ static void api_merge(struct web_req *r, struct web_resp *p, long long id, const
     struct sbuf ex = SBUF_INIT;
     sbuf_printf(&ex, "\"merged\":%s,\"merged_part\":%s,\"new_pages\":[%s,%s],\"version\":%lld",
                 old_nb, nid, PQgetvalue(me, 0, 1), PQgetvalue(nb, 0, 2), atoll(h->version) + 1);
+    /* separator sheets now inside the part, by the reviewer's decision */
+    int gap_a = atoi(PQgetvalue(me, 0, 2)) + 1, gap_b = atoi(PQgetvalue(nb, 0, 1)) - 1;
+    if (gap_b >= gap_a) {
+        sbuf_puts(&ex, ",\"separator_pages_joined\":[");
+        for (int g = gap_a; g <= gap_b; g++)
+            sbuf_printf(&ex, "%s%d", g > gap_a ? "," : "", g);
+        sbuf_putc(&ex, ']');
+    }
     int arc = audit_parts(r, "document.merge", id, old_me, sbuf_cstr(&ex));
     sbuf_reset(&ex);
     sbuf_printf(&ex, "\"merged_into\":%s,\"new_pages\":[%s,%s]", h->id, PQgetvalue(me, 0, 1),

@@ -108,7 +108,7 @@
     var pe = doc.parts_editable;
     $('start-up').disabled = $('start-down').disabled = !pe || !pt || !pt.has_prev;
     $('end-up').disabled = $('end-down').disabled = !pe || !pt || !pt.has_next;
-    $('merge-next').disabled = !pe || !pt || !pt.has_next;
+    $('merge-next').disabled = !pe || !pt || !pt.can_merge_next;
     $('split-here').disabled = !pe || !doc.can_split;
     $('reanalyzing').hidden = !doc.reanalyzing;
     document.body.classList.toggle('reanalyzing', !!doc.reanalyzing);
@@ -443,7 +443,7 @@
   }
   function mergeNext() {
     var pt = doc.part;
-    if (!doc.parts_editable || !pt || !pt.has_next) return;
+    if (!doc.parts_editable || !pt || !pt.can_merge_next) return;
     changeParts('merge', {}, 'Đã gộp với phần sau; đang phân tích lại.');
   }
   function splitHere() {
