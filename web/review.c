@@ -12,6 +12,7 @@
  *   POST /api/documents/ID/boundary     version, edge (start|end), delta (-1|1): move the
  *                                       boundary between this part of a split bundle and
  *                                       the adjacent part by one page
+ *   POST /api/documents/ID/reopen       version: an indexed document back to review
  *   POST /api/documents/ID/merge        version: merge this part with the next part
  *                                       (right after it, or after separator sheets
  *                                       only, which then join the part)
@@ -233,6 +234,8 @@ static int doc_json(struct web_req *r, long long id, const char *type, struct sb
     json_bool(&j, web_can_edit(&r->user) && !busy && (strcmp(PQgetvalue(d, 0, 2), "needs_review") == 0 ||
                                                       strcmp(PQgetvalue(d, 0, 2), "indexed") == 0));
     json_key(&j, "can_split"); json_bool(&j, !bundle && PQntuples(pages) > 1);
+    json_key(&j, "can_reopen");
+    json_bool(&j, web_can_edit(&r->user) && !busy && !bundle && strcmp(PQgetvalue(d, 0, 2), "indexed") == 0);
     json_key(&j, "threshold"); json_num(&j, r->cfg->review_threshold, 2);
     json_key(&j, "warnings");
     json_arr_begin(&j);
@@ -397,7 +400,8 @@ void review_page(struct web_req *r, struct web_resp *p, long long id)
                  "không duyệt cả tệp.</p><ol id=\"bundle-list\"></ol></section>"
                  "<form id=\"fields\" class=\"fields\" autocomplete=\"off\"></form>"
                  "<div class=\"actions\"><button type=\"button\" id=\"approve\" class=\"primary\">Duyệt và chuyển ký số (Ctrl+Enter)</button>"
-                 "<button type=\"button\" id=\"skip\">Bỏ qua (Ctrl+→)</button></div>"
+                 "<button type=\"button\" id=\"skip\">Bỏ qua (Ctrl+→)</button>"
+                 "<button type=\"button\" id=\"reopen\" hidden title=\"Alt+O\">Mở lại để sửa (Alt+O)</button></div>"
                  "<p class=\"keys\">Enter: lưu / xác nhận trường và sang trường cần xem tiếp · Tab, Shift+Tab: di chuyển · "
                  "Ctrl+Enter: duyệt tài liệu · Ctrl+→: bỏ qua · Alt+↑/↓: trang · Ctrl +/−: thu phóng</p>"
                  "<p class=\"keys\" id=\"part-keys\">Tệp gộp nhiều văn bản: Alt+[ / Alt+]: phần bắt đầu sớm / muộn hơn một trang · "
@@ -637,6 +641,24 @@ static void api_type(struct web_req *r, struct web_resp *p, long long id, const 
     PQclear(res);
     if (!commit_ok(r, p, id, "type"))
         return;
+    json_ok_doc(r, p, id, NULL, 0);
+}
+
+/* Send an indexed document (every field was sure, nobody looked) back to
+ * the review queue so that a reviewer who sees a wrong value can correct it;
+ * audited as document.reopen.  An approved or signed document is not
+ * reopened here: its signing is under way or done. */
+static void api_reopen(struct web_req *r, struct web_resp *p, long long id, const struct doc_head *h)
+{
+    if (bump_version(r, h, ", status = 'needs_review'") != 0 ||
+        audit_change(r, "document.reopen", id, NULL, NULL, NULL, h->version) != 0) {
+        exec_simple(r, "ROLLBACK");
+        web_json_error(p, 500, "database", "Lỗi cơ sở dữ liệu, tài liệu chưa được mở lại. Vui lòng thử lại.");
+        return;
+    }
+    if (!commit_ok(r, p, id, "reopen"))
+        return;
+    log_info("stage=web msg=\"document reopened\" document=%lld user=%s", id, r->user.username);
     json_ok_doc(r, p, id, NULL, 0);
 }
 
@@ -1163,7 +1185,7 @@ void review_api(struct web_req *r, struct web_resp *p, long long id, const char 
     bool known = strcmp(action, "fields") == 0 || strcmp(action, "type") == 0 ||
                  strcmp(action, "approve") == 0 || strcmp(action, "case") == 0 ||
                  strcmp(action, "boundary") == 0 || strcmp(action, "merge") == 0 ||
-                 strcmp(action, "split") == 0;
+                 strcmp(action, "split") == 0 || strcmp(action, "reopen") == 0;
     if (!known) {
         web_json_error(p, 404, "not_found", "Không tìm thấy.");
         return;
@@ -1197,6 +1219,24 @@ void review_api(struct web_req *r, struct web_resp *p, long long id, const char 
             return;
         }
         PQclear(kb);
+    }
+    if (strcmp(action, "reopen") == 0) {
+        if (strcmp(h.status, "indexed") != 0) {
+            char msg[300];
+            snprintf(msg, sizeof msg, "Chỉ mở lại được tài liệu ở trạng thái \"%s\" (hiện tại: %s). "
+                     "Tài liệu đã duyệt hoặc đã ký số: liên hệ quản trị.", status_vi("indexed"), status_vi(h.status));
+            exec_simple(r, "ROLLBACK");
+            web_json_error(p, 409, "state", msg);
+            return;
+        }
+        const char *cv = web_form(r, "version");
+        if (!cv || strcmp(cv, h.version) != 0) {
+            exec_simple(r, "ROLLBACK");
+            web_json_error(p, 409, "conflict", "Xung đột: tài liệu vừa được thay đổi. Tải lại trang (F5).");
+            return;
+        }
+        api_reopen(r, p, id, &h);
+        return;
     }
     if (!check_state(r, p, &h, web_form(r, "version"), structural)) {
         exec_simple(r, "ROLLBACK");

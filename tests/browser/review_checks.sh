@@ -54,7 +54,10 @@ M=$(seed_doc "thieu.pdf" ha_noi hn01 "$(seed_blob 15)" bien_ban_tiep_nhan 8 "BI�
 seed_common "$M" nguoi_ky linh_vuc
 # T: no unsure field, an unsure type.
 T=$(seed_doc "trang_trang.pdf" ha_noi hn01 "$(seed_blob 14)" khac 9 "")
-for v in Q F W T M; do [ -n "${!v}" ] || { not_ok "document $v is seeded"; exit 1; }; done
+# a document the pipeline indexed on its own: the reviewer reopens it (Alt+O)
+I=$(seed_doc "da_lap_chi_muc.pdf" ha_noi hn01 "$(seed_blob 16)" kien_nghi 10 "KIẾN NGHỊ")
+sql "UPDATE documents SET status = 'indexed' WHERE id = $I" >/dev/null
+for v in Q F W T M I; do [ -n "${!v}" ] || { not_ok "document $v is seeded"; exit 1; }; done
 W1='damaged PDF: the cross-reference table was rebuilt <b>(compare with the paper)</b>'
 W2='page 2: image data cut off after 1200 of 1754 rows'
 sql "INSERT INTO cases (unit_id, code) SELECT id, 'HN-77/2026' FROM units WHERE code = 'ha_noi';
@@ -208,7 +211,7 @@ sql "DROP TRIGGER t_fail_at_commit ON fields" >/dev/null
 # ---- the screen, in Chromium ------------------------------------------------------
 SHOTS="$ANCONG_TEST_OUT/screenshots"
 mkdir -p "$SHOTS"
-BASE=$BASE PASS=$T_PASS SHOTS=$SHOTS DOC_F=$F DOC_W=$W DOC_T=$T DOC_M=$M W1=$W1 W2=$W2 node "$BDIR/review_checks.test.js"
+BASE=$BASE PASS=$T_PASS SHOTS=$SHOTS DOC_F=$F DOC_W=$W DOC_T=$T DOC_M=$M DOC_I=$I W1=$W1 W2=$W2 node "$BDIR/review_checks.test.js"
 rc=$?
 [ $rc -eq 0 ] || not_ok "browser script finished" "exit status $rc"
 is "$(val ngay_ban_hanh)" "2026-04-29" "the date typed in the browser after the refusal is stored as ISO"

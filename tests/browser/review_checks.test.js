@@ -4,14 +4,14 @@
 // marked, approving is refused until it is fixed; the box saying why a document is
 // in the queue (the readers' warnings, an unsure type); a document queued for
 // fields its type carries but that were not found opens on the first of them,
-// so Enter does not approve it unseen.
+// so Enter does not approve it unseen; an indexed document is reopened with Alt+O.
 'use strict';
 const { chromium } = require('playwright-core');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-const { BASE, PASS, SHOTS, DOC_F, DOC_W, DOC_T, DOC_M, W1, W2 } = process.env;
+const { BASE, PASS, SHOTS, DOC_F, DOC_W, DOC_T, DOC_M, DOC_I, W1, W2 } = process.env;
 let failures = 0;
 
 function ok(name) { console.log('ok - ' + name); }
@@ -140,6 +140,20 @@ async function main() {
     await check('once both are visited, Enter reaches Approve', async () => {
       await p.keyboard.press('Enter');
       await p.waitForFunction(() => document.activeElement.id === 'approve');
+    });
+
+    await p.goto(BASE + '/review/' + DOC_I);
+    await check('an indexed document shows "Mở lại để sửa", its fields read-only', async () => {
+      await p.waitForSelector('#reopen', { state: 'visible' });
+      expect(await p.isDisabled('#approve'), 'approve enabled');
+    });
+    await check('Alt+O reopens it: back in review, editable, the button gone', async () => {
+      await p.keyboard.press('Alt+KeyO');
+      await p.waitForSelector('#reopen', { state: 'hidden' });
+      await p.waitForFunction(() => !window.ancongBusy());
+      const st = await p.evaluate((id) => fetch('/api/documents/' + id).then((r) => r.json()), DOC_I);
+      expect(st.status === 'needs_review' && st.editable, 'status ' + st.status + ' editable ' + st.editable);
+      expect(!(await p.isDisabled('#approve')), 'approve still disabled');
     });
   } finally {
     await ctx.close();

@@ -2,6 +2,7 @@
  *   Enter        save the field (or accept it unchanged) and go to the next field that needs a look
  *   Tab/Shift+Tab move between fields (a changed field is saved when left)
  *   Ctrl+Enter   approve the document (pending changes are saved first)
+ *   Alt+O        reopen an indexed document for correction
  *   Ctrl+→       skip to the next document in the queue
  *   Alt+↑/↓      previous/next page      Ctrl+= / Ctrl+-  zoom
  *   Alt+V        type a case code, Enter attaches the document to that case
@@ -115,6 +116,7 @@
     sel.value = doc.doc_type;
     sel.disabled = !doc.editable;
     $('approve').disabled = !doc.editable;
+    $('reopen').hidden = !doc.can_reopen;
     /* a file split into parts: its parts are reviewed, each on its own */
     var parts = doc.bundle_parts || [], bl = $('bundle-list');
     bl.textContent = '';
@@ -394,13 +396,26 @@
     else if (ev.altKey && ev.code === 'Comma') { ev.preventDefault(); moveBoundary('end', -1); }
     else if (ev.altKey && ev.code === 'Period') { ev.preventDefault(); moveBoundary('end', 1); }
     else if (ev.altKey && ev.code === 'KeyM') { ev.preventDefault(); mergeNext(); }
+    else if (ev.altKey && ev.code === 'KeyO') { ev.preventDefault(); reopen(); }
     else if (ev.altKey && ev.code === 'KeyS') { ev.preventDefault(); splitHere(); }
     else if (ev.altKey && ev.key === 'ArrowDown') { ev.preventDefault(); stepPage(1); }
     else if (ev.altKey && ev.key === 'ArrowUp') { ev.preventDefault(); stepPage(-1); }
     else if (ev.ctrlKey && (ev.key === '=' || ev.key === '+')) { ev.preventDefault(); setZoom(zoom * 1.25); }
     else if (ev.ctrlKey && ev.key === '-') { ev.preventDefault(); setZoom(zoom / 1.25); }
   });
+  /* An indexed document (nobody had to look) back to review, to correct it. */
+  function reopen() {
+    if (!doc.can_reopen) return;
+    enqueue(function () {
+      return post('reopen', {}).then(function (j) {
+        applyDoc(j.document);
+        renderMeta();
+        flash('Đã mở lại: tài liệu trở về hàng đợi duyệt, có thể sửa.', 'ok');
+      }, fail);
+    }).catch(function () {});
+  }
   $('approve').addEventListener('click', approve);
+  $('reopen').addEventListener('click', reopen);
   $('skip').addEventListener('click', function () { location.assign('/review/next?after=' + doc.id); });
   $('prev-page').addEventListener('click', function () { stepPage(-1); });
   $('next-page').addEventListener('click', function () { stepPage(1); });
