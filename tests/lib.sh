@@ -50,6 +50,36 @@ wait_for() {
     return 1
 }
 
+# t_web_start: start "ancong web" on a random free port (three tries, a port
+# may be taken), wait for /healthz; sets PORT, BASE and WEB_PID, and stops the
+# server at exit.  A server that does not start fails the test and exits.
+t_web_alive() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$st" ] && [ "${st#Z}" = "$st" ]; }
+t_web_up() { curl -fsS "$BASE/healthz" -o /dev/null 2>/dev/null || ! t_web_alive "$WEB_PID"; }
+t_web_start() {
+    local try
+    WEB_PID=
+    for try in 1 2 3; do
+        PORT=$((20000 + RANDOM % 20000))
+        BASE="http://127.0.0.1:$PORT"
+        "$ANCONG_BIN" web --listen "127.0.0.1:$PORT" >"$ANCONG_HOME/web.log" 2>&1 &
+        WEB_PID=$!
+        wait_for 30 t_web_up
+        t_web_alive "$WEB_PID" && break
+        wait "$WEB_PID"; WEB_PID=
+    done
+    [ -n "$WEB_PID" ] || { not_ok "ancong web starts" "$(tail -5 "$ANCONG_HOME/web.log")"; exit 1; }
+    at_exit "kill $WEB_PID; wait $WEB_PID"
+}
+
+# t_web_login USER JAR: log in through the login form (password $T_PASS of
+# tests/browser/seed.sh), cookies in JAR; prints the HTTP status (303 = in).
+t_web_login() {
+    local lt
+    lt=$(curl -s -c "$2" -b "$2" "$BASE/login" | grep -o 'name="lcsrf" value="[0-9a-f]*"' | cut -d'"' -f4)
+    curl -s -c "$2" -b "$2" -o /dev/null -w '%{http_code}' --data-urlencode "lcsrf=$lt" \
+        --data-urlencode "username=$1" --data-urlencode "password=$T_PASS" "$BASE/login"
+}
+
 need() {
     local c
     for c in "$@"; do

@@ -68,20 +68,7 @@ done
 ok "documents seeded (A=$A B=$B C=$C D=$D E=$E)"
 
 at_exit "cp '$ANCONG_HOME/web.log' '$ANCONG_TEST_OUT/browser-web.log'"   # runs after the server stops
-# A random port; another one if it is taken (the server then exits at once).
-alive() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$st" ] && [ "${st#Z}" = "$st" ]; }
-export -f alive
-WEB_PID=
-for try in 1 2 3; do
-    PORT=$((20000 + RANDOM % 20000))
-    BASE="http://127.0.0.1:$PORT"
-    "$ANCONG_BIN" web --listen "127.0.0.1:$PORT" >"$ANCONG_HOME/web.log" 2>&1 &
-    WEB_PID=$!
-    wait_for 30 bash -c "curl -fsS '$BASE/healthz' -o /dev/null 2>/dev/null || ! alive $WEB_PID"
-    alive "$WEB_PID" && break
-    wait "$WEB_PID"; WEB_PID=
-done
-[ -n "$WEB_PID" ] && at_exit "kill $WEB_PID; wait $WEB_PID"
+t_web_start
 if [ -n "$WEB_PID" ] && curl -fsS "$BASE/healthz" -o /dev/null; then ok "ancong web answers /healthz"
 else not_ok "ancong web answers /healthz" "$(tail -5 "$ANCONG_HOME/web.log")"; exit 1; fi
 is "$(curl -s "$BASE/healthz" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["status"], d["database"], d["needs_review"])')" \

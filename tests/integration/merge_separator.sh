@@ -39,23 +39,9 @@ is "$(sql "SELECT string_agg(number::text, ' ' ORDER BY number) FROM pages WHERE
 P1=$(part_at 1); P2=$(part_at 4); P3=$(part_at 7)
 sql "UPDATE documents SET status = 'needs_review' WHERE id = $FILE OR parent_id = $FILE" >/dev/null
 
-alive() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$st" ] && [ "${st#Z}" = "$st" ]; }
-WEB_PID=
-for try in 1 2 3; do
-    PORT=$((20000 + RANDOM % 20000))
-    BASE="http://127.0.0.1:$PORT"
-    "$ANCONG_BIN" web --listen "127.0.0.1:$PORT" >"$ANCONG_HOME/web.log" 2>&1 &
-    WEB_PID=$!
-    wait_for 30 bash -c "curl -fsS '$BASE/healthz' -o /dev/null 2>/dev/null || ! kill -0 $WEB_PID 2>/dev/null"
-    alive "$WEB_PID" && break
-    wait "$WEB_PID"; WEB_PID=
-done
-[ -n "$WEB_PID" ] || { not_ok "ancong web starts" "$(tail -3 "$ANCONG_HOME/web.log")"; exit 1; }
-at_exit "kill $WEB_PID; wait $WEB_PID"
+t_web_start
 JAR=$ANCONG_HOME/jar
-lt=$(curl -s -c "$JAR" -b "$JAR" "$BASE/login" | grep -o 'name="lcsrf" value="[0-9a-f]*"' | cut -d'"' -f4)
-is "$(curl -s -c "$JAR" -b "$JAR" -o /dev/null -w '%{http_code}' --data-urlencode "lcsrf=$lt" \
-      --data-urlencode "username=hn_rev" --data-urlencode "password=$T_PASS" "$BASE/login")" 303 "the reviewer logs in"
+is "$(t_web_login hn_rev "$JAR")" 303 "the reviewer logs in"
 CSRF=$(curl -s -b "$JAR" "$BASE/review/$P1" | grep -o 'name="csrf-token" content="[0-9a-f]*"' | cut -d'"' -f4)
 [ -n "$CSRF" ] || not_ok "the review screen carries a CSRF token"
 ver() { sql "SELECT version FROM documents WHERE id = $1"; }

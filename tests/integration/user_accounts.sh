@@ -11,20 +11,7 @@ PW='mat-khau-thu-nghiem-2026'
 pf=$ANCONG_HOME/pw; printf '%s\n' "$PW" >"$pf"
 W=$ANCONG_HOME/work; mkdir -p "$W"
 
-alive() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$st" ] && [ "${st#Z}" = "$st" ]; }
-export -f alive
-WEB_PID=
-for try in 1 2 3; do
-    PORT=$((20000 + RANDOM % 20000))
-    BASE="http://127.0.0.1:$PORT"
-    "$ANCONG_BIN" web --listen "127.0.0.1:$PORT" >"$ANCONG_HOME/web.log" 2>&1 &
-    WEB_PID=$!
-    wait_for 30 bash -c "curl -fsS '$BASE/healthz' -o /dev/null 2>/dev/null || ! alive $WEB_PID"
-    alive "$WEB_PID" && break
-    wait "$WEB_PID"; WEB_PID=
-done
-[ -n "$WEB_PID" ] && at_exit "kill $WEB_PID; wait $WEB_PID"
-[ -n "$WEB_PID" ] || { not_ok "ancong web starts" "$(tail -5 "$ANCONG_HOME/web.log")"; exit 1; }
+t_web_start
 login() {  # USER -> HTTP status of the login POST (303 = logged in)
     local jar="$W/jar.$RANDOM" lt
     lt=$(curl -s -c "$jar" -b "$jar" "$BASE/login" | grep -o 'name="lcsrf" value="[0-9a-f]*"' | cut -d'"' -f4)

@@ -23,26 +23,7 @@ DOC=$("$T" ingest "$W/bc.pdf" bao_cao_12.pdf hn01 2>/dev/null | sed -n 's/.*docu
 "$T" complete ocr w0 "$W/r.json" >/dev/null 2>&1
 is "$(sql "SELECT status FROM documents WHERE id = $DOC")" indexed "the pipeline indexed the document on its own"
 
-alive() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$st" ] && [ "${st#Z}" = "$st" ]; }
-WEB_PID=
-for try in 1 2 3; do
-    PORT=$((20000 + RANDOM % 20000))
-    BASE="http://127.0.0.1:$PORT"
-    "$ANCONG_BIN" web --listen "127.0.0.1:$PORT" >"$ANCONG_HOME/web.log" 2>&1 &
-    WEB_PID=$!
-    wait_for 30 bash -c "curl -fsS '$BASE/healthz' -o /dev/null 2>/dev/null || ! kill -0 $WEB_PID 2>/dev/null"
-    alive "$WEB_PID" && break
-    wait "$WEB_PID"; WEB_PID=
-done
-[ -n "$WEB_PID" ] || { not_ok "ancong web starts" "$(tail -3 "$ANCONG_HOME/web.log")"; exit 1; }
-at_exit "kill $WEB_PID; wait $WEB_PID"
-# login USER JAR; then csrf JAR
-login() {
-    local lt
-    lt=$(curl -s -c "$2" -b "$2" "$BASE/login" | grep -o 'name="lcsrf" value="[0-9a-f]*"' | cut -d'"' -f4)
-    curl -s -c "$2" -b "$2" -o /dev/null -w '%{http_code}' --data-urlencode "lcsrf=$lt" \
-        --data-urlencode "username=$1" --data-urlencode "password=$T_PASS" "$BASE/login"
-}
+t_web_start
 csrf() { curl -s -b "$1" "$BASE/review/$DOC" | grep -o 'name="csrf-token" content="[0-9a-f]*"' | cut -d'"' -f4; }
 ver() { sql "SELECT version FROM documents WHERE id = $DOC"; }
 # post JAR ACTION [k=v...]
@@ -55,8 +36,8 @@ post() {
 }
 api() { curl -s -b "$1" "$BASE/api/documents/$DOC" | python3 -c "import json,sys; d=json.load(sys.stdin); print($2)"; }
 REV=$ANCONG_HOME/rev.jar; RD=$ANCONG_HOME/op.jar
-is "$(login hn_rev "$REV")" 303 "the reviewer logs in"
-is "$(login hn_op "$RD")" 303 "an operator logs in"
+is "$(t_web_login hn_rev "$REV")" 303 "the reviewer logs in"
+is "$(t_web_login hn_op "$RD")" 303 "an operator logs in"
 
 is "$(api "$REV" 'd["can_reopen"], d["editable"]')" "True False" "an indexed document can be reopened, not edited"
 is "$(api "$RD" 'd["can_reopen"]')" "False" "not by an operator"
