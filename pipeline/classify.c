@@ -104,7 +104,7 @@ void cls_classify(const struct ptext *t, struct cls_result *out)
             /* a "V/v" read as a word of its own ("Ww", "VI") written the
              * usual way */
             const char *sp = strchr(f, ' ');
-            if (!rx_search("^[^a-z0-9]*([vwy] *(/( *v\\b| )|[il1|]v\\b)|[vwy] */ *[vw%] |v% )", f, NULL, 0) && sp) {
+            if (!rx_search(VV_FOLD_RX, f, NULL, 0) && sp) {
                 sbuf_puts(&subj, "v/v");
                 sbuf_puts(&subj, sp);
             } else {

@@ -76,6 +76,9 @@ bool pipe_lex_pair(const char *a, const char *b);
 
 /* POSIX extended regex on folded keys; patterns compiled once and cached. */
 bool rx_search(const char *pattern, const char *s, regmatch_t *m, int nm);
+/* A folded line that starts with "V/v" read as such or with its slash kept
+ * ("V/", "VIv", "W/%", "V% "). */
+#define VV_FOLD_RX "^[^a-z0-9]*([vwy] *(/( *v\\b| )|[il1|]v\\b)|[vwy] */ *[vw%] |v% )"
 /* A letter's "V/v" subject line, also as misread ("VIv", "V/%", "VI", "Vk"). */
 bool vv_line(const struct pseg *s);
 /* WORD is a misread "V/v" ("VI", "Ww", "VJ/v"; some only when NEXT_LOWER). */

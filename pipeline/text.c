@@ -724,7 +724,7 @@ bool vv_token(const char *word, bool next_lower)
 bool vv_line(const struct pseg *s)
 {
     const char *f = s->fold;
-    if (rx_search("^[^a-z0-9]*([vwy] *(/( *v\\b| )|[il1|]v\\b)|[vwy] */ *[vw%] |v% )", f, NULL, 0))
+    if (rx_search(VV_FOLD_RX, f, NULL, 0))
         return true;
     int a = 0;
     while (a < s->ncp && !isalnum((unsigned char)f[a])) a++;
